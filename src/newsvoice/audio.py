@@ -1,0 +1,133 @@
+"""Audio for publishing: trimmed, level, peak-safe segments joined by structural pauses.
+
+Each segment is levelled on its own to the spoken-word target (-16 LUFS, measured with
+pyloudnorm), so the narration can be encoded while it is still being synthesized and a
+streamed copy is the same as the finished file. Speech from the voice has 20 dB or more
+between its loudness and its peaks, so reaching -16 LUFS needs a true-peak limiter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pyloudnorm
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.signal import resample_poly
+
+from .voice import Speech, Word
+
+TARGET_LUFS = -16.0
+CEILING_DBTP = -2.0
+"""Below the -1 dBTP limit, leaving room for the overshoot that lossy encoding adds."""
+
+_SILENCE_DB = -40.0
+_KEEP_BEFORE = 0.03
+_KEEP_AFTER = 0.08
+_MIN_BLOCK = 0.4  # BS.1770 measures in 400 ms blocks
+_OVERSAMPLE = 4
+_LEVEL_ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class Mastered:
+    """A segment ready to encode: its speech, then its pause, and its words (seconds)."""
+
+    audio: np.ndarray
+    speech_duration: float
+    words: tuple[Word, ...]
+
+
+def master(speech: Speech, pause: float) -> Mastered:
+    """Trim edge silence, level to the target, limit peaks, and add the pause after."""
+    rate = speech.sample_rate
+    audio, shift = _trim(speech.audio, rate)
+    if len(audio):
+        audio = level(audio, rate)
+    words = tuple(
+        Word(w.word, _clamp(w.start - shift, len(audio) / rate), _clamp(w.end - shift, len(audio) / rate))
+        for w in speech.words
+    )
+    silence = np.zeros(round(pause * rate), dtype=np.float32)
+    return Mastered(np.concatenate([audio, silence]), len(audio) / rate, words)
+
+
+def level(audio: np.ndarray, rate: int) -> np.ndarray:
+    """Gain to TARGET_LUFS, then true-peak limiting; the gain is raised until the limited
+    audio itself measures on target (the limiter takes away some loudness)."""
+    envelope = _peak_envelope(audio)
+    gain = _gain_to_target(audio, rate)
+    leveled = audio * (gain * _limiter_gain(envelope * gain, rate))
+    for _ in range(_LEVEL_ROUNDS):
+        correction = _gain_to_target(leveled, rate)
+        if abs(20 * np.log10(correction)) < 0.1:
+            break
+        gain *= correction
+        leveled = audio * (gain * _limiter_gain(envelope * gain, rate))
+    return leveled.astype(np.float32)
+
+
+def loudness(audio: np.ndarray, rate: int) -> float:
+    """Integrated loudness in LUFS; audio shorter than one 400 ms block is measured as repeated."""
+    minimum = int(_MIN_BLOCK * rate) + 1
+    if len(audio) < minimum:
+        audio = np.tile(audio, minimum // max(len(audio), 1) + 1)
+    return float(_meter(rate).integrated_loudness(audio.astype(np.float64)))
+
+
+def true_peak_db(audio: np.ndarray) -> float:
+    peak = float(np.max(_peak_envelope(audio))) if len(audio) else 0.0
+    return 20 * np.log10(max(peak, 1e-9))
+
+
+def _limiter_gain(envelope: np.ndarray, rate: int, ceiling_db: float = CEILING_DBTP) -> np.ndarray:
+    """The gain curve of a look-ahead true-peak limiter: 2 ms attack, 40 ms hold.
+
+    Written here because no maintained Python library has a true-peak limiter that does
+    not clip (pedalboard's limiter ends in a hard clipper). ENVELOPE is the signal's peak
+    per sample on the 4x oversampled signal; a minimum filter holds the gain each peak
+    needs, and a moving average smooths it. Every averaging window lies inside the held
+    window, so the smoothed gain never exceeds what a peak needs.
+    """
+    needed = np.minimum(1.0, 10 ** (ceiling_db / 20) / np.maximum(envelope, 1e-9))
+    if needed.min() >= 1.0:
+        return needed
+    attack = max(1, int(0.002 * rate))
+    hold = int(0.040 * rate)
+    # Window covering [i - hold, i + attack] around each sample i.
+    held = minimum_filter1d(needed, size=attack + hold + 1, origin=(hold - attack) // 2, mode="nearest")
+    return np.minimum(uniform_filter1d(held, size=2 * attack + 1, mode="nearest"), needed)
+
+
+def _gain_to_target(audio: np.ndarray, rate: int) -> float:
+    measured = loudness(audio, rate)
+    return 1.0 if not np.isfinite(measured) else 10 ** ((TARGET_LUFS - measured) / 20)
+
+
+@lru_cache(maxsize=8)
+def _meter(rate: int) -> pyloudnorm.Meter:
+    return pyloudnorm.Meter(rate)
+
+
+def _peak_envelope(audio: np.ndarray) -> np.ndarray:
+    """Per sample, the highest absolute value of the 4x oversampled signal around it."""
+    oversampled = np.abs(resample_poly(audio, _OVERSAMPLE, 1))
+    return oversampled.reshape(-1, _OVERSAMPLE).max(axis=1)[: len(audio)]
+
+
+def _trim(audio: np.ndarray, rate: int) -> tuple[np.ndarray, float]:
+    """Cut silence at both ends (keeping a little air); returns the audio and seconds cut at the start."""
+    if not len(audio):
+        return audio, 0.0
+    threshold = np.max(np.abs(audio)) * 10 ** (_SILENCE_DB / 20)
+    loud = np.flatnonzero(np.abs(audio) > threshold)
+    if not len(loud):
+        return audio[:0], 0.0
+    start = max(0, loud[0] - int(_KEEP_BEFORE * rate))
+    end = min(len(audio), loud[-1] + int(_KEEP_AFTER * rate))
+    return audio[start:end], start / rate
+
+
+def _clamp(seconds: float, duration: float) -> float:
+    return round(min(max(seconds, 0.0), duration), 3)

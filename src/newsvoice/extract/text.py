@@ -1,0 +1,158 @@
+"""Pages saved as plain text: rules of our own, since no extractor reads text dumps.
+
+A text dump of a news page is the article with the page's furniture around it: menus,
+"Advertisement" lines, audio promos, credit lines, a repeated headline, "Also worth
+reading" lists. The rules below drop that furniture line by line and recover the
+article's structure (title, byline, date, subheads) from the shape of the lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..article import Article, Block
+
+# Lines that are page furniture wherever they appear (matched against the whole line).
+_BOILERPLATE = re.compile(
+    r"""^(?:
+        skip\ to\ (?:main\ )?content | skip\ navigation | (?:main\ )?menu | search | home
+      | advertisements? | advert | ad | sponsored(?:\ content)? | promoted(?:\ content)?
+      | (?:new:\ )?you\ can\ now\ listen\ to\ (?:this\ |these\ )?articles?
+      | listen\ to\ (?:this\ )?(?:article|story)(?:\ [\d:]+\ mins?)?
+      | this\ audio\ is\ (?:generated|created|produced)\ by\ (?:an\ )?ai(?:\ tool)?
+      | (?:audio\ )?generated\ by\ ai | ai[-\ ]generated\ audio
+      | share(?:\ this)?(?:\ (?:article|story|page))? | share\ on\ \w+ | copy\ link
+      | facebook | twitter | x | whatsapp | linkedin | telegram | email | print
+      | bookmark | save | comments? | follow(?:\ us)?(?:\ on\ .{1,30})?
+      | (?:sign\ up|subscribe)\b.{0,80} | log\ ?in | sign\ in | register
+      | source:\ .{1,80} | (?:photo|image|picture|video|file\ photo)(?:\ credit)?:\ .{1,100}
+      | credit:\ .{1,80} | ©.{0,100} | copyright\b.{0,100} | all\ rights\ reserved\.?
+      | trending | most\ (?:read|popular|viewed) | watch | video | listen
+    )[.!]?$""",
+    re.I | re.X,
+)
+
+# Lines after which nothing more belongs to the article.
+_END_OF_ARTICLE = re.compile(
+    r"""^(?:also\ worth\ reading | read\ (?:more|next|also) | related(?:\ (?:articles|stories|topics|news))?
+      | more\ (?:from|on|stories).{0,40} | recommended(?:\ for\ you)? | you\ may\ also\ like
+      | (?:top|latest)\ stories | keep\ reading | what\ to\ read\ next
+    ):?$""",
+    re.I | re.X,
+)
+
+_BYLINE = re.compile(
+    r"^by\s+([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*)\s*$",
+    re.I,
+)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATELINE = re.compile(
+    rf"^(?:(?:published|updated|posted)(?:\s+on)?:?\s*)?[\w\s,:/.-]*"
+    rf"(?:\b{_MONTH}\s+\d{{1,2}}|\b\d{{1,2}}\s+{_MONTH}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})[\w\s,:/.()+-]*$",
+    re.I,
+)
+_TERMINAL = re.compile(r"""[.!?…:;"'”’)\]]$""")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+@dataclass
+class _Line:
+    text: str
+    words: int
+
+    @property
+    def is_sentence(self) -> bool:
+        return bool(_TERMINAL.search(self.text))
+
+    @property
+    def is_all_caps(self) -> bool:
+        letters = [c for c in self.text if c.isalpha()]
+        return len(letters) >= 4 and all(c.isupper() for c in letters) and self.words >= 2
+
+
+def extract_text(text: str, url: str | None = None) -> Article:
+    """Recover the article from a page saved as text."""
+    lines = [_Line(line, len(_WORD.findall(line))) for line in _logical_lines(text)]
+    lines = [line for line in lines if not _BOILERPLATE.match(line.text)]
+    title_index = _find_title(lines)
+    title = lines[title_index].text if title_index is not None else ""
+    body = lines[title_index + 1 :] if title_index is not None else lines
+
+    authors: tuple[str, ...] = ()
+    date: str | None = None
+    blocks: list[Block] = []
+    seen = {_key(title)} if title else set()
+    for position, line in enumerate(body):
+        if _END_OF_ARTICLE.match(line.text) and blocks:
+            break
+        if _key(line.text) in seen or _is_pull_quote(line, body):
+            continue
+        seen.add(_key(line.text))
+        if not blocks and not authors and (byline := _BYLINE.match(line.text)):
+            authors = tuple(re.split(r"\s*(?:,|\band\b|&)\s*", byline.group(1)))
+        elif date is None and line.words <= 10 and _DATELINE.match(line.text) and not line.is_sentence:
+            date = line.text
+        elif line.is_all_caps or _is_subhead(line, body[position + 1 : position + 2], bool(blocks)):
+            blocks.append(Block("heading", line.text))
+        elif line.is_sentence or line.words > 12:
+            blocks.append(Block("paragraph", line.text))
+        # Anything else is a short label line (a section name, a tag): never read.
+    while blocks and blocks[-1].kind == "heading":
+        blocks.pop()
+    return Article(title=title, blocks=tuple(blocks), authors=authors, date=date, url=url)
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Non-empty lines, with hard-wrapped paragraph lines joined back together."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if not line:
+            lines.append("")
+            continue
+        previous = lines[-1] if lines else ""
+        if previous and not _TERMINAL.search(previous) and line[0].islower() and len(previous) > 40:
+            lines[-1] = f"{previous} {line}"
+        else:
+            lines.append(line)
+    return [line for line in lines if line]
+
+
+def _find_title(lines: list[_Line]) -> int | None:
+    """The headline: the first headline-shaped line before the body starts.
+
+    Short labels before it (a section name such as "World") are navigation. A line that the
+    page repeats further down (as image alt text, say) is a headline for sure.
+    """
+    for index, line in enumerate(lines):
+        if line.words < 3:
+            continue
+        repeated = any(_key(other.text) == _key(line.text) for other in lines[index + 1 :])
+        if repeated or (line.words <= 30 and not line.text.endswith((".", ",", ":"))):
+            return index
+        return None
+    return None
+
+
+def _is_subhead(line: _Line, following: list[_Line], in_body: bool) -> bool:
+    """A short unpunctuated line between paragraphs, followed by a paragraph."""
+    return (
+        in_body
+        and 2 <= line.words <= 12
+        and not line.is_sentence
+        and bool(following)
+        and following[0].is_sentence
+    )
+
+
+def _is_pull_quote(line: _Line, body: list[_Line]) -> bool:
+    """A pull quote repeats a sentence of the body inside a longer paragraph."""
+    key = _key(line.text)
+    return line.words >= 6 and any(
+        other is not line and len(other.text) > len(line.text) and key in _key(other.text) for other in body
+    )
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower().replace("’", "'")))

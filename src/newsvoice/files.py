@@ -1,0 +1,65 @@
+"""Writing files atomically: all of a narration's files appear together, or none does."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import OutputError
+
+
+class AtomicFiles:
+    """Temporary files beside their targets, renamed into place only by `commit()`.
+
+    Until then, and whatever goes wrong (an error, Ctrl-C), existing files are untouched
+    and the temporary files are removed.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, Path]] = []
+
+    def open(self, target: Path) -> BinaryIO:
+        directory = target.parent if str(target.parent) else Path(".")
+        try:
+            descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".part")
+        except FileNotFoundError:
+            raise OutputError(f"cannot write {target}: no such directory {directory}") from None
+        except OSError as error:
+            raise OutputError(f"cannot write {target}: {error.strerror}") from None
+        self._pending.append((Path(temporary), target))
+        return os.fdopen(descriptor, "w+b")
+
+    def path_of(self, target: Path) -> Path:
+        return next(temporary for temporary, final in self._pending if final == target)
+
+    def write_text(self, target: Path, text: str) -> None:
+        with self.open(target) as file:
+            file.write(text.encode("utf-8"))
+
+    def commit(self) -> None:
+        try:
+            for temporary, target in self._pending:
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, target)
+        except OSError as error:
+            raise OutputError(f"cannot write {target}: {error.strerror}") from None
+        self._pending.clear()
+
+    def discard(self) -> None:
+        for temporary, _ in self._pending:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+        self._pending.clear()
+
+
+@contextlib.contextmanager
+def atomic_files() -> Iterator[AtomicFiles]:
+    files = AtomicFiles()
+    try:
+        yield files
+    finally:
+        files.discard()

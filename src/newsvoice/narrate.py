@@ -1,0 +1,198 @@
+"""The pipeline: source -> Article -> Script -> audio per segment -> `Narration` on disk.
+
+Three stages overlap, each on its own thread, so normalization and encoding add little to
+synthesis time: the script writer normalizes segments ahead, the voice synthesizes them in
+order, and the encoder masters and writes each one as soon as it is spoken.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from .article import Article
+from .audio import master
+from .encode import AudioFormat, Chapter, Tags, format_for, open_encoder, write_tags
+from .errors import OutputError
+from .extract import extract
+from .files import atomic_files
+from .normalize import Normalizer
+from .script import DEFAULT_DISCLOSURE, Segment, iter_segments, plan_segments
+from .sources import read_source
+from .transcript import to_json, to_vtt
+from .voice import Voice, Word, load_voice
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Progress = Callable[[int, int], None]
+"""Called with (segments done, segments in all)."""
+
+
+@dataclass(frozen=True)
+class TimedSegment:
+    segment: Segment
+    start: float
+    end: float
+    """When the next segment starts: cues cover the audio without gaps."""
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True)
+class Narration:
+    """A narrated article: where its files are, and when each segment and word is heard."""
+
+    article: Article
+    path: Path
+    audio_format: AudioFormat
+    voice: str
+    duration: float
+    segments: tuple[TimedSegment, ...]
+    chapters: tuple[Chapter, ...]
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def transcript_path(self) -> Path:
+        return self.path.with_suffix(".vtt")
+
+    @property
+    def timings_path(self) -> Path:
+        return self.path.with_suffix(".json")
+
+
+def load_article(source: str) -> Article:
+    """Read and extract the article at SOURCE (a URL, a file path, or "-" for stdin)."""
+    return extract(read_source(source))
+
+
+def narrate(
+    source: str | Article,
+    output: Path,
+    *,
+    voice: Voice | None = None,
+    normalizer: Normalizer | None = None,
+    bitrate: int = 64,
+    disclosure: str | None = DEFAULT_DISCLOSURE,
+    progress: Progress | None = None,
+) -> Narration:
+    """Narrate SOURCE into OUTPUT (.mp3, .opus, .ogg or .wav), with .vtt and .json beside it."""
+    try:
+        audio_format = format_for(output)
+    except ValueError as error:
+        raise OutputError(str(error)) from None
+    article = source if isinstance(source, Article) else load_article(source)
+    voice = voice or load_voice()
+    normalizer = normalizer or Normalizer()
+    total = len(plan_segments(article, disclosure))
+    warnings: list[str] = list(article.warnings)
+    segments = iter_segments(article, normalizer.normalize, disclosure, warnings.append)
+
+    with atomic_files() as files:
+        file = files.open(output)
+        encoder = open_encoder(file, audio_format, voice.sample_rate, bitrate)
+        timeline = _Timeline()
+        with ThreadPoolExecutor(1, thread_name_prefix="newsvoice-encode") as encoding:
+            pending = []
+            for done, segment in enumerate(_ahead(segments), start=1):
+                speech = voice.speak(segment.spoken)
+                pending.append(encoding.submit(_encode, encoder, timeline, segment, speech))
+                if progress:
+                    progress(done, total)
+            for future in pending:
+                future.result()
+        encoder.close()
+        file.close()
+        narration = Narration(
+            article=article,
+            path=output,
+            audio_format=audio_format,
+            voice=voice.name,
+            duration=timeline.position,
+            segments=tuple(timeline.segments),
+            chapters=_chapters(timeline.segments, timeline.position),
+            warnings=tuple(warnings + normalizer.problems),
+        )
+        write_tags(files.path_of(output), audio_format, _tags(narration, disclosure))
+        files.write_text(narration.transcript_path, to_vtt(narration))
+        files.write_text(narration.timings_path, to_json(narration))
+        files.commit()
+    return narration
+
+
+class _Timeline:
+    """Where each segment lands in the finished audio, filled in by the encoding thread."""
+
+    def __init__(self) -> None:
+        self.position = 0.0
+        self.segments: list[TimedSegment] = []
+
+
+def _encode(encoder, timeline: _Timeline, segment: Segment, speech) -> None:
+    mastered = master(speech, segment.pause)
+    start = timeline.position
+    encoder.write(mastered.audio)
+    duration = len(mastered.audio) / speech.sample_rate
+    words = tuple(Word(w.word, round(start + w.start, 3), round(start + w.end, 3)) for w in mastered.words)
+    timeline.segments.append(TimedSegment(segment, round(start, 3), round(start + duration, 3), words))
+    timeline.position = start + duration
+
+
+def _chapters(timed: list[TimedSegment], duration: float) -> tuple[Chapter, ...]:
+    starts = [(t.segment.chapter, t.start) for t in timed if t.segment.chapter]
+    ends = [start for _, start in starts[1:]] + [duration]
+    return tuple(
+        Chapter(title, round(start, 3), round(end, 3))
+        for (title, start), end in zip(starts, ends, strict=True)
+    )
+
+
+def _tags(narration: Narration, disclosure: str | None) -> Tags:
+    article = narration.article
+    title = article.title or narration.segments[0].segment.text[:80]
+    return Tags(
+        title=title,
+        artist=article.site_name or article.byline,
+        album=article.site_name,
+        date=article.date,
+        url=article.url,
+        comment=disclosure,
+        chapters=narration.chapters if len(narration.chapters) > 1 else (),
+    )
+
+
+def _ahead(items: Iterator[T], size: int = 8) -> Iterator[T]:
+    """Run ITEMS on a background thread, up to SIZE ahead of the consumer."""
+    buffer: queue.Queue = queue.Queue(size)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put(item)
+            buffer.put(done)
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            buffer.put(error)
+
+    thread = threading.Thread(target=produce, name="newsvoice-script", daemon=True)
+    thread.start()
+    try:
+        while (item := buffer.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full buffer
+            with contextlib.suppress(queue.Empty):
+                buffer.get_nowait()
+            thread.join(0.01)

