@@ -58,7 +58,7 @@ class VoiceInfo:
 class Voice:
     """A Piper voice with its model's own phoneme alignments turned into word timings."""
 
-    def __init__(self, model_path: Path, threads: int | None = None) -> None:
+    def __init__(self, model_path: Path, threads: int = 1) -> None:
         self.path = model_path
         self.name = model_path.name.removesuffix(".onnx")
         config_path = Path(f"{model_path}.json")
@@ -82,7 +82,6 @@ class Voice:
         self.sample_rate = config.sample_rate
         self.language = config.espeak_voice
         self._settings = SynthesisConfig(normalize_audio=False)
-        self._lock = threading.Lock()
 
     @property
     def settings_key(self) -> str:
@@ -90,9 +89,8 @@ class Voice:
         return f"{ENGINE}|{_digest(self.path)}|{self._settings}"
 
     def speak(self, spoken: str) -> Speech:
-        """Synthesize SPOKEN (already normalized) text."""
-        with self._lock:
-            chunks = list(self._piper.synthesize(spoken, self._settings, include_alignments=True))
+        """Synthesize SPOKEN (already normalized) text. Safe to call from several threads."""
+        chunks = list(self._piper.synthesize(spoken, self._settings, include_alignments=True))
         audio = np.concatenate([c.audio_float_array for c in chunks]) if chunks else np.zeros(0, np.float32)
         words = _word_timings(spoken, chunks, self.sample_rate)
         return Speech(audio.astype(np.float32, copy=False), self.sample_rate, words)
@@ -212,12 +210,16 @@ def resolve_voice(name_or_path: str | None) -> Path:
     raise VoiceError(f"unknown voice: {name_or_path} (see `newsvoice voices`)")
 
 
-_loaded: dict[tuple[Path, int | None], Voice] = {}
+_loaded: dict[tuple[Path, int], Voice] = {}
 _loaded_lock = threading.Lock()
 
 
-def load_voice(name_or_path: str | Path | None = None, threads: int | None = None) -> Voice:
-    """The voice, loaded once per process and shared."""
+def load_voice(name_or_path: str | Path | None = None, threads: int = 1) -> Voice:
+    """The voice, loaded once per process and shared.
+
+    THREADS is the inference threads of one synthesis; a narration runs several syntheses
+    at once (see `narrate`), which uses the cores better than threads inside one.
+    """
     path = resolve_voice(str(name_or_path) if name_or_path else None).resolve()
     with _loaded_lock:
         key = (path, threads)
@@ -258,8 +260,10 @@ def _aligned_model(model_path: Path) -> Path:
 
     try:
         model = onnx.load(str(model_path))
-    except Exception as error:  # onnx raises DecodeError and others for a file that is not a model
-        raise VoiceError(f"{model_path}: not an ONNX voice model ({error.__class__.__name__})") from None
+    except Exception:  # onnx raises DecodeError and others for a file that is not a model
+        model = None
+    if model is None or not model.graph.node:
+        raise VoiceError(f"{model_path}: not an ONNX voice model")
     try:
         add_alignment_output(model)
     except ValueError:
