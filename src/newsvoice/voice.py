@@ -72,9 +72,10 @@ class Voice:
         if threads:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+        aligned = _aligned_model(model_path)
         try:
             session = onnxruntime.InferenceSession(
-                str(_aligned_model(model_path)), sess_options=options, providers=["CPUExecutionProvider"]
+                str(aligned), sess_options=options, providers=["CPUExecutionProvider"]
             )
         except Exception as error:  # onnxruntime raises its own untyped errors for bad models
             raise VoiceError(f"{model_path}: cannot load voice model ({error})") from None
