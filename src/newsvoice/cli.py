@@ -32,10 +32,12 @@ class _Group(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, for debugging.")
 def main(verbose: bool) -> None:
     """Narrate news articles with a local neural voice."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="newsvoice: %(levelname)s: %(message)s",
-    )
+    # Our own log only: the libraries' chatter (trafilatura, NeMo) is not the user's business.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("newsvoice: %(levelname)s: %(message)s"))
+    logger = logging.getLogger("newsvoice")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 @main.command()
@@ -89,9 +91,10 @@ def narrate(
         click.echo(f"newsvoice: warning: {warning}", err=True)
     if not quiet:
         minutes, seconds = divmod(round(narration.duration), 60)
+        chapters = len(narration.chapters)
         click.echo(
             f"{narration.path} ({minutes}:{seconds:02d}, {len(narration.segments)} segments, "
-            f"{len(narration.chapters)} chapters)"
+            f"{chapters} chapter{'' if chapters == 1 else 's'})"
         )
         click.echo(f"{narration.transcript_path}\n{narration.timings_path}")
 

@@ -67,7 +67,7 @@ class Normalizer:
                 return self._load().normalize(text, verbose=False, punct_post_process=True)
         except Exception as error:  # a normalization failure must never stop a narration
             self.problems.append(f"normalization failed, read as written: {text!r} ({error})")
-            log.warning(self.problems[-1])
+            log.debug(self.problems[-1])
             return text
 
     def _load(self):
@@ -84,7 +84,7 @@ def load_nemo(cache_dir: Path):
     logging.getLogger("NeMo-text-processing").setLevel(logging.ERROR)
     cache_dir.mkdir(parents=True, exist_ok=True)
     if not any(cache_dir.glob("*.far")):
-        log.warning("compiling text normalization grammars (first run only, about 30 seconds)")
+        log.info("compiling text normalization grammars (first run only, about 30 seconds)")
     return NemoNormalizer(input_case="cased", lang="en", cache_dir=str(cache_dir))
 
 

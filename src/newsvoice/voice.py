@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -83,6 +85,7 @@ class Voice:
         self.sample_rate = config.sample_rate
         self.language = config.espeak_voice
         self._settings = SynthesisConfig(normalize_audio=False)
+        self._budget = _MemoryBudget()
 
     @property
     def settings_key(self) -> str:
@@ -91,10 +94,39 @@ class Voice:
 
     def speak(self, spoken: str) -> Speech:
         """Synthesize SPOKEN (already normalized) text. Safe to call from several threads."""
-        chunks = list(self._piper.synthesize(spoken, self._settings, include_alignments=True))
+        with self._budget.share(len(spoken)):
+            chunks = list(self._piper.synthesize(spoken, self._settings, include_alignments=True))
         audio = np.concatenate([c.audio_float_array for c in chunks]) if chunks else np.zeros(0, np.float32)
         words = _word_timings(spoken, chunks, self.sample_rate)
         return Speech(audio.astype(np.float32, copy=False), self.sample_rate, words)
+
+
+class _MemoryBudget:
+    """Lets syntheses run at once only while their texts together are no longer than the
+    longest text synthesized so far.
+
+    A synthesis needs working memory in proportion to its text, and onnxruntime keeps the
+    most it ever needed. Two short sentences may share the memory one long sentence took;
+    two long ones at once would double the process's peak.
+    """
+
+    def __init__(self) -> None:
+        self._capacity = 0
+        self._used = 0
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def share(self, size: int) -> Iterator[None]:
+        with self._changed:
+            self._capacity = max(self._capacity, size)
+            self._changed.wait_for(lambda: self._used == 0 or self._used + size <= self._capacity)
+            self._used += size
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._used -= size
+                self._changed.notify_all()
 
 
 def _word_timings(spoken: str, chunks: list, sample_rate: int) -> tuple[Word, ...]:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from ..article import Article
 from ..errors import NoArticleError
 from ..sources import Document
-from .html import extract_html
 from .text import extract_text
 
-__all__ = ["extract", "extract_html", "extract_text"]
+__all__ = ["extract", "extract_text"]
 
 
 def extract(document: Document) -> Article:
     """Extract the article from an HTML page or a page saved as plain text."""
     if document.kind == "html":
+        from .html import extract_html  # trafilatura and lxml are only loaded for HTML
+
         article = extract_html(document.content, url=document.url)
     else:
         article = extract_text(document.content, url=document.url)

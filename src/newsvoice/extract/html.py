@@ -26,11 +26,12 @@ def extract_html(html: str, url: str | None = None) -> Article:
     )
     if document is None or document.body is None:
         return Article(title="", blocks=())
-    blocks = tuple(_blocks(document.body))
+    title = (document.title or "").strip()
+    blocks = tuple(block for block in _blocks(document.body) if not _repeats_title(block, title))
     authors = tuple(a.strip() for a in (document.author or "").split(";") if a.strip())
     language = _LANG.search(html[:5000])
     return Article(
-        title=(document.title or "").strip(),
+        title=title,
         blocks=blocks,
         authors=authors,
         date=document.date,
@@ -56,6 +57,11 @@ def _blocks(body: etree._Element):
         if not text:
             continue
         yield Block("heading" if tag == "head" else "paragraph", text)
+
+
+def _repeats_title(block: Block, title: str) -> bool:
+    """The page's <h1> comes through as a heading; the title is read once, in the intro."""
+    return block.kind == "heading" and block.text.casefold() == title.casefold()
 
 
 def _text(element: etree._Element) -> str:

@@ -25,9 +25,10 @@ _BOILERPLATE = re.compile(
       | share(?:\ this)?(?:\ (?:article|story|page))? | share\ on\ \w+ | copy\ link
       | facebook | twitter | x | whatsapp | linkedin | telegram | email | print
       | bookmark | save | comments? | follow(?:\ us)?(?:\ on\ .{1,30})?
-      | (?:sign\ up|subscribe)\b.{0,80} | log\ ?in | sign\ in | register
+      | (?:sign\ up|subscribe)(?:\ (?:now|today|here|for\ free))?(?:\ (?:to|for)\ (?:our|the|a)\ .{1,50})?
+      | log\ ?in | sign\ in | register
       | source:\ .{1,80} | (?:photo|image|picture|video|file\ photo)(?:\ credit)?:\ .{1,100}
-      | credit:\ .{1,80} | ©.{0,100} | copyright\b.{0,100} | all\ rights\ reserved\.?
+      | credit:\ .{1,80} | ©.{0,100} | copyright\ (?:©\ ?)?\d{4}.{0,100} | all\ rights\ reserved\.?
       | trending | most\ (?:read|popular|viewed) | watch | video | listen
     )[.!]?$""",
     re.I | re.X,
@@ -42,10 +43,8 @@ _END_OF_ARTICLE = re.compile(
     re.I | re.X,
 )
 
-_BYLINE = re.compile(
-    r"^by\s+([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*)\s*$",
-    re.I,
-)
+_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+_BYLINE = re.compile(rf"^(?i:by)\s+({_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)\s*$")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATELINE = re.compile(
     rf"^(?:(?:published|updated|posted)(?:\s+on)?:?\s*)?[\w\s,:/.-]*"
@@ -54,12 +53,17 @@ _DATELINE = re.compile(
 )
 _TERMINAL = re.compile(r"""[.!?…:;"'”’)\]]$""")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_WRAP_WIDTH = 100
 
 
 @dataclass
 class _Line:
     text: str
     words: int
+
+    @classmethod
+    def of(cls, text: str) -> _Line:
+        return cls(text, len(_WORD.findall(text)))
 
     @property
     def is_sentence(self) -> bool:
@@ -73,7 +77,7 @@ class _Line:
 
 def extract_text(text: str, url: str | None = None) -> Article:
     """Recover the article from a page saved as text."""
-    lines = [_Line(line, len(_WORD.findall(line))) for line in _logical_lines(text)]
+    lines = [_Line.of(line) for line in _logical_lines(text)]
     lines = [line for line in lines if not _BOILERPLATE.match(line.text)]
     title_index = _find_title(lines)
     title = lines[title_index].text if title_index is not None else ""
@@ -104,19 +108,34 @@ def extract_text(text: str, url: str | None = None) -> Article:
 
 
 def _logical_lines(text: str) -> list[str]:
-    """Non-empty lines, with hard-wrapped paragraph lines joined back together."""
+    """Non-empty lines, with hard-wrapped paragraphs joined back together.
+
+    In a text wrapped at a fixed width (no line longer than 100 characters), a line that
+    reaches near the margin continues on the next line of its block. Elsewhere, an
+    unfinished line continues when the next starts in lower case or fits within its width.
+    """
+    raw_lines = [" ".join(raw.split()) for raw in text.splitlines()]
+    width = max(map(len, raw_lines), default=0)
+    wrapped = width <= _WRAP_WIDTH
     lines: list[str] = []
-    for raw in text.splitlines():
-        line = " ".join(raw.split())
-        if not line:
-            lines.append("")
-            continue
-        previous = lines[-1] if lines else ""
-        if previous and not _TERMINAL.search(previous) and line[0].islower() and len(previous) > 40:
-            lines[-1] = f"{previous} {line}"
-        else:
+    previous = ""
+    for line in raw_lines:
+        if line and previous and _continues(previous, line, wrapped, width):
+            lines[-1] = f"{lines[-1]} {line}"
+        elif line:
             lines.append(line)
-    return [line for line in lines if line]
+        previous = line
+    return lines
+
+
+def _continues(previous: str, line: str, wrapped: bool, width: int) -> bool:
+    if wrapped:
+        return len(previous) >= 0.6 * width and not _Line.of(previous).is_all_caps
+    if _TERMINAL.search(previous) or len(previous) <= 40:
+        return False
+    # A lower-case start continues a sentence; a long line followed by one no longer than
+    # itself is a paragraph wrapped at that line's width.
+    return line[0].islower() or (len(previous) >= 60 and len(line) <= len(previous))
 
 
 def _find_title(lines: list[_Line]) -> int | None:

@@ -1,0 +1,133 @@
+"""Shared fixtures: the real sample article, the real Piper voice, the real NeMo normalizer.
+
+Narrating the sample takes about 15 seconds, so it is done once per session and shared.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from newsvoice.article import Article
+from newsvoice.narrate import Narration, load_article, narrate
+from newsvoice.normalize import Normalizer
+from newsvoice.script import Script, write_script
+from newsvoice.voice import Voice, load_voice
+
+# In CI the repository is cloned fresh with `shared/` beside it (/work/main and /work/shared).
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "000_62326b8596af4b11.txt"
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    if not SAMPLE.is_file():
+        pytest.skip(f"sample article not found at {SAMPLE} (shared/ must sit beside the repository)")
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_text(sample_path: Path) -> str:
+    return sample_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def sample_article(sample_path: Path) -> Article:
+    return load_article(str(sample_path))
+
+
+@pytest.fixture(scope="session")
+def voice() -> Voice:
+    return load_voice()
+
+
+@pytest.fixture(scope="session")
+def normalizer() -> Normalizer:
+    return Normalizer()
+
+
+@pytest.fixture(scope="session")
+def sample_script(sample_article: Article, normalizer: Normalizer) -> Script:
+    return write_script(sample_article, speak=normalizer.normalize)
+
+
+@pytest.fixture(scope="session")
+def sample_narration(
+    sample_path: Path, voice: Voice, normalizer: Normalizer, tmp_path_factory: pytest.TempPathFactory
+) -> Narration:
+    """The sample article narrated once to MP3 (with .vtt and .json beside it)."""
+    output = tmp_path_factory.mktemp("sample") / "sample.mp3"
+    return narrate(str(sample_path), output, voice=voice, normalizer=normalizer)
+
+
+def read_audio(path: Path) -> tuple[np.ndarray, int]:
+    """Decode an audio file (MP3, Opus, WAV) to mono float64 samples and its sample rate."""
+    data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
+    return data[:, 0], rate
+
+
+@pytest.fixture(scope="session")
+def decode() -> Callable[[Path], tuple[np.ndarray, int]]:
+    return read_audio
+
+
+@pytest.fixture(scope="session")
+def sample_audio(sample_narration: Narration) -> tuple[np.ndarray, int]:
+    return read_audio(sample_narration.path)
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests to the local test server must not go through a proxy from the environment."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+class LocalServer:
+    """An HTTP server on 127.0.0.1 answering each path with a fixed (status, content type, body)."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, str, bytes]] = {}
+        routes = self.routes
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, content_type, body = routes.get(self.path, (404, "text/html", b"<h1>Not Found</h1>"))
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+    def __enter__(self) -> LocalServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def local_server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        yield server

@@ -1,0 +1,169 @@
+"""HTML pages: the article and its structure, without navigation, footer or ads."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsvoice.article import Article
+from newsvoice.errors import NoArticleError
+from newsvoice.extract import extract
+from newsvoice.extract.html import extract_html
+from newsvoice.narrate import load_article
+from newsvoice.script import write_script
+from newsvoice.sources import Document
+
+URL = "https://herald.example/news/2025/03/14/harbour-bridge-reopens"
+TITLE = "Harbour bridge reopens after repairs"
+PARAGRAPHS = [
+    "The harbour bridge reopened to traffic on Friday morning after eight months of repairs "
+    "that cost the city more than it had planned.",
+    "Engineers replaced the corroded steel cables and resurfaced the entire deck, the city's "
+    "transport department said in a statement.",
+    "Commuters who had faced detours of up to forty minutes welcomed the reopening, with many "
+    "crossing on foot to mark the occasion.",
+    '"It feels like getting a part of the city back," said Tom Baker, a teacher who lives on '
+    "the north shore.",
+]
+SUBHEAD = "Commuters relieved"
+
+ARTICLE_HTML = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{TITLE} | The Coastal Herald</title>
+<meta property="og:site_name" content="The Coastal Herald">
+<meta property="og:title" content="{TITLE}">
+<meta name="author" content="Maria Lopez">
+<meta property="article:published_time" content="2025-03-14T08:00:00Z">
+<meta name="description" content="The bridge was closed for eight months.">
+</head>
+<body>
+<header>
+<nav><ul>
+<li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li>
+<li><a href="/weather">Weather forecast for the whole coastal region this weekend</a></li>
+</ul></nav>
+</header>
+<main>
+<article>
+<h1>{TITLE}</h1>
+<p class="byline">By Maria Lopez</p>
+<p>{PARAGRAPHS[0]}</p>
+<div class="ad advertisement">Advertisement: Buy the new Zephyr phone today and get a free case.</div>
+<p>{PARAGRAPHS[1]}</p>
+<h2>{SUBHEAD}</h2>
+<p>{PARAGRAPHS[2]}</p>
+<p>{PARAGRAPHS[3]}</p>
+</article>
+</main>
+<footer>
+<p>Copyright 2025 The Coastal Herald. All rights reserved. Contact us about advertising opportunities.</p>
+<nav><a href="/privacy">Privacy policy</a> <a href="/terms">Terms of use</a></nav>
+</footer>
+</body>
+</html>
+"""
+
+FURNITURE = (
+    "Home",
+    "Sport",
+    "Weather forecast",
+    "Zephyr",
+    "Advertisement",
+    "Copyright",
+    "Privacy",
+    "Terms of use",
+)
+
+
+@pytest.fixture(scope="module")
+def article() -> Article:
+    return extract_html(ARTICLE_HTML, url=URL)
+
+
+def test_title(article: Article) -> None:
+    assert article.title == TITLE
+
+
+def test_paragraphs_in_order(article: Article) -> None:
+    assert article.paragraphs == PARAGRAPHS
+
+
+def test_subhead_between_its_paragraphs(article: Article) -> None:
+    blocks = [(block.kind, block.text) for block in article.blocks]
+    position = blocks.index(("heading", SUBHEAD))
+    assert blocks[position - 1] == ("paragraph", PARAGRAPHS[1])
+    assert blocks[position + 1] == ("paragraph", PARAGRAPHS[2])
+
+
+def test_headings_are_the_subheads_only(article: Article) -> None:
+    assert article.headings == [SUBHEAD]
+
+
+def test_title_is_spoken_once(article: Article) -> None:
+    script = write_script(article, speak=str, disclosure=None)
+    assert [segment.text for segment in script.segments].count(TITLE) == 1
+
+
+def test_metadata(article: Article) -> None:
+    assert article.site_name == "The Coastal Herald"
+    assert article.language == "en"
+    assert article.authors == ("Maria Lopez",)
+    assert article.date == "2025-03-14"
+    assert article.url == URL
+
+
+def test_nothing_from_nav_footer_or_ads(article: Article) -> None:
+    texts = [article.title, *(block.text for block in article.blocks)]
+    for text in texts:
+        for furniture in FURNITURE:
+            assert furniture not in text, text
+
+
+def test_byline_line_is_not_read_as_a_paragraph(article: Article) -> None:
+    assert "By Maria Lopez" not in article.paragraphs
+
+
+def test_language_from_html_lang_attribute() -> None:
+    html = ARTICLE_HTML.replace('<html lang="en">', '<html lang="de-DE">')
+    assert extract_html(html).language == "de"
+
+
+def test_lists_become_paragraphs() -> None:
+    html = ARTICLE_HTML.replace(
+        f"<p>{PARAGRAPHS[3]}</p>",
+        f"<p>{PARAGRAPHS[3]}</p><ul><li>The toll is two dollars for cars.</li>"
+        "<li>Cyclists and pedestrians cross for free.</li></ul>",
+    )
+    paragraphs = extract_html(html).paragraphs
+    assert paragraphs[-2:] == [
+        "The toll is two dollars for cars.",
+        "Cyclists and pedestrians cross for free.",
+    ]
+
+
+def test_page_with_only_navigation_has_no_article() -> None:
+    html = (
+        '<html lang="en"><head><title>Home</title></head><body><nav><ul>'
+        '<li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav></body></html>'
+    )
+    assert extract_html(html).paragraphs == []
+    with pytest.raises(NoArticleError, match="no article found"):
+        extract(Document(html, "html", name="nav.html"))
+
+
+def test_load_article_from_url(local_server, no_proxy) -> None:
+    local_server.routes["/news/bridge"] = (200, "text/html; charset=utf-8", ARTICLE_HTML.encode("utf-8"))
+    url = local_server.url("/news/bridge")
+    article = load_article(url)
+    assert article.title == TITLE
+    assert article.paragraphs == PARAGRAPHS
+    assert article.url == url
+
+
+def test_load_article_from_html_file(tmp_path) -> None:
+    path = tmp_path / "bridge.html"
+    path.write_text(ARTICLE_HTML, encoding="utf-8")
+    article = load_article(str(path))
+    assert article.title == TITLE
+    assert article.paragraphs == PARAGRAPHS
