@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
+from scipy.signal import firwin, upfirdn
 
 from .voice import Speech, Word
 
@@ -28,7 +28,10 @@ _KEEP_BEFORE = 0.03
 _KEEP_AFTER = 0.08
 _MIN_BLOCK = 0.4  # BS.1770 measures in 400 ms blocks
 _OVERSAMPLE = 4
-_LEVEL_ROUNDS = 4
+_LEVEL_ROUNDS = 5
+# 4x oversampling with 12 taps a phase, as BS.1770-4 suggests for true-peak meters.
+_TRUE_PEAK_FILTER = firwin(12 * _OVERSAMPLE, 1 / _OVERSAMPLE, window=("kaiser", 5.0)) * _OVERSAMPLE
+_ABSOLUTE_GATE = -70.0
 
 
 @dataclass(frozen=True)
@@ -55,25 +58,29 @@ def master(speech: Speech, pause: float) -> Mastered:
 
 
 def level(audio: np.ndarray, rate: int) -> np.ndarray:
-    """Gain to TARGET_LUFS, then true-peak limiting; the gain is raised until the limited
-    audio itself measures on target (the limiter takes away some loudness)."""
+    """Gain to TARGET_LUFS with true-peak limiting, the gain raised until the limited audio
+    itself measures on target. The limiter takes away part of each gain step, so the next
+    step is scaled by how much loudness the last one actually gave (a secant search)."""
     envelope = _peak_envelope(audio)
-    gain = _gain_to_target(audio, rate)
-    leveled = audio * (gain * _limiter_gain(envelope * gain, rate))
+    gain_db, measured, slope = 0.0, _fast_loudness(audio, rate), 1.0
+    leveled = audio
     for _ in range(_LEVEL_ROUNDS):
-        correction = _gain_to_target(leveled, rate)
-        if abs(20 * np.log10(correction)) < 0.1:
+        error = TARGET_LUFS - measured
+        if not np.isfinite(error) or abs(error) < 0.1:
             break
-        gain *= correction
+        step = error / slope
+        gain = 10 ** ((gain_db + step) / 20)
         leveled = audio * (gain * _limiter_gain(envelope * gain, rate))
+        now = _fast_loudness(leveled, rate)
+        slope = float(np.clip((now - measured) / step, 0.2, 1.0))
+        gain_db, measured = gain_db + step, now
     return leveled.astype(np.float32)
 
 
 def loudness(audio: np.ndarray, rate: int) -> float:
-    """Integrated loudness in LUFS; audio shorter than one 400 ms block is measured as repeated."""
-    minimum = int(_MIN_BLOCK * rate) + 1
-    if len(audio) < minimum:
-        audio = np.tile(audio, minimum // max(len(audio), 1) + 1)
+    """Integrated loudness (ITU-R BS.1770-4) in LUFS, as pyloudnorm measures it."""
+    if len(audio) <= int(_MIN_BLOCK * rate):
+        return _fast_loudness(audio, rate)
     return float(_meter(rate).integrated_loudness(audio.astype(np.float64)))
 
 
@@ -101,9 +108,37 @@ def _limiter_gain(envelope: np.ndarray, rate: int, ceiling_db: float = CEILING_D
     return np.minimum(uniform_filter1d(held, size=2 * attack + 1, mode="nearest"), needed)
 
 
-def _gain_to_target(audio: np.ndarray, rate: int) -> float:
-    measured = loudness(audio, rate)
-    return 1.0 if not np.isfinite(measured) else 10 ** ((TARGET_LUFS - measured) / 20)
+def _fast_loudness(audio: np.ndarray, rate: int) -> float:
+    return _gated_loudness(_k_weighted(audio, rate), rate)
+
+
+def _k_weighted(audio: np.ndarray, rate: int) -> np.ndarray:
+    signal = audio.astype(np.float64)
+    for stage in _meter(rate)._filters.values():
+        signal = stage.apply_filter(signal)
+    return signal
+
+
+def _gated_loudness(weighted: np.ndarray, rate: int) -> float:
+    """BS.1770 gating over a K-weighted signal: 400 ms blocks every 100 ms, absolute gate at
+    -70 LUFS, relative gate 10 LU below. Done here with numpy because pyloudnorm filters the
+    audio again and loops over blocks in Python on every call, and leveling measures each
+    segment several times; `loudness` is pyloudnorm's own measure."""
+    block = int(_MIN_BLOCK * rate)
+    if len(weighted) <= block:
+        powers = np.array([np.mean(weighted**2)]) if len(weighted) else np.zeros(0)
+    else:
+        cumulative = np.concatenate([[0.0], np.cumsum(weighted**2)])
+        starts = np.arange(0, len(weighted) - block + 1, block // 4)
+        powers = (cumulative[starts + block] - cumulative[starts]) / block
+    with np.errstate(divide="ignore"):
+        levels = -0.691 + 10 * np.log10(powers)
+    gated = powers[levels >= _ABSOLUTE_GATE]
+    if not len(gated):
+        return -np.inf
+    relative = -0.691 + 10 * np.log10(np.mean(gated)) - 10
+    gated = powers[(levels >= _ABSOLUTE_GATE) & (levels > relative)]
+    return float(-0.691 + 10 * np.log10(np.mean(gated)))
 
 
 @lru_cache(maxsize=8)
@@ -113,8 +148,10 @@ def _meter(rate: int) -> pyloudnorm.Meter:
 
 def _peak_envelope(audio: np.ndarray) -> np.ndarray:
     """Per sample, the highest absolute value of the 4x oversampled signal around it."""
-    oversampled = np.abs(resample_poly(audio, _OVERSAMPLE, 1))
-    return oversampled.reshape(-1, _OVERSAMPLE).max(axis=1)[: len(audio)]
+    oversampled = upfirdn(_TRUE_PEAK_FILTER, audio, up=_OVERSAMPLE)
+    delay = (len(_TRUE_PEAK_FILTER) - 1) // 2
+    oversampled = np.abs(oversampled[delay : delay + len(audio) * _OVERSAMPLE])
+    return oversampled.reshape(-1, _OVERSAMPLE).max(axis=1)
 
 
 def _trim(audio: np.ndarray, rate: int) -> tuple[np.ndarray, float]:

@@ -72,7 +72,7 @@ class Mp3Encoder:
         self._lame.set_bit_rate(bitrate)
         self._lame.set_in_sample_rate(sample_rate)
         self._lame.set_channels(1)
-        self._lame.set_quality(2)
+        self._lame.set_quality(5)  # LAME's own default: transparent for speech, 2x faster than 2
 
     def write(self, audio: np.ndarray) -> None:
         self._file.write(self._lame.encode(_int16(audio).tobytes()))

@@ -7,14 +7,12 @@ order, and the encoder masters and writes each one as soon as it is spoken.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import logging
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -33,9 +31,7 @@ from .voice import Voice, Word, load_voice
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-R = TypeVar("R")
 
-SYNTHESIS_WORKERS = min(os.cpu_count() or 1, 8)
 Progress = Callable[[int, int], None]
 """Called with (segments done, segments in all)."""
 
@@ -85,13 +81,8 @@ def narrate(
     bitrate: int = 64,
     disclosure: str | None = DEFAULT_DISCLOSURE,
     progress: Progress | None = None,
-    workers: int = SYNTHESIS_WORKERS,
 ) -> Narration:
-    """Narrate SOURCE into OUTPUT (.mp3, .opus, .ogg or .wav), with .vtt and .json beside it.
-
-    WORKERS segments are synthesized at once, each on one core: on a CPU that gives more
-    speech per second than one synthesis spread over all cores.
-    """
+    """Narrate SOURCE into OUTPUT (.mp3, .opus, .ogg or .wav), with .vtt and .json beside it."""
     try:
         audio_format = format_for(output)
     except ValueError as error:
@@ -107,13 +98,10 @@ def narrate(
         file = files.open(output)
         encoder = open_encoder(file, audio_format, voice.sample_rate, bitrate)
         timeline = _Timeline()
-        with (
-            ThreadPoolExecutor(workers, thread_name_prefix="newsvoice-synth") as synthesis,
-            ThreadPoolExecutor(1, thread_name_prefix="newsvoice-encode") as encoding,
-        ):
+        with ThreadPoolExecutor(1, thread_name_prefix="newsvoice-encode") as encoding:
             pending = []
-            spoken = _in_order(synthesis, lambda s: (s, voice.speak(s.spoken)), _ahead(segments), workers)
-            for done, (segment, speech) in enumerate(spoken, start=1):
+            for done, segment in enumerate(_ahead(segments), start=1):
+                speech = voice.speak(segment.spoken)
                 pending.append(encoding.submit(_encode, encoder, timeline, segment, speech))
                 if progress:
                     progress(done, total)
@@ -177,21 +165,6 @@ def _tags(narration: Narration, disclosure: str | None) -> Tags:
         comment=disclosure,
         chapters=narration.chapters if len(narration.chapters) > 1 else (),
     )
-
-
-def _in_order(pool: Executor, function: Callable[[T], R], items: Iterator[T], ahead: int) -> Iterator[R]:
-    """FUNCTION over ITEMS on POOL, at most AHEAD running at once, results in the items' order."""
-    running: collections.deque[Future[R]] = collections.deque()
-    try:
-        for item in items:
-            running.append(pool.submit(function, item))
-            if len(running) >= ahead:
-                yield running.popleft().result()
-        while running:
-            yield running.popleft().result()
-    finally:
-        for future in running:
-            future.cancel()
 
 
 def _ahead(items: Iterator[T], size: int = 8) -> Iterator[T]:

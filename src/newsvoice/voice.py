@@ -60,7 +60,7 @@ class VoiceInfo:
 class Voice:
     """A Piper voice with its model's own phoneme alignments turned into word timings."""
 
-    def __init__(self, model_path: Path, threads: int = 1) -> None:
+    def __init__(self, model_path: Path, threads: int | None = None) -> None:
         self.path = model_path
         self.name = model_path.name.removesuffix(".onnx")
         config_path = Path(f"{model_path}.json")
@@ -71,9 +71,10 @@ class Voice:
         except (ValueError, KeyError) as error:
             raise VoiceError(f"{config_path}: not a Piper voice config ({error})") from None
         options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
+        options.intra_op_num_threads = threads or 0  # 0: one a core
+        # Idle inference threads sleep instead of spinning, leaving the CPU to the threads
+        # that normalize and encode while the voice speaks.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         aligned = _aligned_model(model_path)
         try:
             session = onnxruntime.InferenceSession(
@@ -243,16 +244,13 @@ def resolve_voice(name_or_path: str | None) -> Path:
     raise VoiceError(f"unknown voice: {name_or_path} (see `newsvoice voices`)")
 
 
-_loaded: dict[tuple[Path, int], Voice] = {}
+_loaded: dict[tuple[Path, int | None], Voice] = {}
 _loaded_lock = threading.Lock()
 
 
-def load_voice(name_or_path: str | Path | None = None, threads: int = 1) -> Voice:
-    """The voice, loaded once per process and shared.
-
-    THREADS is the inference threads of one synthesis; a narration runs several syntheses
-    at once (see `narrate`), which uses the cores better than threads inside one.
-    """
+def load_voice(name_or_path: str | Path | None = None, threads: int | None = None) -> Voice:
+    """The voice, loaded once per process and shared; THREADS inference threads (default:
+    one a core)."""
     path = resolve_voice(str(name_or_path) if name_or_path else None).resolve()
     with _loaded_lock:
         key = (path, threads)
