@@ -27,7 +27,7 @@ SAMPLE = ROOT.parent / "shared" / "samples" / "000_62326b8596af4b11.txt"
 
 def run_pipeline(source: str, output: Path) -> dict:
     from newsvoice.narrate import narrate
-    from newsvoice.normalize import Normalizer
+    from newsvoice.normalization import Normalizer
     from newsvoice.voice import load_voice
 
     voice = load_voice()

@@ -16,7 +16,7 @@ import soundfile
 
 from newsvoice.article import Article
 from newsvoice.narrate import Narration, load_article, narrate
-from newsvoice.normalize import Normalizer
+from newsvoice.normalization import Normalizer
 from newsvoice.script import Script, write_script
 from newsvoice.voice import Voice, load_voice
 

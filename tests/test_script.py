@@ -7,7 +7,7 @@ import re
 import pytest
 
 from newsvoice.article import Article, Block
-from newsvoice.normalize import Normalizer
+from newsvoice.normalization import Normalizer
 from newsvoice.script import (
     DEFAULT_DISCLOSURE,
     PAUSE_PARAGRAPH,

@@ -23,7 +23,7 @@ from .encode import AudioFormat, Chapter, Tags, format_for, open_encoder, write_
 from .errors import OutputError
 from .extract import extract
 from .files import atomic_files
-from .normalize import Normalizer
+from .normalization import Normalizer
 from .script import DEFAULT_DISCLOSURE, Segment, iter_segments, plan_segments
 from .sources import read_source
 from .transcript import to_json, to_vtt

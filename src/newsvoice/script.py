@@ -12,7 +12,7 @@ from typing import Literal
 from sentencex import segment as split_sentences
 
 from .article import Article
-from .normalize import normalize, speakable
+from .normalization import normalize, speakable
 
 SegmentKind = Literal["title", "byline", "heading", "sentence", "disclosure"]
 

@@ -1,0 +1,301 @@
+"""Text normalization: the exact words the narrator says for a piece of written text.
+
+NeMo text processing does the heavy lifting (numbers, dates, money, units, times). Its
+grammars are compiled once and cached in the user cache directory; text with nothing for
+it skips it, since it costs tens of milliseconds a sentence. Around it, rules written here
+do what a newsreader does and NeMo does not: news shorthand ("$4.5bn", "Tue, Sept 9",
+"No. 10", "St."), regnal numbers, acronyms spelled or said as words, punctuation read as
+pauses, and the pronunciation lexicon. Each rule is a line in a table below, with the
+reason it exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+import roman
+
+from . import __version__
+from .lexicon import Lexicon, load_lexicon
+
+log = logging.getLogger(__name__)
+
+Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
+
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_WEEKDAYS = {
+    "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
+    "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday",
+}  # fmt: skip
+_TITLES = {
+    "Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Gen": "General", "Sen": "Senator",
+    "Rep": "Representative", "Prof": "Professor", "Gov": "Governor", "Lt": "Lieutenant",
+    "Col": "Colonel", "Capt": "Captain", "Sgt": "Sergeant", "Supt": "Superintendent",
+    "Insp": "Inspector", "Det": "Detective", "Rev": "Reverend", "Pres": "President",
+}  # fmt: skip
+_SCALES = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion", "b": "billion",
+           "tn": "trillion", "trn": "trillion"}  # fmt: skip
+_DOLLARS = {"US": "US dollars", "A": "Australian dollars", "C": "Canadian dollars",
+            "NZ": "New Zealand dollars", "HK": "Hong Kong dollars", "S": "Singapore dollars"}  # fmt: skip
+_DECADES = {"2": "twenties", "3": "thirties", "4": "forties", "5": "fifties", "6": "sixties",
+            "7": "seventies", "8": "eighties", "9": "nineties", "0": "noughties"}  # fmt: skip
+_CARDINAL_NUMBERED = (
+    r"World\ War|Super\ Bowl|Vatican|Apollo|Title|Article|Chapter|Part|Phase|Stage|Book|Volume"
+)
+
+# Acronyms said as words, not letter by letter (espeak would spell some, and the rule
+# below spells every other all-caps word).
+WORD_ACRONYMS = frozenset(
+    "NATO NASA UNESCO UNICEF UNRWA OPEC SOAS AIDS COVID FIFA UEFA OFCOM OFSTED ASEAN SWIFT NAFTA "
+    "SARS MERS ISIS ISIL LASER RADAR SCOTUS POTUS FEMA CERN INTERPOL EUROPOL FRONTEX MERCOSUR "
+    "BRICS NIMBY OSHA DARPA ICANN IKEA SEAL SEALS PIN GIF JPEG NAND RAM ROM WASP".split()
+)
+# All-caps words read as plain words (emphasis, not acronyms).
+_CAPS_WORDS = frozenset(
+    "A I AN AND THE OF TO IN IS IT ON OR BY AT AS BE DO GO SO WE HE ME MY IF NO OK".split()
+)
+# Letters said alone: espeak reads a lone "A" as the article.
+_LETTER = {"A": "[[ˈeɪ]]"}
+# All-caps words espeak already says right letter by letter.
+_ESPEAK_SPELLS = frozenset({"AM", "PM"})
+
+_BEFORE_TN: list[Rule] = [
+    # Typography is read as pauses, never aloud.
+    (re.compile(r"\s*(?:…|\.{3,})\s*"), ", "),
+    (re.compile(r"\s+[–—-]+\s+|\s*—\s*"), ", "),
+    (re.compile(r"[“”„‟\"«»‹›]|(?<!\w)['‘]|['’](?!\w|s\b)"), ""),
+    # Decades, year ranges and compound ordinals NeMo reads wrongly: "'80s", "2023-24", "19th-century".
+    (re.compile(r"\b(\d+(?:st|nd|rd|th))-(?=[a-z])"), r"\1 "),
+    (re.compile(r"(?<!\w)['’](\d)0s\b"), lambda m: _DECADES[m.group(1)]),
+    (re.compile(r"\b((?:19|20)\d\d)[-–/](\d\d)\b(?!\d|/)"), r"\1 to \2"),
+    # Well-known numbers in shorthand.
+    (re.compile(r"\b9/11\b"), "nine eleven"),
+    (re.compile(r"\b24/7\b"), "twenty four seven"),
+    (re.compile(r"\b50-50\b"), "fifty-fifty"),
+    # News shorthand: weekdays before a date, "per cent", "No. 10", vs., e.g., i.e.
+    (
+        re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b\.?(?=,?\s+(?:{_MONTHS}|\d))"),
+        lambda m: _WEEKDAYS[m.group(1)],
+    ),
+    (re.compile(r"\bper\s+cent\b"), "percent"),
+    (re.compile(r"\bNo\.?\s?(?=\d)"), "number "),
+    (re.compile(r"\bvs?\.?(?=\s)"), "versus"),
+    (re.compile(r"\be\.g\.,?"), "for example,"),
+    (re.compile(r"\bi\.e\.,?"), "that is,"),
+    (re.compile(r"\betc\."), "et cetera"),
+    # Titles before a name, with or without the period.
+    (re.compile(rf"\b({'|'.join(_TITLES)})\.?(?=\s+[A-Z])"), lambda m: _TITLES[m.group(1)]),
+    # "St." is Street after a name ("Baker St."), Saint before one ("St. Paul's").
+    (re.compile(r"(?<=[A-Z][a-z])(\w*)\s+St\b\.?(?!\s+[A-Z])"), r"\1 Street"),
+    (re.compile(r"\bSt\b\.?\s+(?=[A-Z])"), "Saint "),
+    # Money with scale words: "$4.5bn", "£300m", "US$2 million"; "1.3m soldiers".
+    (
+        re.compile(
+            r"\b(US|A|C|NZ|HK|S)\$\s?(\d[\d,.]*(?:\s?(?:bn|m|mn|k|tn|trn|million|billion|trillion)\b)?)"
+        ),
+        lambda m: f"{m.group(2)} {_DOLLARS[m.group(1)]}",
+    ),
+    (
+        re.compile(
+            r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?(bn|mn|tn|trn|k|m|b)\b(?!\s*(?:tall|high|long|wide|deep|away|of\b))"
+        ),
+        lambda m: f"{m.group(1)} {_SCALES[m.group(2)]}",
+    ),
+    # Units NeMo half-reads ("kilometers per H").
+    (re.compile(r"(\d)\s?km/h\b"), r"\1 kilometers per hour"),
+    # Roman numerals: cardinal after World War and the like, regnal after a name.
+    (re.compile(rf"\b({_CARDINAL_NUMBERED})\s+([IVXLC]+)\b"), lambda m: f"{m.group(1)} {_roman(m.group(2))}"),
+    (re.compile(r"\b([A-Z][a-z]+)\s+([IVX]{2,5})\b"), lambda m: _regnal(m)),
+]
+
+_AFTER_TN: list[Rule] = [
+    # Editorial brackets are read as plain words; an aside gets a pause.
+    (re.compile(r"(?<=\w)\s*\(\s*(?=\w)"), ", "),
+    (re.compile(r"(?<=[\w'’.])\s*\)\s*(?=\w)"), ", "),
+    (re.compile(r"[()\[\]{}](?!\[|\])"), ""),
+    # Initials such as "H A Hellyer".
+    (
+        re.compile(r"\b((?:[A-Z] ){1,3})(?=[A-Z][a-z])"),
+        lambda m: " ".join(_LETTER.get(c, c) for c in m.group(1).split()) + " ",
+    ),
+    # Acronyms: a maintained list is said as words, the rest letter by letter.
+    (re.compile(r"(?<![\w\[])([A-Z]{2,6})(s?)(?![\w\]])"), lambda m: _acronym(m.group(1), m.group(2))),
+]
+
+_NEEDS_TN = re.compile(r"[\d$£€¥%&@#°§+=<>/]")
+_SHOUTED_MIN_WORDS = 2
+_SPACES = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
+_REPEATED_PUNCT = re.compile(r"([,;:])(?:\s*[,;:.])+")
+
+
+class Normalizer:
+    """Written text in, spoken words out. Thread-safe; NeMo is loaded on first use."""
+
+    def __init__(self, lexicon: Lexicon | None = None, cache_dir: Path | None = None) -> None:
+        self.lexicon = lexicon if lexicon is not None else load_lexicon()
+        self._cache_dir = cache_dir or default_cache_dir()
+        self._nemo = None
+        self._lock = threading.Lock()
+        self.problems: list[str] = []
+        self.normalize = lru_cache(maxsize=4096)(self._normalize)
+
+    def _normalize(self, text: str) -> str:
+        text = speakable(text)
+        if _is_shouted(text):
+            text = _unshout(text)
+        text = _apply(_BEFORE_TN, text)
+        if _NEEDS_TN.search(text):
+            text = self.run_nemo(text)
+        text = _apply(_AFTER_TN, text)
+        return _tidy(self.lexicon.apply(text))
+
+    def run_nemo(self, text: str) -> str:
+        """NeMo alone; on failure, the text as it was (and the problem recorded)."""
+        try:
+            with self._lock:
+                return self._load().normalize(text, verbose=False, punct_post_process=True)
+        except Exception as error:  # a normalization failure must never stop a narration
+            self.problems.append(f"normalization failed, read as written: {text!r} ({error})")
+            log.debug(self.problems[-1])
+            return text
+
+    def _load(self):
+        if self._nemo is None:
+            self._nemo = load_nemo(self._cache_dir)
+        return self._nemo
+
+
+def load_nemo(cache_dir: Path):
+    """NeMo's English normalizer, compiling its grammars into CACHE_DIR on first use (about 30 s)."""
+    from nemo_text_processing.text_normalization.normalize import Normalizer as NemoNormalizer
+
+    # NeMo logs every sentence it leaves alone at INFO, and resets its level on every call.
+    logging.getLogger("NeMo-text-processing").addFilter(lambda record: record.levelno >= logging.ERROR)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    if not any(cache_dir.glob("*.far")):
+        log.info("compiling text normalization grammars (first run only, about 30 seconds)")
+    return NemoNormalizer(input_case="cased", lang="en", cache_dir=str(cache_dir))
+
+
+def default_cache_dir() -> Path:
+    from importlib.metadata import version
+
+    nemo = version("nemo_text_processing")
+    return Path(platformdirs.user_cache_dir("newsvoice")) / f"nemo-{nemo}-newsvoice-{__version__}"
+
+
+def _apply(rules: list[Rule], text: str) -> str:
+    for pattern, replacement in rules:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _roman(numeral: str) -> str:
+    try:
+        return str(roman.fromRoman(numeral))
+    except roman.InvalidRomanNumeralError:
+        return numeral
+
+
+def _regnal(match: re.Match[str]) -> str:
+    """ "Charles III" is "Charles the 3rd" (NeMo then says "third")."""
+    name, numeral = match.groups()
+    number = _roman(numeral)
+    if not number.isdigit():
+        return match.group(0)
+    value = int(number)
+    suffix = "th" if 10 <= value % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(value % 10, "th")
+    return f"{name} the {value}{suffix}"
+
+
+def _acronym(letters: str, plural: str) -> str:
+    if letters in _ESPEAK_SPELLS:
+        return letters + plural
+    if letters in _CAPS_WORDS:
+        return letters.lower() + plural
+    if letters in WORD_ACRONYMS:
+        return letters.capitalize() + plural
+    if "A" in letters:
+        # espeak spells "AI" or "NBA" itself; spaced out, its "A" would be the article.
+        return letters + plural
+    return " ".join(letters) + ("'s" if plural else "")
+
+
+def _is_shouted(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    words = [word for word in text.split() if any(char.isalpha() for char in word)]
+    return len(words) >= _SHOUTED_MIN_WORDS and len(letters) >= 4 and all(char.isupper() for char in letters)
+
+
+def _unshout(text: str) -> str:
+    """An ALL-CAPS headline in sentence case, keeping words that are acronyms."""
+    words = []
+    for index, word in enumerate(text.split(" ")):
+        bare = word.strip(".,;:!?\"'()")
+        keep = bare in WORD_ACRONYMS or (bare not in _CAPS_WORDS and bare in _SPELLED_IN_HEADLINES)
+        words.append(word if keep else (word.capitalize() if index == 0 else word.lower()))
+    return " ".join(words)
+
+
+# Acronyms that stay capitals in a shouted headline ("US TROOPS" is not "us troops").
+_SPELLED_IN_HEADLINES = frozenset("US UK EU UN AI FBI CIA GDP IMF WHO NHS BBC CEO LNG UAE USA".split())
+
+
+def speakable(text: str, on_dropped: Callable[[str], None] | None = None) -> str:
+    """Drop characters an English voice cannot say (a stray CJK character would be read aloud
+    as "Chinese letter"), along with a possessive "'s" left hanging after them."""
+    kept: list[str] = []
+    dropped: list[str] = []
+    for char in unicodedata.normalize("NFC", text):
+        if _is_speakable(char):
+            kept.append(char)
+        else:
+            dropped.append(char)
+            kept.append(" ")
+    if not dropped:
+        return text
+    if on_dropped:
+        on_dropped("".join(dict.fromkeys(dropped)))
+    result = re.sub(r"(?<=\s)['’]s\b", "", "".join(kept))
+    return _SPACES.sub(" ", result).strip()
+
+
+def _is_speakable(char: str) -> bool:
+    if char.isascii():
+        return True
+    category = unicodedata.category(char)
+    if category.startswith("L") or category == "Mn":
+        name = unicodedata.name(char, "")
+        return name.startswith(("LATIN", "GREEK", "COMBINING"))
+    return category[0] in "NPZ" or category in ("Sc", "Sm") or char in "°©®™"
+
+
+def _tidy(text: str) -> str:
+    text = _REPEATED_PUNCT.sub(r"\1", text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text))
+    return text.strip(" ,;:")
+
+
+_default: Normalizer | None = None
+_default_lock = threading.Lock()
+
+
+def normalize(text: str) -> str:
+    """Exactly the words the narrator will say for TEXT.
+
+    Words from the pronunciation lexicon given as phonemes appear as Piper's `[[ ... ]]`
+    escapes. Narration uses the same function, so what it returns is what is heard.
+    """
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Normalizer()
+    return _default.normalize(text)
