@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .config import Config, load_config
 from .errors import NewsvoiceError
 from .script import DEFAULT_DISCLOSURE
 
@@ -40,6 +42,15 @@ def main(verbose: bool) -> None:
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
+_lexicon_option = click.option(
+    "--lexicon",
+    "lexicons",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A pronunciation lexicon (TOML) laid over the default and the configured one; repeatable.",
+)
+
+
 @main.command()
 @click.argument("source")
 @click.option(
@@ -60,6 +71,7 @@ def main(verbose: bool) -> None:
     help="Sentence read at the end to say the voice is synthetic.",
 )
 @click.option("--no-disclosure", is_flag=True, help="Leave out the AI-voice disclosure.")
+@_lexicon_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
 def narrate(
     source: str,
@@ -68,6 +80,7 @@ def narrate(
     bitrate: int,
     disclosure: str,
     no_disclosure: bool,
+    lexicons: tuple[Path, ...],
     quiet: bool,
 ) -> None:
     """Narrate SOURCE (a URL, an .html or .txt file, or - for stdin) into OUTPUT."""
@@ -75,14 +88,16 @@ def narrate(
     from .narrate import narrate as run
     from .voice import load_voice
 
+    config = load_config()
     article = load_article(source)
-    loaded = load_voice(voice)
+    loaded = load_voice(voice or config.voice)
     show_progress = not quiet and sys.stderr.isatty()
     with _progress_bar(show_progress) as progress:
         narration = run(
             article,
             output,
             voice=loaded,
+            normalizer=_normalizer(config, lexicons),
             bitrate=bitrate,
             disclosure=None if no_disclosure else disclosure,
             progress=progress,
@@ -97,6 +112,135 @@ def narrate(
             f"{chapters} chapter{'' if chapters == 1 else 's'})"
         )
         click.echo(f"{narration.transcript_path}\n{narration.timings_path}")
+
+
+@main.command()
+@click.argument("source")
+@_lexicon_option
+@click.option("--json", "as_json", is_flag=True, help="The script as JSON, one object a segment.")
+def script(source: str, lexicons: tuple[Path, ...], as_json: bool) -> None:
+    """Print the speech script of SOURCE for review: each segment's kind and written text, and
+    what the voice says where that differs."""
+    from .narrate import load_article
+    from .script import write_script
+
+    written = write_script(load_article(source), _normalizer(load_config(), lexicons).normalize)
+    for warning in written.warnings:
+        click.echo(f"newsvoice: warning: {warning}", err=True)
+    width = len(str(len(written.segments)))
+    for number, segment in enumerate(written.segments, start=1):
+        if as_json:
+            click.echo(json.dumps({"kind": segment.kind, "text": segment.text, "spoken": segment.spoken,
+                                   "pause": segment.pause}, ensure_ascii=False))  # fmt: skip
+            continue
+        click.echo(f"{number:>{width}}  {segment.kind:<10}  {segment.text}")
+        if segment.spoken != segment.text:
+            click.echo(f"{'':>{width}}  {'says':>10}  {segment.spoken}")
+
+
+@main.command()
+@click.argument("source")
+@_lexicon_option
+@click.option("--voice", help="The voice to check against (default: the configured one).")
+def check(source: str, lexicons: tuple[Path, ...], voice: str | None) -> None:
+    """List the words of SOURCE the voice is most likely to mispronounce.
+
+    These are rare names and unknown words that the voice guesses from their spelling and
+    the lexicon does not cover, with how the voice says them now and where they occur.
+    """
+    from .narrate import load_article
+    from .pronunciation import check_script
+    from .script import write_script
+    from .voice import load_voice
+
+    config = load_config()
+    normalizer = _normalizer(config, lexicons)
+    written = write_script(load_article(source), normalizer.normalize)
+    findings = check_script(written, load_voice(voice or config.voice), normalizer.lexicon)
+    if not findings:
+        click.echo("No words at risk: every rare word is in the lexicon.")
+        return
+    for finding in findings:
+        where = ", ".join(map(str, finding.segments[:6])) + (" ..." if len(finding.segments) > 6 else "")
+        click.echo(
+            f"{finding.word:<16} {finding.risk:<8} x{finding.count:<3} /{finding.phonemes}/  segments {where}"
+        )
+        click.echo(f"{'':<16} {_shorten(finding.example, 90)}")
+    click.echo(
+        f"\n{len(findings)} word{'s' if len(findings) != 1 else ''} to listen for. Fix one with "
+        "`newsvoice lexicon add WORD RESPELLING` (or [[phonemes]]); see `newsvoice script` for the rest."
+    )
+
+
+@main.group()
+def lexicon() -> None:
+    """Edit the pronunciation lexicon (the configured one, or --file)."""
+
+
+_lexicon_file_option = click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The lexicon file to edit (default: the configured user lexicon).",
+)
+
+
+@lexicon.command("add")
+@click.argument("word")
+@click.argument("says")
+@_lexicon_file_option
+def lexicon_add(word: str, says: str, path: Path | None) -> None:
+    """Say WORD as SAYS: a respelling ("Hell-yer") or phonemes ("[[hˈɛljɚ]]")."""
+    from .lexicon import Lexicon, read_lexicon, validate_entry, write_lexicon
+
+    validate_entry(word, says)
+    path = path or load_config().lexicon
+    current = read_lexicon(path)
+    write_lexicon(path, Lexicon({word: says}).over(current))
+    click.echo(f"{word} = {says!r} ({path})")
+
+
+@lexicon.command("remove")
+@click.argument("word")
+@_lexicon_file_option
+def lexicon_remove(word: str, path: Path | None) -> None:
+    """Remove WORD from the lexicon file."""
+    from .lexicon import Lexicon, LexiconError, read_lexicon, write_lexicon
+
+    path = path or load_config().lexicon
+    entries = dict(read_lexicon(path).entries)
+    if entries.pop(word, None) is None:
+        raise LexiconError(f"{word}: not in {path}")
+    write_lexicon(path, Lexicon(entries))
+    click.echo(f"removed {word} ({path})")
+
+
+@lexicon.command("list")
+@_lexicon_option
+def lexicon_list(lexicons: tuple[Path, ...]) -> None:
+    """List every entry in effect, the default lexicon's included, and where it comes from."""
+    from .lexicon import default_lexicon, read_lexicon
+
+    layers = [("default", default_lexicon())]
+    config = load_config()
+    layers += [(str(path), read_lexicon(path)) for path in (config.lexicon, *lexicons)]
+    effective: dict[str, tuple[str, str]] = {}
+    for name, layer in layers:
+        effective.update({word: (says, name) for word, says in layer.entries.items()})
+    for word in sorted(effective, key=str.lower):
+        says, name = effective[word]
+        click.echo(f"{word}\t{says}\t{name}")
+
+
+def _normalizer(config: Config, lexicons: tuple[Path, ...]):
+    from .lexicon import load_lexicon
+    from .normalization import Normalizer
+
+    return Normalizer(lexicon=load_lexicon([config.lexicon, *lexicons]))
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @main.command()

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
-import platformdirs
 import tomli_w
 
 from .errors import NewsvoiceError
@@ -112,10 +111,6 @@ def read_lexicon(path: Path | str) -> Lexicon:
 
 def default_lexicon() -> Lexicon:
     return Lexicon(dict(tomllib.loads(DEFAULT_LEXICON.read_text(encoding="utf-8"))))
-
-
-def user_lexicon_path() -> Path:
-    return Path(platformdirs.user_config_dir("newsvoice")) / "lexicon.toml"
 
 
 def load_lexicon(paths: Iterable[Path] = ()) -> Lexicon:

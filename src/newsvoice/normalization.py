@@ -40,6 +40,9 @@ _TITLES = {
     "Col": "Colonel", "Capt": "Captain", "Sgt": "Sergeant", "Supt": "Superintendent",
     "Insp": "Inspector", "Det": "Detective", "Rev": "Reverend", "Pres": "President",
 }  # fmt: skip
+_ABBREVIATIONS = {"Ltd": "Limited", "Inc": "Incorporated", "Corp": "Corporation", "Bros": "Brothers",
+                  "dept": "department", "Dept": "Department", "vol": "volume", "Vol": "Volume",
+                  "approx": "approximately"}  # fmt: skip
 _SCALES = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion", "b": "billion",
            "tn": "trillion", "trn": "trillion"}  # fmt: skip
 _DOLLARS = {"US": "US dollars", "A": "Australian dollars", "C": "Canadian dollars",
@@ -69,7 +72,7 @@ _ESPEAK_SPELLS = frozenset({"AM", "PM"})
 _BEFORE_TN: list[Rule] = [
     # Typography is read as pauses, never aloud.
     (re.compile(r"\s*(?:…|\.{3,})\s*"), ", "),
-    (re.compile(r"\s+[–—-]+\s+|\s*—\s*"), ", "),
+    (re.compile(r"(?<!\d)\s+[–—-]+\s+|\s+[–—-]+\s+(?!\d)|\s*—\s*"), ", "),
     (re.compile(r"[“”„‟\"«»‹›]|(?<!\w)['‘]|['’](?!\w|s\b)"), ""),
     # Decades, year ranges and compound ordinals NeMo reads wrongly: "'80s", "2023-24", "19th-century".
     (re.compile(r"\b(\d+(?:st|nd|rd|th))-(?=[a-z])"), r"\1 "),
@@ -90,6 +93,7 @@ _BEFORE_TN: list[Rule] = [
     (re.compile(r"\be\.g\.,?"), "for example,"),
     (re.compile(r"\bi\.e\.,?"), "that is,"),
     (re.compile(r"\betc\."), "et cetera"),
+    (re.compile(rf"\b({'|'.join(_ABBREVIATIONS)})(?:\.|\b)"), lambda m: _ABBREVIATIONS[m.group(1)]),
     # Titles before a name, with or without the period.
     (re.compile(rf"\b({'|'.join(_TITLES)})\.?(?=\s+[A-Z])"), lambda m: _TITLES[m.group(1)]),
     # "St." is Street after a name ("Baker St."), Saint before one ("St. Paul's").
@@ -116,19 +120,30 @@ _BEFORE_TN: list[Rule] = [
 ]
 
 _AFTER_TN: list[Rule] = [
-    # Editorial brackets are read as plain words; an aside gets a pause.
+    # Editorial brackets are read as plain words ("(Putin's) mastery"); an aside mid-sentence
+    # gets a pause either side ("LNG, liquefied natural gas, exports").
+    (re.compile(r"(^|[.!?]\s+)\(([^()]*)\)"), r"\1\2"),
     (re.compile(r"(?<=\w)\s*\(\s*(?=\w)"), ", "),
     (re.compile(r"(?<=[\w'’.])\s*\)\s*(?=\w)"), ", "),
     (re.compile(r"[()\[\]{}](?!\[|\])"), ""),
     # Initials such as "H A Hellyer".
     (
-        re.compile(r"\b((?:[A-Z] ){1,3})(?=[A-Z][a-z])"),
+        re.compile(r"\b((?:[A-Z] ){2,3})(?=[A-Z][a-z])"),
         lambda m: " ".join(_LETTER.get(c, c) for c in m.group(1).split()) + " ",
     ),
-    # Acronyms: a maintained list is said as words, the rest letter by letter.
+    # NeMo writes months in lower case; editors read the script.
+    (
+        re.compile(
+            r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b"
+            r"(?= (?:\d|first|second|third|[a-z]+(?:th|st|nd|rd)\b))"
+        ),
+        lambda m: m.group(1).capitalize(),
+    ),
+    # Acronyms: a maintained list is said as words, short ones letter by letter.
     (re.compile(r"(?<![\w\[])([A-Z]{2,6})(s?)(?![\w\]])"), lambda m: _acronym(m.group(1), m.group(2))),
 ]
 
+_SPELLED_MAX = 4
 _NEEDS_TN = re.compile(r"[\d$£€¥%&@#°§+=<>/]")
 _SHOUTED_MIN_WORDS = 2
 _SPACES = re.compile(r"\s+")
@@ -223,8 +238,9 @@ def _acronym(letters: str, plural: str) -> str:
         return letters.lower() + plural
     if letters in WORD_ACRONYMS:
         return letters.capitalize() + plural
-    if "A" in letters:
-        # espeak spells "AI" or "NBA" itself; spaced out, its "A" would be the article.
+    if "A" in letters or len(letters) > _SPELLED_MAX:
+        # espeak spells "AI" or "NBA" itself (spaced out, its "A" would be the article), and
+        # reads longer all-caps words ("WINNER") as words unless they are unpronounceable.
         return letters + plural
     return " ".join(letters) + ("'s" if plural else "")
 

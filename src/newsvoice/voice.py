@@ -101,6 +101,10 @@ class Voice:
         words = _word_timings(spoken, chunks, self.sample_rate)
         return Speech(audio.astype(np.float32, copy=False), self.sample_rate, words)
 
+    def phonemes(self, text: str) -> str:
+        """How the voice says TEXT, in its phonemes (espeak IPA)."""
+        return " ".join("".join(sentence) for sentence in self._piper.phonemize(text))
+
 
 class _MemoryBudget:
     """Lets syntheses run at once only while their texts together are no longer than the

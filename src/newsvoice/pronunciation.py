@@ -1,0 +1,154 @@
+"""Pronunciation QA: the words the voice is most likely to say wrong, found before publishing.
+
+The voice's phonemizer, espeak-ng, knows a few thousand words by heart and guesses every
+other word from its spelling with English rules. Names (Hellyer, Tsang) and foreign words
+(Zelenskyy) are guessed; the guess is often wrong. `check_script` lists each such word in
+a script that the pronunciation lexicon does not cover and that is rare in English text
+(by wordfreq), riskiest first: words it has never seen, then rare names. An editor
+listens for them and adds the wrong ones to the lexicon.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+from .lexicon import Lexicon
+from .script import Script
+from .voice import Voice
+
+Risk = Literal["unknown", "rare"]
+RARE_ZIPF = 3.5
+"""Names at least this common in English text (Putin, Friday) are said right."""
+
+_PHONEMES = re.compile(r"\[\[.*?\]\]")
+_WORD = re.compile(r"(?<![\w'’])[A-Za-z][a-z'’-]*[a-z]\b")
+_UTF8 = 1
+_IPA = 0x02
+_TRACE = 0x08  # espeak's -X: how each word was translated
+
+
+@dataclass(frozen=True)
+class Finding:
+    word: str
+    risk: Risk
+    count: int
+    phonemes: str
+    """How the voice says the word now."""
+    segments: tuple[int, ...]
+    """Where it occurs: 1-based segment numbers of the script."""
+    example: str
+    """The written text of its first occurrence."""
+
+
+def check_script(script: Script, voice: Voice, lexicon: Lexicon) -> list[Finding]:
+    """Words of SCRIPT the voice guesses from their spelling and the lexicon does not cover."""
+    counts: Counter[str] = Counter()
+    where: dict[str, list[int]] = {}
+    for number, segment in enumerate(script.segments, start=1):
+        for word in _candidates(segment.spoken):
+            if word in lexicon:
+                continue
+            counts[word] += 1
+            where.setdefault(word, []).append(number)
+    findings = []
+    for word, count in counts.items():
+        frequency = _frequency(word)
+        if frequency >= RARE_ZIPF or _espeak_knows(word):
+            continue
+        risk: Risk = "unknown" if frequency == 0 else "rare"
+        first = where[word][0]
+        findings.append(
+            Finding(
+                word, risk, count, voice.phonemes(word), tuple(where[word]), script.segments[first - 1].text
+            )
+        )
+    return sorted(findings, key=lambda f: (f.risk != "unknown", -f.count, f.segments[0]))
+
+
+def _candidates(spoken: str) -> list[str]:
+    """Names in spoken text: capitalized words, the parts of hyphenated ones counted alone."""
+    words = _WORD.findall(_PHONEMES.sub(" ", spoken))
+    parts = (part for word in words for part in word.replace("’", "'").removesuffix("'s").split("-"))
+    return [part for part in parts if len(part) > 1 and part[0].isupper()]
+
+
+def _frequency(word: str) -> float:
+    """How common WORD is in English text, on the Zipf scale (0: never seen; 7: "the")."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+_espeak_lock = threading.Lock()
+
+
+def _espeak_knows(word: str) -> bool:
+    """Whether espeak-ng has WORD in its dictionary, read from its translation trace.
+
+    No Python API exposes this; Piper's bundled espeak library does export the C API, so
+    the trace is written to a temporary C stream and read back.
+    """
+    with _espeak_lock:
+        trace = _EspeakTrace.instance()
+        # "Found:" is a dictionary word; "Flags:" only marks a word that rules still spell out.
+        return trace.translate(word).startswith("Found:")
+
+
+class _EspeakTrace:
+    _instance: _EspeakTrace | None = None
+
+    @classmethod
+    def instance(cls) -> _EspeakTrace:
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+
+    def __init__(self) -> None:
+        from piper import espeakbridge
+        from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
+        espeakbridge.initialize(str(ESPEAK_DATA_DIR))
+        espeakbridge.set_voice("en-us")
+        self._espeak = ctypes.CDLL(espeakbridge.__file__)
+        self._espeak.espeak_SetPhonemeTrace.argtypes = [ctypes.c_int, ctypes.c_void_p]
+        self._espeak.espeak_TextToPhonemes.argtypes = [
+            ctypes.POINTER(ctypes.c_char_p),
+            ctypes.c_int,
+            ctypes.c_int,
+        ]
+        self._espeak.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self._libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        self._libc.tmpfile.restype = ctypes.c_void_p
+        for name in ("fflush", "rewind", "fileno"):
+            getattr(self._libc, name).argtypes = [ctypes.c_void_p]
+        self._libc.ftruncate.argtypes = [ctypes.c_int, ctypes.c_long]
+        self._libc.ftell.argtypes = [ctypes.c_void_p]
+        self._libc.ftell.restype = ctypes.c_long
+        self._libc.fread.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p]
+        self._stream = self._libc.tmpfile()
+
+    def translate(self, word: str) -> str:
+        """espeak's trace for WORD (its first line says whether the dictionary had it)."""
+        from piper import voice as piper_voice
+
+        with piper_voice._ESPEAK_PHONEMIZER_LOCK:
+            self._libc.rewind(self._stream)
+            self._libc.ftruncate(self._libc.fileno(self._stream), 0)
+            self._espeak.espeak_SetPhonemeTrace(_TRACE, self._stream)
+            try:
+                text = ctypes.c_char_p(word.encode("utf-8"))
+                self._espeak.espeak_TextToPhonemes(ctypes.pointer(text), _UTF8, _IPA)
+            finally:
+                self._espeak.espeak_SetPhonemeTrace(0, None)
+            self._libc.fflush(self._stream)
+            size = self._libc.ftell(self._stream)
+            self._libc.rewind(self._stream)
+            buffer = ctypes.create_string_buffer(size)
+            self._libc.fread(buffer, 1, size, self._stream)
+        return buffer.raw.decode("utf-8", "replace").lstrip()

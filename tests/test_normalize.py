@@ -1,0 +1,78 @@
+"""Text normalization, table-driven from tests/cases/normalize.tsv (written -> spoken)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import newsvoice
+from newsvoice.lexicon import Lexicon
+from newsvoice.normalization import Normalizer
+
+CASES = Path(__file__).parent / "cases" / "normalize.tsv"
+
+
+def read_cases() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in CASES.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            category, written, spoken = line.split("\t")
+            rows.append((category, written, spoken))
+    return rows
+
+
+def canonical(text: str) -> str:
+    """Lower case, punctuation dropped, hyphens as spaces; Piper phoneme escapes kept whole."""
+    parts = re.split(r"(\[\[.*?\]\])", text)
+    words = []
+    for part in parts:
+        if part.startswith("[["):
+            words.append(part)
+        else:
+            words += re.sub(r"[^\w\s']", " ", part.lower().replace("-", " ")).split()
+    return " ".join(words)
+
+
+@pytest.mark.parametrize(("category", "written", "spoken"), read_cases(), ids=lambda value: str(value)[:40])
+def test_case(normalizer: Normalizer, category: str, written: str, spoken: str) -> None:
+    assert canonical(normalizer.normalize(written)) == canonical(spoken), category
+
+
+def test_cases_cover_every_category() -> None:
+    categories = {category.split()[0] for category, _, _ in read_cases()}
+    assert categories >= {
+        "year", "decade", "date", "money", "quantity", "percent", "unit", "time", "ordinal", "century",
+        "title", "saint", "street", "number", "abbreviation", "roman", "special", "score", "age",
+        "acronym", "headline", "bracket", "punctuation", "initials",
+    }  # fmt: skip
+
+
+def test_public_function_is_what_narration_uses() -> None:
+    assert newsvoice.normalize("It cost $4.5bn in 2022.") == Normalizer().normalize("It cost $4.5bn in 2022.")
+
+
+def test_no_digits_or_symbols_survive(normalizer: Normalizer) -> None:
+    for _, written, _ in read_cases():
+        assert not re.search(r"[\d$£€%°/]", normalizer.normalize(written)), written
+
+
+def test_punctuation_marks_are_pauses_not_words(normalizer: Normalizer) -> None:
+    spoken = normalizer.normalize("“Yes” – he said … (quietly) – “no.”")
+    assert not re.search(r"[“”…–—()]", spoken)
+    assert "," in spoken
+
+
+def test_failure_reads_the_text_as_written() -> None:
+    class Broken(Normalizer):
+        def _load(self):
+            raise RuntimeError("grammar missing")
+
+    broken = Broken(lexicon=Lexicon())
+    assert broken.normalize("It rose 5% in 2022.") == "It rose 5% in 2022."
+    assert "grammar missing" in broken.problems[0]
+
+
+def test_unspeakable_characters_are_dropped(normalizer: Normalizer) -> None:
+    assert normalizer.normalize("He told 鶹’s programme.") == "He told programme."
