@@ -125,3 +125,10 @@ def test_cli_lexicon_errors(config: Path, arguments: list[str]) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("newsvoice: error:")
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_cli_refuses_phonemes_the_voice_lacks(config: Path) -> None:
+    result = CliRunner().invoke(main, ["lexicon", "add", "Snow", "[[sn☃]]"])
+    assert result.exit_code == 1
+    assert "no phoneme ☃" in result.stderr
+    assert not config.exists()

@@ -192,9 +192,11 @@ _lexicon_file_option = click.option(
 def lexicon_add(word: str, says: str, path: Path | None) -> None:
     """Say WORD as SAYS: a respelling ("Hell-yer") or phonemes ("[[hˈɛljɚ]]")."""
     from .lexicon import Lexicon, read_lexicon, validate_entry, write_lexicon
+    from .voice import voice_phonemes
 
-    validate_entry(word, says)
-    path = path or load_config().lexicon
+    config = load_config()
+    validate_entry(word, says, voice_phonemes(config.voice))
+    path = path or config.lexicon
     current = read_lexicon(path)
     write_lexicon(path, Lexicon({word: says}).over(current))
     click.echo(f"{word} = {says!r} ({path})")

