@@ -7,12 +7,13 @@ order, and the encoder masters and writes each one as soon as it is spoken.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -32,6 +33,7 @@ from .voice import Speech, Voice, Word, load_voice
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+_ENCODE_BACKLOG = 4
 Progress = Callable[[int, int], None]
 """Called with (segments done, segments in all)."""
 
@@ -91,6 +93,7 @@ def narrate(
     voice = voice or load_voice()
     normalizer = normalizer or Normalizer()
     total = len(plan_segments(article, disclosure))
+    known_problems = len(normalizer.problems)
     warnings: list[str] = list(article.warnings)
     segments = iter_segments(article, normalizer.normalize, disclosure, warnings.append)
 
@@ -99,10 +102,13 @@ def narrate(
         encoder = open_encoder(file, audio_format, voice.sample_rate, bitrate)
         timeline = _Timeline()
         with ThreadPoolExecutor(1, thread_name_prefix="newsvoice-encode") as encoding:
-            pending = []
+            pending: collections.deque[Future[None]] = collections.deque()
             for done, segment in enumerate(_ahead(segments), start=1):
                 speech = _speak(voice, segment, warnings.append)
                 pending.append(encoding.submit(_encode, encoder, timeline, segment, speech))
+                # Surface encoding errors early, and never let speech pile up unencoded.
+                while pending and (pending[0].done() or len(pending) > _ENCODE_BACKLOG):
+                    pending.popleft().result()
                 if progress:
                     progress(done, total)
             for future in pending:
@@ -117,7 +123,7 @@ def narrate(
             duration=timeline.position,
             segments=tuple(timeline.segments),
             chapters=_chapters(timeline.segments, timeline.position),
-            warnings=tuple(warnings + normalizer.problems),
+            warnings=tuple(warnings + normalizer.problems[known_problems:]),
         )
         write_tags(files.path_of(output), audio_format, _tags(narration, disclosure))
         files.write_text(narration.transcript_path, to_vtt(narration))
