@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from newsvoice import voice
 from newsvoice.article import Article
 from newsvoice.errors import NoArticleError
 from newsvoice.extract import extract
@@ -11,6 +12,7 @@ from newsvoice.extract.html import extract_html
 from newsvoice.narrate import load_article
 from newsvoice.script import write_script
 from newsvoice.sources import Document
+from newsvoice.voice import default_voice_path, voice_for_language
 
 URL = "https://herald.example/news/2025/03/14/harbour-bridge-reopens"
 TITLE = "Harbour bridge reopens after repairs"
@@ -167,3 +169,74 @@ def test_load_article_from_html_file(tmp_path) -> None:
     article = load_article(str(path))
     assert article.title == TITLE
     assert article.paragraphs == PARAGRAPHS
+
+
+# --- metadata ----------------------------------------------------------------------------------
+
+CANONICAL = "https://herald.example/news/harbour-bridge-reopens"
+
+
+def with_head(extra: str) -> str:
+    return ARTICLE_HTML.replace("</head>", f"{extra}\n</head>")
+
+
+def test_canonical_url_and_lead_image() -> None:
+    html = with_head(
+        f'<link rel="canonical" href="{CANONICAL}">\n'
+        '<meta property="og:image" content="https://herald.example/img/bridge.jpg">'
+    )
+    article = extract_html(html, url=f"{CANONICAL}?utm_source=newsletter")
+    assert article.url == CANONICAL
+    assert article.image == "https://herald.example/img/bridge.jpg"
+
+
+def test_relative_lead_image_is_made_absolute() -> None:
+    article = extract_html(with_head('<meta property="og:image" content="/img/bridge.jpg">'), url=URL)
+    assert article.image == "https://herald.example/img/bridge.jpg"
+
+
+def test_no_canonical_keeps_the_fetched_url() -> None:
+    article = extract_html(ARTICLE_HTML, url=URL)
+    assert article.url == URL
+    assert article.image is None
+
+
+def test_description_and_title_from_metadata(article: Article) -> None:
+    assert article.description == "The bridge was closed for eight months."
+
+
+@pytest.mark.parametrize(
+    ("declaration", "language"),
+    [
+        ('<html lang="en-GB">', "en"),
+        ('<html xml:lang="fr" xmlns="http://www.w3.org/1999/xhtml">', "fr"),
+        ('<html><meta http-equiv="Content-Language" content="es-ES">', "es"),
+        ('<html><meta property="og:locale" content="pt_BR">', "pt"),
+        ("<html>", None),
+    ],
+)
+def test_language_from_the_page(declaration: str, language: str | None) -> None:
+    assert extract_html(ARTICLE_HTML.replace('<html lang="en">', declaration)).language == language
+
+
+def test_language_picks_the_default_voice_for_english() -> None:
+    path, warning = voice_for_language(extract_html(ARTICLE_HTML).language)
+    assert path == default_voice_path()
+    assert warning is None
+
+
+def test_language_without_a_voice_gives_a_warning(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setattr(voice, "voice_dirs", lambda: [tmp_path])
+    article = extract_html(ARTICLE_HTML.replace('<html lang="en">', '<html lang="de-DE">'))
+    path, warning = voice_for_language(article.language)
+    assert path == default_voice_path()
+    assert warning == "article language 'de' has no installed voice; reading with en_US-joe-medium"
+
+
+def test_language_picks_an_installed_voice_for_it(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    model = tmp_path / "de_DE-thorsten-medium.onnx"
+    model.write_bytes(b"")
+    (tmp_path / "de_DE-thorsten-medium.onnx.json").write_text('{"espeak": {"voice": "de"}}', encoding="utf-8")
+    monkeypatch.setattr(voice, "voice_dirs", lambda: [tmp_path])
+    assert voice_for_language("de-AT") == (model, None)
+    assert voice_for_language("en")[0] == default_voice_path()

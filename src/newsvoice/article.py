@@ -28,6 +28,8 @@ class Article:
     url: str | None = None
     language: str | None = None
     description: str | None = None
+    image: str | None = None
+    """The lead image's URL."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import chardet
 import httpx
 
 from . import __version__
@@ -20,8 +23,12 @@ MAX_BYTES = 10 * 1024 * 1024
 TIMEOUT_SECONDS = 20.0
 MAX_REDIRECTS = 5
 
+HEADERS = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.8"}
+
 _HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<article|<meta|<!--)", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 @dataclass(frozen=True)
@@ -53,43 +60,69 @@ def read_source(source: str) -> Document:
 
 
 def fetch_url(url: str) -> Document:
-    """GET an article page with a timeout, a size limit and a bounded redirect chain."""
-    headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.8"}
+    """GET an article page: within TIMEOUT_SECONDS, at most MAX_BYTES, at most MAX_REDIRECTS redirects."""
     try:
         with (
             httpx.Client(
-                follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=TIMEOUT_SECONDS, headers=headers
+                follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=TIMEOUT_SECONDS, headers=HEADERS
             ) as client,
             client.stream("GET", url) as response,
         ):
             if response.status_code >= 400:
-                raise SourceError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
+                raise SourceError(f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip())
+            kind = _kind(response.headers.get("content-type", ""), url)
             data = _read_limited(response, url)
-            content_type = response.headers.get("content-type", "")
             final_url = str(response.url)
             charset = response.charset_encoding
     except httpx.TooManyRedirects:
         raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
     except httpx.TimeoutException:
-        raise SourceError(f"{url}: no answer within {TIMEOUT_SECONDS:.0f} seconds") from None
+        raise SourceError(f"{url}: no answer within {TIMEOUT_SECONDS:g} seconds") from None
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
+        raise SourceError(f"{url}: not a valid web address ({error})") from None
     except httpx.HTTPError as error:
-        raise SourceError(f"{url}: cannot fetch ({error.__class__.__name__}: {error})") from None
-    mime = content_type.split(";")[0].strip().lower()
-    if mime and mime not in _HTML_TYPES and mime != "text/plain":
-        raise SourceError(f"{url}: not an article page (content type {mime})")
-    kind: DocumentKind = "text" if mime == "text/plain" else "html"
+        raise SourceError(f"{url}: cannot fetch ({_reason(error)})") from None
+    if not data.strip():
+        raise SourceError(f"{url}: empty page")
+    if kind is None:
+        kind = "html" if _HTML_SNIFF.match(data[:1024]) else "text"
     return Document(_decode(data, charset, url), kind, url=final_url, name=url)
 
 
+def _kind(content_type: str, url: str) -> DocumentKind | None:
+    """What the server says the page is; None when it does not say."""
+    mime = content_type.split(";")[0].strip().lower()
+    if mime in _HTML_TYPES:
+        return "html"
+    if mime == "text/plain":
+        return "text"
+    if mime:
+        raise SourceError(f"{url}: not an article page (content type {mime})")
+    return None
+
+
 def _read_limited(response: httpx.Response, url: str) -> bytes:
+    """The body, refused as soon as it is known to be too large or too slow to come."""
+    too_large = f"{url}: page larger than {MAX_BYTES / 2**20:.3g} MiB"
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BYTES:
+        raise SourceError(too_large)
+    deadline = time.monotonic() + TIMEOUT_SECONDS
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > MAX_BYTES:
-            raise SourceError(f"{url}: page larger than {MAX_BYTES // (1024 * 1024)} MiB")
+            raise SourceError(too_large)
+        if time.monotonic() > deadline:  # a server trickling bytes never trips the read timeout
+            raise httpx.ReadTimeout("page too slow to arrive")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _reason(error: httpx.HTTPError) -> str:
+    """httpx's message ("[Errno 111] Connection refused"), or the error's name when it has none."""
+    return str(error) or error.__class__.__name__
 
 
 def _document_from_bytes(data: bytes, name: str, suffix: str) -> Document:
@@ -107,13 +140,36 @@ def _document_from_bytes(data: bytes, name: str, suffix: str) -> Document:
 
 
 def _decode(data: bytes, charset: str | None, name: str) -> str:
-    """Decode with the declared charset, else UTF-8, else the page's own <meta> charset."""
-    candidates = [charset] if charset else []
-    declared = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", data[:4096], re.I)
-    candidates += ["utf-8"] + ([declared.group(1).decode("ascii")] if declared else []) + ["cp1252"]
-    for encoding in candidates:
+    """Text from bytes, as a browser would read it (no mojibake).
+
+    A byte order mark decides; then bytes that are valid UTF-8 are UTF-8, whatever a
+    server's default header claims; then the charset the server or the page's <meta>
+    declares, with "ISO-8859-1" read as Windows-1252 as browsers do; then chardet's guess.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    candidates = ["utf-8", _codec(charset), _codec(_declared_charset(data))]
+    for encoding in filter(None, candidates):
         try:
-            return data.decode(encoding).lstrip("\ufeff")
-        except (UnicodeDecodeError, LookupError):
+            return data.decode(encoding)
+        except UnicodeDecodeError:
             continue
-    raise SourceError(f"{name}: not a text or HTML file (undecodable bytes)")
+    guess = _codec(chardet.detect(data[:65536])["encoding"])
+    if guess is None:
+        raise SourceError(f"{name}: not a text or HTML file (undecodable bytes)")
+    return data.decode(guess, errors="replace")
+
+
+def _declared_charset(data: bytes) -> str | None:
+    declared = _META_CHARSET.search(data[:8192])
+    return declared.group(1).decode("ascii") if declared else None
+
+
+def _codec(label: str | None) -> str | None:
+    """Python's codec for a charset label, or None for a label it does not know."""
+    try:
+        name = codecs.lookup(label.strip()).name if label else None
+    except LookupError:
+        return None
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name

@@ -257,6 +257,25 @@ def resolve_voice(name_or_path: str | None) -> Path:
     raise VoiceError(f"unknown voice: {name_or_path} (see `newsvoice voices`)")
 
 
+def voice_for_language(language: str | None) -> tuple[Path, str | None]:
+    """An installed voice for an article's LANGUAGE ("de", "en-GB"), and a warning when there is
+    none, in which case the default voice reads the article.
+
+    A voice matches when its espeak voice or language code starts with the language's primary
+    subtag: "en" matches "en-us" and "en_GB"; the default voice comes first among equals.
+    """
+    default = default_voice_path()
+    wanted = re.split(r"[-_]", language.strip().lower())[0] if language and language.strip() else ""
+    if not wanted:
+        return default, None
+    for info in list_voices():
+        codes = (info.language.lower(), info.name.lower())
+        if any(re.split(r"[-_]", code)[0] == wanted for code in codes):
+            return info.path, None
+    name = default.name.removesuffix(".onnx")
+    return default, f"article language '{language}' has no installed voice; reading with {name}"
+
+
 _loaded: dict[tuple[Path, int | None], Voice] = {}
 _loaded_lock = threading.Lock()
 

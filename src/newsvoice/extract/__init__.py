@@ -7,7 +7,12 @@ from ..errors import NoArticleError
 from ..sources import Document
 from .text import extract_text
 
-__all__ = ["extract", "extract_text"]
+__all__ = ["MIN_WORDS", "extract", "extract_text"]
+
+# An HTML page whose article has fewer words than this has none: what is left is a paywall's
+# teaser and prompts, or the shell of a page that JavaScript fills in. (A text file is
+# taken as the article it is, however short.)
+MIN_WORDS = 50
 
 
 def extract(document: Document) -> Article:
@@ -16,6 +21,12 @@ def extract(document: Document) -> Article:
         from .html import extract_html  # trafilatura and lxml are only loaded for HTML
 
         article = extract_html(document.content, url=document.url)
+        words = sum(len(paragraph.split()) for paragraph in article.paragraphs)
+        if words < MIN_WORDS:
+            raise NoArticleError(
+                f"{document.name}: no article found (fewer than {MIN_WORDS} words of article text; "
+                "the page may be paywalled or built by JavaScript)"
+            )
     else:
         article = extract_text(document.content, url=document.url)
     if not article.paragraphs:

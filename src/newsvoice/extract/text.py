@@ -12,24 +12,16 @@ import re
 from dataclasses import dataclass
 
 from ..article import Article, Block
+from .cleanup import byline_authors, is_furniture, key, pull_quotes
 
-# Lines that are page furniture wherever they appear (matched against the whole line).
-_BOILERPLATE = re.compile(
+# Navigation lines of a page saved as text, besides the furniture `is_furniture` knows.
+_NAVIGATION = re.compile(
     r"""^(?:
         skip\ to\ (?:main\ )?content | skip\ navigation | (?:main\ )?menu | search | home
-      | advertisements? | advert | ad | sponsored(?:\ content)? | promoted(?:\ content)?
-      | (?:new:\ )?you\ can\ now\ listen\ to\ (?:this\ |these\ )?articles?
-      | listen\ to\ (?:this\ )?(?:article|story)(?:\ [\d:]+\ mins?)?
-      | this\ audio\ is\ (?:generated|created|produced)\ by\ (?:an\ )?ai(?:\ tool)?
-      | (?:audio\ )?generated\ by\ ai | ai[-\ ]generated\ audio
-      | share(?:\ this)?(?:\ (?:article|story|page))? | share\ on\ \w+ | copy\ link
-      | facebook | twitter | x | whatsapp | linkedin | telegram | email | print
-      | bookmark | save | comments? | follow(?:\ us)?(?:\ on\ .{1,30})?
-      | (?:sign\ up|subscribe)(?:\ (?:now|today|here|for\ free))?(?:\ (?:to|for)\ (?:our|the|a)\ .{1,50})?
-      | log\ ?in | sign\ in | register
-      | source:\ .{1,80} | (?:photo|image|picture|video|file\ photo)(?:\ credit)?:\ .{1,100}
-      | credit:\ .{1,80} | ©.{0,100} | copyright\ (?:©\ ?)?\d{4}.{0,100} | all\ rights\ reserved\.?
-      | trending | most\ (?:read|popular|viewed) | watch | video | listen
+      | (?:audio\ )?generated\ by\ ai
+      | share\ on\ \w+ | copy\ link | facebook | twitter | x | whatsapp | linkedin | telegram | bookmark
+      | follow(?:\ us)?(?:\ on\ .{1,30})? | register | trending | most\ (?:read|popular|viewed) | watch
+      | video | listen
     )[.!]?$""",
     re.I | re.X,
 )
@@ -43,8 +35,6 @@ _END_OF_ARTICLE = re.compile(
     re.I | re.X,
 )
 
-_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
-_BYLINE = re.compile(rf"^(?i:by)\s+({_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)\s*$")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATELINE = re.compile(
     rf"^(?:(?:published|updated|posted)(?:\s+on)?:?\s*)?[\w\s,:/.-]*"
@@ -78,7 +68,7 @@ class _Line:
 def extract_text(text: str, url: str | None = None) -> Article:
     """Recover the article from a page saved as text."""
     lines = [_Line.of(line) for line in _logical_lines(text)]
-    lines = [line for line in lines if not _BOILERPLATE.match(line.text)]
+    lines = [line for line in lines if not (_NAVIGATION.match(line.text) or is_furniture(line.text))]
     title_index = _find_title(lines)
     title = lines[title_index].text if title_index is not None else ""
     body = lines[title_index + 1 :] if title_index is not None else lines
@@ -86,15 +76,16 @@ def extract_text(text: str, url: str | None = None) -> Article:
     authors: tuple[str, ...] = ()
     date: str | None = None
     blocks: list[Block] = []
-    seen = {_key(title)} if title else set()
+    seen = {key(title)} if title else set()
+    quotes = pull_quotes([line.text for line in body])
     for position, line in enumerate(body):
         if _END_OF_ARTICLE.match(line.text) and blocks:
             break
-        if _key(line.text) in seen or _is_pull_quote(line, body):
+        if key(line.text) in seen or position in quotes:
             continue
-        seen.add(_key(line.text))
-        if not blocks and not authors and (byline := _BYLINE.match(line.text)):
-            authors = tuple(re.split(r"\s*(?:,|\band\b|&)\s*", byline.group(1)))
+        seen.add(key(line.text))
+        if not blocks and not authors and (byline := byline_authors(line.text)):
+            authors = byline
         elif date is None and line.words <= 10 and _DATELINE.match(line.text) and not line.is_sentence:
             date = line.text
         elif line.is_all_caps or _is_subhead(line, body[position + 1 : position + 2], bool(blocks)):
@@ -147,7 +138,7 @@ def _find_title(lines: list[_Line]) -> int | None:
     for index, line in enumerate(lines):
         if line.words < 3:
             continue
-        repeated = any(_key(other.text) == _key(line.text) for other in lines[index + 1 :])
+        repeated = any(key(other.text) == key(line.text) for other in lines[index + 1 :])
         if repeated or (line.words <= 30 and not line.text.endswith((".", ",", ":"))):
             return index
         return None
@@ -163,15 +154,3 @@ def _is_subhead(line: _Line, following: list[_Line], in_body: bool) -> bool:
         and bool(following)
         and following[0].is_sentence
     )
-
-
-def _is_pull_quote(line: _Line, body: list[_Line]) -> bool:
-    """A pull quote repeats a sentence of the body inside a longer paragraph."""
-    key = _key(line.text)
-    return line.words >= 6 and any(
-        other is not line and len(other.text) > len(line.text) and key in _key(other.text) for other in body
-    )
-
-
-def _key(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower().replace("’", "'")))

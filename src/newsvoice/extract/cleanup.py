@@ -1,0 +1,278 @@
+"""Audio-specific cleanup: what an extractor keeps for a reader but a listener must not hear.
+
+Extractors keep what belongs to the article's column of the page. Inside that column sit
+things that read well on screen and badly aloud: captions and photo credits, "Read more"
+and "Related" links, newsletter and subscription prompts, share and comment prompts,
+pull quotes that repeat the body, "Listen to this article" promos, the byline and the
+date stamp (the intro reads the byline once). No library knows what is furniture to a
+listener, so these are rules of our own: regular expressions over short blocks, and the
+page's own cues (a block that is the text of a link is a link to another story).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+
+from .structure import Piece
+
+# Blocks longer than these are prose, whatever words they contain.
+_SHAPE_WORDS = 60
+_PROMPT_WORDS = 35
+# A linked block longer than this that ends a sentence is a paragraph that happens to be a link.
+_LINK_WORDS = 12
+
+# Blocks that are furniture by their shape, wherever they appear (matched against the whole block).
+_SHAPES = re.compile(
+    r"""^\W*(?:
+      # captions and credits
+        (?:photo|image|picture|video|graphic|illustration|file\ photo)s?(?:\ credits?)?\s*[:©|].*
+      | (?:credits?|sources?|photography|citation)\s*:.*
+      | (?:photos?|images?|pictures?)\ (?:by|from|courtesy\ of)\ .*
+      | .*\((?:photo|image|picture)?\s*(?:credits?|photo|image)\s*:[^)]*\)\W*
+      | (?:.*[(/.]|.*\bvia\ )?\s*(?:getty\ images|shutterstock|reuters|(?-i:AP|AFP|EPA)|alamy)
+        (?:\ photo)?(?:\s*/[^()/]*)?\)?\W*
+      | .*\b(?:photos?|images?|pictures?)\s*(?:©|\(c\)).* | ©.* | copyright\b.*
+      | .*\ball\ rights\ reserved\b.* | .*\bsubject\ to\ copyright\b.*
+      | (?:additional\ )?reporting\ by\ .* | (?:writing|editing|edited|compiled)\ by\ .*
+      | .*\bcontributed\ (?:to\ )?(?:this\ )?report(?:ing)?\b.*
+      # web addresses, handles, time stamps, unrendered WordPress shortcodes
+      | (?:https?://|www\.)\S+ | \S+@\S+\.\w+ | @\w+ | (?:twitter|facebook|instagram)\.com/\S+
+      | \d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)? | .*\[/\w+\].*
+      # advertising and page tools
+      | (?:advertisement|advertising|advert|sponsored|promoted|paid\ (?:content|post|partnership))\b.* | ad
+      | share(?:\ this)?(?:\ (?:article|story|page|on\ \w+|via\ \w+))? | (?:\d+\ )?comments?
+      | (?:order\ )?reprints?
+      | print(?:\ this)?(?:\ (?:article|story|page))? | e-?mail(?:\ this)?(?:\ (?:article|story))?
+      | save(?:\ for\ later)? | text\ size | font\ size | thank\ you | an\ error\ (?:has\ )?occurred.*
+      | (?:(?:share|tweet|facebook|twitter|whatsapp|pinterest|pint?|linkedin|reddit|telegram|e-?mail|print)
+        \W+){2,}\w*
+      | this\ (?:article|story)\ (?:has\ been|was)\ sent\ to.*
+      | (?:filed\ under|tags?|topics?|categories|category)\s*:.* | tags | topics
+      | (?:\d+\ )?min(?:ute)?s?\ read | (?:estimated\ )?reading\ time\b.*
+    )\W*$""",
+    re.I | re.X,
+)
+
+# Prompts: what asks the reader to do something other than read the article.
+_PROMPTS = re.compile(
+    r"""\b(?:
+      # "Listen to this article" and AI-audio promos
+        listen\ to\ (?:this|the)\ (?:article|story) | you\ can\ now\ listen | listen\ (?:live|again|back|now)
+      | (?:audio|voice|narration)\b.*\b(?:generated|created|produced|narrated)\b.*
+        \b(?:ai|artificial\ intelligence)
+      | ai[-\ ](?:generated|narrated|voiced)
+      # newsletters and subscriptions, in the words of a prompt rather than of a story about them
+      | (?:our|free|daily|weekly|morning|evening)\ (?:\w+\ )?newsletters? | your\ inbox
+      | (?:subscribe|sign\ up|register)
+        \ (?:now|today|here|for\ (?:free|our|the)|to\ (?:our|the|get|read|continue|receive))
+      | ^\W*(?:subscribe|sign\ up|log\ ?in|sign\ in)\b | already\ a\ (?:subscriber|member)
+      | become\ a\ (?:member|subscriber) | delivered\ (?:to|through)\ your\ (?:door|letterbox|mailbox)
+      | use\ (?:the\ )?(?:promo\ |coupon\ |discount\ )?code | support\ (?:our|independent)\ journalism
+      | if\ you\ (?:enjoyed|liked|value)\ (?:this|our) | personal,?\ non-commercial\ use
+      # the page of a site that JavaScript builds
+      | (?:enable|turn\ on|activate)\ javascript | javascript\ (?:is\ )?(?:required|disabled)
+      # sharing, comments, following, contacting
+      | share\ (?:it|this)\ with | join\ the\ (?:conversation|discussion) | tell\ us\ what\ you\ think
+      | (?:leave|post|add|submit\w*|moderat\w*|view|show)\ (?:\w+\ ){0,2}comments?
+      | follow\ (?:us|me|him|her|them|@\w+|[\w\ .']{1,40}?)
+        \ on\ (?:twitter|facebook|instagram|x|linkedin|youtube|tiktok)
+      | follow\ (?:us|me|him|her|them)\ (?:at\ |on\ )?(?:@|twitter|facebook|instagram)
+      | follow\ .{1,60}\ at\ https?://
+      | (?:write|e-?mail|contact|reach)\ (?:to\ )?(?:\w+\ ){0,4}(?:at|on)\ \S+@ | (?:may|can)\ be\ reached\ at
+      | have\ a\ (?:news\ )?tip | reach\ the\ (?:reporter|writer|author)s?
+    )\b""",
+    re.I | re.X,
+)
+
+# Labels that introduce links to other stories, alone ("More:") or before a headline
+# ("Read more: …"): the label and the links after it go.
+_RELATED = re.compile(
+    r"""^\W*(?:
+        related(?:\ (?:articles?|stories|story|coverage|content|links|posts?|topics|reading|news))?
+      | read\ (?:more|next|also|this) | also\ read | see\ (?:more|also) | more(?:\ \w+){0,3} | also
+      | further\ reading
+      | also\ (?:on|from)\ [\w.\-]+ | more\ (?:from|on|about|stories|in)\b.{0,40}
+      | (?:also\ )?worth\ reading | recommended(?:\ for\ you|\ reading|\ stories)?
+      | you\ (?:may|might)\ also\ like
+      | most\ (?:read|popular|viewed|shared)\b.{0,40} | (?:top|latest|trending)(?:\ (?:stories|news|now))?
+      | don'?t\ miss | what\ to\ read\ next | keep\ reading | up\ next | watch | listen | explore\ further
+      | partner\ (?:news|content) | sponsored(?:\ (?:content|stories))? | promoted(?:\ stories)?
+      | (?:from|around)\ (?:our\ partners|the\ web)
+    )(?:\s*[:|»›>]|[\s:.…|»›>-]*$)""",
+    re.I | re.X,
+)
+# A short label before a link: "SEE MORE: <a>…</a>", "[VIDEO] <a>…</a>".
+_LABEL = re.compile(r"^\W*[^:|»›>\]]{1,30}[:|»›>\]]\s*")
+
+_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+# "By A, B and C", then perhaps a role or an outlet ("| Staff Writer", ", CNN"), but not a sentence.
+_BYLINE = re.compile(
+    rf"^\W*(?i:by)\s+(?P<names>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)(?:\s*[,|/–—-]\s*[^.!?]{{0,60}})?\s*$"
+)
+_MONTH = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+# A date or a time: "Nov. 19", "19 November", "2019-11-19", "11/19/2019", "8:45".
+_DATE = re.compile(
+    rf"""\b(?:(?:{_MONTH})[a-z]*\.?\s+\d{{1,2}}\b | \d{{1,2}}\s+(?:{_MONTH})
+      | \d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b | \d{{1,2}}:\d\d)""",
+    re.I | re.X,
+)
+# Words a byline or a date stamp is made of, besides names, dates and times.
+_BYLINE_WORD = re.compile(r"by|and|staff|(?:writer|reporter|correspondent|editor|contributor|columnist)s?")
+# (and time zones: "ET", "PST", "GMT", "CEST")
+_STAMP_WORD = re.compile(
+    rf"""\d+ | [apm] | am | pm | (?:{_MONTH}|mon|tue|wed|thu|fri|sat|sun)[a-z]*
+      | published | updated | posted | last | on | at | [a-z]{{0,2}}[cempg][sdm]?t | utc""",
+    re.X,
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+# How a block ends when it is a sentence, not a headline or a label.
+_TERMINAL = re.compile(r"""[.!?…"'”’)]$""")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"""[.!?…]["'”’]?$""")
+# A pull quote is a sentence of at least this many words.
+_QUOTE_WORDS = 8
+# A sentence found in a paragraph this many times its length was lifted out of it.
+_LIFTED = 1.5
+
+
+def clean(
+    pieces: Sequence[Piece], title: str, authors: Sequence[str], links: Collection[str] = ()
+) -> list[Piece]:
+    """The pieces a listener should hear, in order. LINKS: the `key`s of the page's link texts."""
+    kept = _drop_related_links(pieces, links)
+    kept = [
+        trimmed
+        for piece in kept
+        if not _is_byline(piece, authors) and (trimmed := _without_prompts(piece)) is not None
+    ]
+    kept = _drop_repeats(kept, title)
+    return _drop_empty_sections(kept)
+
+
+def is_furniture(text: str) -> bool:
+    """Captions, credits, prompts and promos: short blocks that are page furniture."""
+    words = len(text.split())
+    return (words <= _SHAPE_WORDS and bool(_SHAPES.match(text))) or (
+        words <= _PROMPT_WORDS and bool(_PROMPTS.search(text))
+    )
+
+
+def _without_prompts(piece: Piece) -> Piece | None:
+    """The piece, less a prompt sentence that closes it ("… Leave a comment and let us know
+    what you think."); None if it is furniture or a promo that opens with a prompt ("If you
+    enjoyed this article, … Members get …")."""
+    # A rough split is enough here: only a whole sentence is cut, never part of one.
+    sentences = _SENTENCE_BREAK.split(piece.text)
+    if is_furniture(piece.text) or (piece.words <= _SHAPE_WORDS and _PROMPTS.search(sentences[0])):
+        return None
+    if len(sentences) > 1 and _PROMPTS.search(sentences[-1]):
+        return replace(piece, text=" ".join(sentences[:-1]))
+    return piece
+
+
+def byline_authors(text: str) -> tuple[str, ...]:
+    """The names in a "By A and B" line, or none."""
+    match = _BYLINE.match(text)
+    if not match or len(text.split()) > 12:
+        return ()
+    names = re.split(r"\s*(?:,|\band\b|&)\s*", match.group("names"))
+    return tuple(
+        name for name in names if not all(_BYLINE_WORD.fullmatch(w) for w in _WORD.findall(name.lower()))
+    )
+
+
+def key(text: str) -> str:
+    """A block's words, for telling repeats apart from typography."""
+    return " ".join(_WORD.findall(text.casefold().replace("’", "'")))
+
+
+def pull_quotes(texts: Sequence[str]) -> set[int]:
+    """Indexes of the TEXTS that repeat another: a sentence lifted out of a longer paragraph,
+    or a paragraph said before, alone or with a few words more ("… Click to tweet").
+
+    Short lines, and lines said three times or more, are the article's own refrains (a
+    recipe's "1 cup blueberries", the question put to each guest of a series), not quotes.
+    """
+    keys = [key(text) for text in texts]
+    counts = Counter(keys)
+    repeats = set()
+    for index, own in enumerate(keys):
+        if len(own.split()) < _QUOTE_WORDS or counts[own] > 2 or not _SENTENCE_END.search(texts[index]):
+            continue
+        for other_index, other in enumerate(keys):
+            earlier = other_index < index
+            lifted = own in other and (earlier or len(other) >= _LIFTED * len(own))
+            if other_index != index and (
+                lifted or (earlier and other in own and len(own) < _LIFTED * len(other))
+            ):
+                repeats.add(index)
+                break
+    return repeats
+
+
+def _drop_related_links(pieces: Sequence[Piece], links: Collection[str]) -> list[Piece]:
+    """Links to other stories: blocks that are the text of a link, and a "Related"/"Read more"
+    label with the links or headlines that follow it."""
+    kept: list[Piece] = []
+    in_list = False
+    for piece in pieces:
+        label = _related_label(piece)
+        if label or _is_link(piece, links):
+            in_list = label or in_list
+            continue
+        if in_list and (piece.kind in ("item", "heading") or not _TERMINAL.search(piece.text)):
+            continue  # a headline or list item under a "Related" label
+        in_list = False
+        kept.append(piece)
+    return kept
+
+
+def _is_link(piece: Piece, links: Collection[str]) -> bool:
+    """A link to another story: a headline or a short line that is all link, not a paragraph
+    that happens to be linked."""
+    if piece.words > _LINK_WORDS and _TERMINAL.search(piece.text):
+        return False
+    candidates = {key(piece.text), key(_LABEL.sub("", piece.text, count=1))} - {""}
+    return not candidates.isdisjoint(links)
+
+
+def _related_label(piece: Piece) -> bool:
+    return piece.words <= 25 and bool(_RELATED.match(piece.text))
+
+
+def _is_byline(piece: Piece, authors: Sequence[str]) -> bool:
+    """The byline ("By Jane Doe", "Jane Doe | 5:42 p.m. ET") or a date stamp ("Updated Nov. 19,
+    2019"): the intro reads the byline, and a stamp is not prose."""
+    if piece.words > 15:
+        return False
+    if byline_authors(piece.text):
+        return True
+    names = {word for author in authors for word in _WORD.findall(author.casefold())}
+    words = _WORD.findall(piece.text.casefold())
+    rest = [word for word in words if word not in names and not _BYLINE_WORD.fullmatch(word)]
+    named = len(rest) < len(words)
+    return (named or bool(_DATE.search(piece.text))) and all(_STAMP_WORD.fullmatch(word) for word in rest)
+
+
+def _drop_repeats(pieces: Sequence[Piece], title: str) -> list[Piece]:
+    """The title again (the intro reads it) and pull quotes; list items may well repeat."""
+    title = key(title)
+    paragraphs = [index for index, piece in enumerate(pieces) if piece.kind == "paragraph"]
+    repeats = {paragraphs[i] for i in pull_quotes([pieces[index].text for index in paragraphs])}
+    return [piece for index, piece in enumerate(pieces) if index not in repeats and key(piece.text) != title]
+
+
+def _drop_empty_sections(pieces: Sequence[Piece]) -> list[Piece]:
+    """Headings with nothing left under them (their links and prompts are gone), and headings
+    before the first paragraph: the headline again, a kicker or a standfirst set as a heading."""
+    kept: list[Piece] = []
+    for piece in reversed(pieces):
+        if piece.kind == "heading" and (not kept or kept[-1].kind == "heading"):
+            continue
+        kept.append(piece)
+    kept.reverse()
+    return list(itertools.dropwhile(lambda piece: piece.kind == "heading", kept))
