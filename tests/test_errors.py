@@ -300,3 +300,20 @@ def test_ctrl_c_in_the_cli(workdir: Path, sample_path: Path) -> None:
     assert leftovers(workdir) == []
     assert not output.with_suffix(".vtt").exists()
     assert not output.with_suffix(".json").exists()
+
+
+def test_article_language_without_a_voice_warns(tmp_path: Path) -> None:
+    page = tmp_path / "de.html"
+    paragraphs = "".join(
+        f"<p>{sentence} The city said so in a statement on Friday morning, after the last inspection.</p>"
+        for sentence in (
+            "The harbour bridge reopened to traffic.",
+            "Commuters welcomed the news.",
+            "It lasts.",
+        )
+    )
+    page.write_text(f'<html lang="de"><head><title>Brücke offen</title></head><body><article>{paragraphs}'
+                    "</article></body></html>", encoding="utf-8")  # fmt: skip
+    result = run_cli("narrate", str(page), "-o", "de.mp3", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "article language 'de' has no installed voice; reading with en_US-joe-medium" in result.stderr

@@ -90,7 +90,7 @@ def narrate(
 
     config = load_config()
     article = load_article(source)
-    loaded = load_voice(voice or config.voice)
+    loaded = load_voice(voice or config.voice or _voice_for(article))
     show_progress = not quiet and sys.stderr.isatty()
     with _progress_bar(show_progress) as progress:
         narration = run(
@@ -232,6 +232,16 @@ def lexicon_list(lexicons: tuple[Path, ...]) -> None:
     for word in sorted(effective, key=str.lower):
         says, name = effective[word]
         click.echo(f"{word}\t{says}\t{name}")
+
+
+def _voice_for(article) -> Path:
+    """An installed voice in the article's language; the default voice, with a warning, if none."""
+    from .voice import voice_for_language
+
+    path, warning = voice_for_language(article.language)
+    if warning:
+        click.echo(f"newsvoice: warning: {warning}", err=True)
+    return path
 
 
 def _normalizer(config: Config, lexicons: tuple[Path, ...]):
