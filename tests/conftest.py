@@ -131,3 +131,93 @@ class LocalServer:
 def local_server() -> Iterator[LocalServer]:
     with LocalServer() as server:
         yield server
+
+
+# --- the listening service (newsvoice serve) ------------------------------------------------
+
+SERVER_TEXT = (
+    "Harbour bridge reopens after repairs\n\n"
+    "The harbour bridge reopened to traffic on Friday after 8 months of repairs. "
+    "Commuters welcomed the news.\n\n"
+    "Engineers replaced the corroded steel cables.\n"
+)
+
+
+class LiveServer:
+    """The service's app under uvicorn on 127.0.0.1 (a free port), in a background thread."""
+
+    def __init__(self, app) -> None:
+        import uvicorn
+
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        while not self._server.started:
+            assert self._thread.is_alive(), "the server did not start"
+            self._thread.join(0.05)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(30)
+
+
+def wait_for_job(client, job: dict, timeout: float = 60) -> dict:
+    """Poll a job (its JSON from the API) until it is done or failed."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while job["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"job still {job['status']} after {timeout} s"
+        time.sleep(0.1)
+        job = client.get(job["links"]["self"]).json()
+    return job
+
+
+@pytest.fixture(scope="session")
+def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("server")
+
+
+@pytest.fixture(scope="session")
+def live_server(server_dir: Path, voice: Voice, normalizer: Normalizer) -> Iterator[LiveServer]:
+    """One service for the session: a data directory, a worker, a real socket."""
+    from newsvoice.server import Settings, create_app
+
+    settings = Settings(data_dir=server_dir, max_body=256 * 1024, title="Test News")
+    with LiveServer(create_app(settings, voice, normalizer)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def api(live_server: LiveServer) -> Iterator:
+    import httpx
+
+    with httpx.Client(base_url=live_server.url, trust_env=False, timeout=60) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def api_key(server_dir: Path, live_server: LiveServer) -> dict[str, str]:
+    """Headers with a live API key."""
+    from newsvoice.server.keys import create_key
+    from newsvoice.server.store import Store
+
+    store = Store(server_dir / "newsvoice.sqlite3")
+    _, token = create_key(store, "tests")
+    store.close()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+def published(api, api_key: dict[str, str]) -> dict:
+    """A short article, narrated and published: its JSON from the API."""
+    answer = api.post("/api/articles", json={"text": SERVER_TEXT, "tags": ["transport"]}, headers=api_key)
+    assert answer.status_code == 202, answer.text
+    job = wait_for_job(api, answer.json()["job"])
+    assert job["status"] == "done", job
+    return api.get(f"/api/articles/{job['article']}").json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -286,3 +287,84 @@ class _progress_bar:
     def __exit__(self, *exc_info) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+_data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the database and audio files are (NEWSVOICE_DATA_DIR).",
+)
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (NEWSVOICE_HOST; default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (NEWSVOICE_PORT; default 8000).")
+@_data_dir_option
+@click.option("--base-url", help="The public address, for feeds and embeds (NEWSVOICE_BASE_URL).")
+@click.option("--workers", type=int, help="Narrations at once (NEWSVOICE_WORKERS; default 1).")
+@click.option(
+    "--allow", multiple=True, help="A private host, address or network (CIDR) URLs may reach; repeatable."
+)
+def serve(allow: tuple[str, ...], **options: object) -> None:
+    """Run the listening service: API, player, dashboard and podcast feeds.
+
+    Settings come from these options, else NEWSVOICE_* environment variables, else the
+    [serve] table of the config file.
+    """
+    import uvicorn
+
+    from .server import create_app, load_settings
+    from .voice import load_voice
+
+    config = load_config()
+    settings = load_settings(config, os.environ, allow=allow or None, **options)
+    app = create_app(settings, load_voice(config.voice), _normalizer(config, ()))
+    click.echo(f"newsvoice: data in {settings.data_dir}; API docs at /docs", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+@main.group()
+def keys() -> None:
+    """API keys for the service's writes (submitting and deleting articles)."""
+
+
+def _key_store(data_dir: Path | None):
+    from .server import load_settings
+    from .server.store import Store
+
+    return Store(load_settings(load_config(), os.environ, data_dir=data_dir).database)
+
+
+@keys.command("create")
+@click.argument("name")
+@_data_dir_option
+def keys_create(name: str, data_dir: Path | None) -> None:
+    """Make a key for NAME (who or what uses it); the key is shown only this once."""
+    from .server.keys import create_key
+
+    record, token = create_key(_key_store(data_dir), name)
+    click.echo(token)
+    click.echo(f"newsvoice: key {record.id} ({record.name}) created; it is not shown again", err=True)
+
+
+@keys.command("list")
+@_data_dir_option
+def keys_list(data_dir: Path | None) -> None:
+    """List the keys: id, name, first characters, created, and revoked if so."""
+    from .server.keys import list_keys
+    from .server.service import iso
+
+    for key in list_keys(_key_store(data_dir)):
+        revoked = f"\trevoked {iso(key.revoked)}" if key.revoked else ""
+        click.echo(f"{key.id}\t{key.name}\t{key.prefix}…\t{iso(key.created)}{revoked}")
+
+
+@keys.command("revoke")
+@click.argument("key")
+@_data_dir_option
+def keys_revoke(key: str, data_dir: Path | None) -> None:
+    """Revoke KEY (its id or its name): it stops working at once."""
+    from .server.keys import revoke_key
+
+    revoked = revoke_key(_key_store(data_dir), key)
+    click.echo(f"revoked key {revoked.id} ({revoked.name})")

@@ -3,14 +3,18 @@
 # ~/.config/newsvoice/config.toml
 lexicon = "/srv/newsroom/lexicon.toml"   # the publisher's lexicon; `newsvoice lexicon` edits it
 voice = "en_US-joe-medium"               # a voice name or a path to a Piper .onnx
+
+[serve]                                  # `newsvoice serve` (see newsvoice.server.settings)
+port = 8000
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -28,6 +32,8 @@ class Config:
     lexicon: Path
     """The user's or publisher's lexicon, laid over the default one."""
     voice: str | None = None
+    serve: dict[str, Any] = field(default_factory=dict)
+    """The `[serve]` table: settings of `newsvoice serve`."""
 
 
 def config_path() -> Path:
@@ -44,7 +50,7 @@ def load_config(path: Path | None = None) -> Config:
         data = {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: cannot read config ({error})") from None
-    unknown = set(data) - {"lexicon", "voice"}
+    unknown = set(data) - {"lexicon", "voice", "serve"}
     if unknown:
         raise ConfigError(f"{path}: unknown settings: {', '.join(sorted(unknown))}")
     lexicon = data.get("lexicon")
@@ -52,4 +58,5 @@ def load_config(path: Path | None = None) -> Config:
     return Config(
         lexicon=(path.parent / Path(lexicon).expanduser()) if lexicon else default_lexicon,
         voice=data.get("voice"),
+        serve=data.get("serve", {}),
     )

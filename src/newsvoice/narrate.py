@@ -12,15 +12,15 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from .article import Article
 from .audio import master
-from .encode import AudioFormat, Chapter, Tags, format_for, open_encoder, write_tags
+from .encode import AudioFormat, Chapter, Encoder, Tags, format_for, open_encoder, write_tags
 from .errors import OutputError
 from .extract import extract
 from .files import atomic_files
@@ -83,12 +83,22 @@ def narrate(
     bitrate: int = 64,
     disclosure: str | None = DEFAULT_DISCLOSURE,
     progress: Progress | None = None,
+    also: Sequence[Path] = (),
+    on_bytes: Callable[[bytes], None] | None = None,
 ) -> Narration:
-    """Narrate SOURCE into OUTPUT (.mp3, .opus, .ogg or .wav), with .vtt and .json beside it."""
+    """Narrate SOURCE into OUTPUT (.mp3, .opus, .ogg or .wav), with .vtt and .json beside it.
+
+    ALSO: more audio files of the same narration, in other formats, from the same synthesis.
+    ON_BYTES: called with the MP3 OUTPUT's bytes as they are encoded (the ID3 tag is put in
+    front of them at the end), so the narration can be streamed while it is made.
+    """
     try:
-        audio_format = format_for(output)
+        formats = {path: format_for(path) for path in (output, *also)}
     except ValueError as error:
         raise OutputError(str(error)) from None
+    audio_format = formats[output]
+    if on_bytes and audio_format != "mp3":
+        raise OutputError(f"{output}: only MP3 is streamed while it is encoded")
     article = source if isinstance(source, Article) else load_article(source)
     voice = voice or load_voice()
     normalizer = normalizer or Normalizer()
@@ -98,14 +108,18 @@ def narrate(
     segments = iter_segments(article, normalizer.normalize, disclosure, warnings.append)
 
     with atomic_files() as files:
-        file = files.open(output)
-        encoder = open_encoder(file, audio_format, voice.sample_rate, bitrate)
+        handles = [files.open(path) for path in formats]
+        sinks = [_Tee(handles[0], on_bytes) if on_bytes else handles[0], *handles[1:]]
+        encoders = [
+            open_encoder(sink, kind, voice.sample_rate, bitrate)
+            for sink, kind in zip(sinks, formats.values(), strict=True)
+        ]
         timeline = _Timeline()
         with ThreadPoolExecutor(1, thread_name_prefix="newsvoice-encode") as encoding:
             pending: collections.deque[Future[None]] = collections.deque()
             for done, segment in enumerate(_ahead(segments), start=1):
                 speech = _speak(voice, segment, warnings.append)
-                pending.append(encoding.submit(_encode, encoder, timeline, segment, speech))
+                pending.append(encoding.submit(_encode, encoders, timeline, segment, speech))
                 # Surface encoding errors early, and never let speech pile up unencoded.
                 while pending and (pending[0].done() or len(pending) > _ENCODE_BACKLOG):
                     pending.popleft().result()
@@ -113,8 +127,9 @@ def narrate(
                     progress(done, total)
             for future in pending:
                 future.result()
-        encoder.close()
-        file.close()
+        for encoder, handle in zip(encoders, handles, strict=True):
+            encoder.close()
+            handle.close()
         narration = Narration(
             article=article,
             path=output,
@@ -125,7 +140,9 @@ def narrate(
             chapters=_chapters(timeline.segments, timeline.position),
             warnings=tuple(warnings + normalizer.problems[known_problems:]),
         )
-        write_tags(files.path_of(output), audio_format, _tags(narration, disclosure))
+        tags = _tags(narration, disclosure)
+        for path, kind in formats.items():
+            write_tags(files.path_of(path), kind, tags)
         files.write_text(narration.transcript_path, to_vtt(narration))
         files.write_text(narration.timings_path, to_json(narration))
         files.commit()
@@ -149,10 +166,26 @@ class _Timeline:
         self.segments: list[TimedSegment] = []
 
 
-def _encode(encoder, timeline: _Timeline, segment: Segment, speech) -> None:
+class _Tee:
+    """The file an encoder writes to, also handing each write to SINK."""
+
+    def __init__(self, file: BinaryIO, sink: Callable[[bytes], None]) -> None:
+        self._file = file
+        self._sink = sink
+
+    def write(self, data: bytes) -> int:
+        self._sink(data)
+        return self._file.write(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+
+def _encode(encoders: list[Encoder], timeline: _Timeline, segment: Segment, speech) -> None:
     mastered = master(speech, segment.pause)
     start = timeline.position
-    encoder.write(mastered.audio)
+    for encoder in encoders:
+        encoder.write(mastered.audio)
     duration = len(mastered.audio) / speech.sample_rate
     words = tuple(Word(w.word, round(start + w.start, 3), round(start + w.end, 3)) for w in mastered.words)
     timeline.segments.append(TimedSegment(segment, round(start, 3), round(start + duration, 3), words))

@@ -1,0 +1,96 @@
+"""The FastAPI application of `newsvoice serve`: JSON API, pages, player script and feeds."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from ..normalization import Normalizer
+from ..voice import Voice
+from . import api, pages
+from .service import Service
+from .settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: Settings, voice: Voice | None = None, normalizer: Normalizer | None = None
+) -> FastAPI:
+    """The service on SETTINGS; VOICE and NORMALIZER are loaded by the first job if not given.
+
+    The store opens and the workers start with the app's lifespan (`with TestClient(app)`,
+    or uvicorn's startup), and stop with it.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = Service.open(settings, voice, normalizer)
+        app.state.service = service
+        await run_in_threadpool(service.narrator.prepare)  # so that the first listener does not wait
+        service.workers.start()
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="newsvoice",
+        version=__version__,
+        summary="Listen to this article: narration by a local voice, a player to embed, podcast feeds.",
+        lifespan=lifespan,
+    )
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Publishers' pages on other sites load the player's data and audio.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD"],
+        expose_headers=["Accept-Ranges", "Content-Range", "Content-Length", "ETag"],
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body)
+    return app
+
+
+class BodyLimit:
+    """Refuse request bodies over LIMIT bytes (413), declared in Content-Length or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            await JSONResponse({"detail": self._message}, 413)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise HTTPException(413, self._message)  # raised where the route reads the body
+            return message
+
+        await self.app(scope, counted, send)
+
+    @property
+    def _message(self) -> str:
+        return f"request body larger than {self.limit} bytes"

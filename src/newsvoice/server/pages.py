@@ -1,0 +1,86 @@
+"""HTML pages (the dashboard, an article's page) and the podcast feeds."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from .api import ArticleId
+from .feed import Episode, build_feed
+from .service import Service, ServiceDep, article_json, fresh, timings
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+FEED_ITEMS = 100
+FEED_CACHE = "public, max-age=60"
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, service: ServiceDep) -> Response:
+    records, total = service.store.articles(limit=100)
+    base = service.base_url(request)
+    articles = [article_json(record, base) for record in records]
+    return templates.TemplateResponse(
+        request, "index.html", {"articles": articles, "total": total, "base": base}
+    )
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article_page(article_id: ArticleId, request: Request, service: ServiceDep) -> Response:
+    record = service.store.article(article_id)
+    if record is None:
+        raise HTTPException(404, f"no article {article_id}")
+    base = service.base_url(request)
+    context = {
+        "article": article_json(record, base),
+        "blocks": record.article.blocks,
+        "script": (timings(service.settings, article_id) or {}).get("segments", []),
+        "findings": record.findings,
+        "base": base,
+    }
+    return templates.TemplateResponse(request, "article.html", context)
+
+
+@router.get("/feed.xml")
+async def feed(request: Request, service: ServiceDep) -> Response:
+    """Every narrated article, newest first."""
+    return _feed(request, service, service.settings.title)
+
+
+@router.get("/sites/{site}/feed.xml")
+async def site_feed(site: str, request: Request, service: ServiceDep) -> Response:
+    """The articles of one site (its name, or its host name)."""
+    return _feed(request, service, f"{service.settings.title}: {site}", site=site)
+
+
+@router.get("/tags/{tag}/feed.xml")
+async def tag_feed(tag: str, request: Request, service: ServiceDep) -> Response:
+    """The articles with one tag."""
+    return _feed(request, service, f"{service.settings.title}: {tag}", tag=tag)
+
+
+def _feed(request: Request, service: Service, title: str, **where: str) -> Response:
+    base = service.base_url(request)
+
+    def build() -> bytes:
+        records, _ = service.store.articles(published=True, limit=FEED_ITEMS, **where)
+        episodes = []
+        for record in records:
+            with contextlib.suppress(FileNotFoundError):  # deleted just now
+                size = service.settings.audio_file(record.id, "mp3").stat().st_size
+                url = f"{base}/api/articles/{record.id}/audio.mp3"
+                episodes.append(Episode(record, url, size, f"{base}/articles/{record.id}"))
+        description = f"Articles read aloud by an AI voice ({title})."
+        return build_feed(title, description, f"{base}/", f"{base}{request.url.path}", episodes)
+
+    body = service.cached((request.url.path, base), build)
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": FEED_CACHE}
+    if fresh(request, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/rss+xml; charset=utf-8", headers=headers)

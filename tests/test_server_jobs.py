@@ -1,0 +1,102 @@
+"""Jobs: queued in SQLite, resumed after a restart, failures recorded and retried."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from conftest import SERVER_TEXT, wait_for_job
+from fastapi.testclient import TestClient
+
+from newsvoice.server import Settings, create_app
+from newsvoice.server.keys import create_key
+from newsvoice.server.store import Store
+
+OTHER_TEXT = "Ferry timetable changes\n\nThe morning ferry will leave ten minutes earlier from Monday.\n"
+
+
+@contextlib.contextmanager
+def running(data_dir: Path, voice, normalizer) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The service on DATA_DIR, from start to stop, and headers with a key for it."""
+    app = create_app(Settings(data_dir=data_dir), voice, normalizer)
+    with TestClient(app) as client:
+        _, token = create_key(app.state.service.store, "tests")
+        yield client, {"Authorization": f"Bearer {token}"}
+
+
+def test_restart_resumes_queued_and_interrupted_jobs(tmp_path: Path, voice, normalizer) -> None:
+    with running(tmp_path, voice, normalizer) as (client, key):
+        service = client.app.state.service
+        service.workers.stop(timeout=10)  # as if the server went down before the workers got to them
+        first = client.post("/api/articles", json={"text": SERVER_TEXT}, headers=key).json()
+        second = client.post("/api/articles", json={"text": OTHER_TEXT}, headers=key).json()
+        assert first["job"]["status"] == second["job"]["status"] == "queued"
+        assert service.store.claim().id == first["job"]["id"]  # a worker had started on it...
+        assert client.get(first["job"]["links"]["self"]).json()["status"] == "running"
+        refused = client.delete(f"/api/articles/{first['article']['id']}", headers=key)
+        assert refused.status_code == 409
+        assert refused.json()["detail"] == "the article is being narrated; delete it when its job ends"
+        assert client.get(first["article"]["links"]["self"] + "/audio.mp3").status_code == 404
+    # ...when the server stopped.
+    with running(tmp_path, voice, normalizer) as (client, _):
+        for submitted in (first, second):
+            job = wait_for_job(client, submitted["job"])
+            assert job["status"] == "done" and job["id"] == submitted["job"]["id"]
+            assert client.get(submitted["article"]["links"]["self"] + "/audio.mp3").status_code == 200
+
+
+def test_a_queued_article_submitted_again_keeps_its_job(tmp_path: Path, voice, normalizer) -> None:
+    with running(tmp_path, voice, normalizer) as (client, key):
+        client.app.state.service.workers.stop(timeout=10)
+        body = {"url": "https://news.invalid/ferry", "text": OTHER_TEXT}
+        first = client.post("/api/articles", json=body, headers=key).json()
+        again = client.post(
+            "/api/articles", json=body | {"text": OTHER_TEXT + "\nMore.\n"}, headers=key
+        ).json()
+        assert again["article"]["id"] == first["article"]["id"]
+        assert again["job"]["id"] == first["job"]["id"]  # one narration, of the latest text
+        assert client.get("/api/articles").json()["total"] == 1
+
+
+def test_failed_job_records_its_error_and_can_be_retried(tmp_path: Path, voice, normalizer) -> None:
+    with running(tmp_path, voice, normalizer) as (client, key):
+        audio = tmp_path / "audio"
+        shutil.rmtree(audio)  # the disk goes away under the server
+        submitted = client.post("/api/articles", json={"text": OTHER_TEXT}, headers=key).json()
+        failed = wait_for_job(client, submitted["job"])
+        assert failed["status"] == "failed"
+        assert f"no such directory {audio}" in failed["error"]
+        assert failed["finished"]
+        article = client.get(submitted["article"]["links"]["self"]).json()
+        assert article["status"] == "failed" and article["published"] is False
+        assert client.get("/api/articles", params={"status": "failed"}).json()["total"] == 1
+
+        audio.mkdir()
+        retried = client.post(f"/api/jobs/{failed['id']}/retry", headers=key)
+        assert retried.status_code == 202
+        assert retried.json()["id"] != failed["id"]
+        assert wait_for_job(client, retried.json())["status"] == "done"
+        assert client.get(failed["links"]["self"]).json()["error"] == failed["error"]  # kept
+        assert client.get(submitted["article"]["links"]["self"]).json()["published"] is True
+        assert not list(audio.glob(".*.part"))
+
+
+def test_stopping_puts_a_running_job_back_in_the_queue(
+    tmp_path: Path, voice, normalizer, sample_text
+) -> None:
+    with running(tmp_path, voice, normalizer) as (client, key):
+        job = client.post("/api/articles", json={"text": sample_text}, headers=key).json()["job"]
+        deadline = time.monotonic() + 30
+        while job["progress"]["done"] < 2:  # under way
+            assert job["status"] in ("queued", "running") and time.monotonic() < deadline, job
+            time.sleep(0.05)
+            job = client.get(job["links"]["self"]).json()
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 5  # the narration is abandoned, not waited for
+    store = Store(tmp_path / "newsvoice.sqlite3")
+    assert store.job(job["id"]).status == "queued"
+    store.close()
+    assert not list((tmp_path / "audio").iterdir())  # no partial files

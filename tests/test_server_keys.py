@@ -1,0 +1,84 @@
+"""API keys from the command line (stored hashed), and the settings of `newsvoice serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsvoice.cli import main
+from newsvoice.config import Config, ConfigError
+from newsvoice.server.keys import check_key
+from newsvoice.server.settings import Settings, load_settings
+from newsvoice.server.store import Store
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_keys_create_list_revoke(tmp_path: Path) -> None:
+    where = ("--data-dir", str(tmp_path))
+    code, token, notice = run("keys", "create", "cms", *where)
+    assert code == 0 and token.startswith("nv_") and len(token.strip()) > 40
+    assert "not shown again" in notice
+    token = token.strip()
+    store = Store(tmp_path / "newsvoice.sqlite3")
+    assert check_key(store, token) and not check_key(store, token + "x")
+    database = b"".join(path.read_bytes() for path in tmp_path.glob("newsvoice.sqlite3*"))
+    assert token.encode() not in database  # only its hash is kept
+
+    run("keys", "create", "cms", *where)
+    code, listing, _ = run("keys", "list", *where)
+    lines = listing.splitlines()
+    assert code == 0 and len(lines) == 2
+    assert lines[0].startswith(f"1\tcms\t{token[:8]}…\t") and token not in listing
+
+    code, _, error = run("keys", "revoke", "cms", *where)
+    assert code == 1 and "2 live keys are named 'cms': revoke one by its id" in error
+    code, output, _ = run("keys", "revoke", "1", *where)
+    assert code == 0 and output == "revoked key 1 (cms)\n"
+    assert not check_key(store, token)
+    assert "\trevoked " in run("keys", "list", *where)[1].splitlines()[0]
+    code, _, error = run("keys", "revoke", "1", *where)
+    assert code == 1 and "no live key with id or name '1'" in error
+    store.close()
+
+
+def test_settings_precedence(tmp_path: Path) -> None:
+    config = Config(lexicon=tmp_path / "lexicon.toml", serve={"port": 9000, "title": "Herald", "workers": 2})
+    environment = {"NEWSVOICE_PORT": "9100", "NEWSVOICE_ALLOW": "cms.internal, 10.1.0.0/16", "HOME": "/x"}
+    settings = load_settings(config, environment, port=9200, host=None, data_dir=tmp_path)
+    assert settings.port == 9200  # option over environment over file
+    assert settings.title == "Herald" and settings.workers == 2  # file over defaults
+    assert settings.allow == ("cms.internal", "10.1.0.0/16")
+    assert settings.host == Settings().host and settings.data_dir == tmp_path
+    assert settings.audio_file("abc", "mp3") == tmp_path / "audio" / "abc.mp3"
+
+
+@pytest.mark.parametrize(
+    ("serve", "environment", "message"),
+    [
+        ({"port": 70000}, {}, "config [serve]: invalid port 70000"),
+        ({}, {"NEWSVOICE_WORKERS": "none"}, "NEWSVOICE_WORKERS: invalid workers 'none'"),
+        ({"colour": "red"}, {}, "unknown [serve] settings: colour"),
+        ({"allow": 5}, {}, "invalid allow 5"),
+        ({"bitrate": 999}, {}, "invalid bitrate 999"),
+    ],
+)
+def test_settings_errors(tmp_path: Path, serve: dict, environment: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_settings(Config(lexicon=tmp_path / "l.toml", serve=serve), environment)
+
+
+def test_serve_reports_bad_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[serve]\nport = "eighty"\n', encoding="utf-8")
+    monkeypatch.setenv("NEWSVOICE_CONFIG", str(config))
+    code, _, error = run("serve")
+    assert code == 1
+    assert error == "newsvoice: error: config [serve]: invalid port 'eighty'\n"
+    code, _, error = run("serve", "--port", "8080", "--workers", "0")
+    assert code == 1 and "--workers: invalid workers 0" in error
