@@ -59,12 +59,21 @@ def read_source(source: str) -> Document:
     return _document_from_bytes(data, source, suffix=path.suffix.lower())
 
 
-def fetch_url(url: str) -> Document:
-    """GET an article page: within TIMEOUT_SECONDS, at most MAX_BYTES, at most MAX_REDIRECTS redirects."""
+def fetch_url(url: str, transport: httpx.BaseTransport | None = None) -> Document:
+    """GET an article page: within TIMEOUT_SECONDS, at most MAX_BYTES, at most MAX_REDIRECTS redirects.
+
+    TRANSPORT replaces httpx's own (the service's address guard is one); proxies from the
+    environment are then not used, since they would connect in its stead.
+    """
     try:
         with (
             httpx.Client(
-                follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=TIMEOUT_SECONDS, headers=HEADERS
+                transport=transport,
+                trust_env=transport is None,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                timeout=TIMEOUT_SECONDS,
+                headers=HEADERS,
             ) as client,
             client.stream("GET", url) as response,
         ):

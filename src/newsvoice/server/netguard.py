@@ -10,7 +10,6 @@ environment are not used: a proxy would make the connections the guard cannot se
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import re
 import socket
@@ -21,7 +20,7 @@ import httpcore
 import httpx
 
 from ..errors import SourceError
-from ..sources import HEADERS, MAX_BYTES, MAX_REDIRECTS, TIMEOUT_SECONDS, Document
+from ..sources import Document, fetch_url
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -110,44 +109,7 @@ class GuardedTransport(httpx.HTTPTransport):
 
 
 def fetch_document(url: str, policy: AddressPolicy) -> Document:
-    """GET an article page, as `newsvoice.sources.fetch_url` does, through the address guard."""
+    """GET an article page as `newsvoice.sources.fetch_url` does, through the address guard."""
     if not re.match(r"^https?://", url, re.I):
         raise SourceError(f"{url}: not an http or https URL")
-    client = httpx.Client(
-        transport=GuardedTransport(policy),
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
-        timeout=TIMEOUT_SECONDS,
-        headers=HEADERS,
-        trust_env=False,
-    )
-    try:
-        with client, client.stream("GET", url) as response:
-            if response.status_code >= 400:
-                raise SourceError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
-            mime = response.headers.get("content-type", "text/html").split(";")[0].strip().lower()
-            if mime not in _ARTICLE_TYPES:
-                raise SourceError(f"{url}: not an article page (content type {mime})")
-            content = bytearray()
-            for chunk in response.iter_bytes():
-                content += chunk
-                if len(content) > MAX_BYTES:
-                    raise SourceError(f"{url}: page larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    except httpx.TooManyRedirects:
-        raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
-    except httpx.TimeoutException:
-        raise SourceError(f"{url}: no answer within {TIMEOUT_SECONDS:.0f} seconds") from None
-    except httpx.HTTPError as error:
-        raise SourceError(f"{url}: cannot fetch ({error})") from None
-    text = _decode(bytes(content), response.charset_encoding)
-    return Document(text, _ARTICLE_TYPES[mime], url=str(response.url), name=url)  # type: ignore[arg-type]
-
-
-def _decode(content: bytes, charset: str | None) -> str:
-    """With the declared charset, else the page's own <meta charset>, else UTF-8."""
-    declared = _META_CHARSET.search(content[:4096])
-    for encoding in (charset, declared and declared.group(1).decode("ascii")):
-        if encoding:
-            with contextlib.suppress(LookupError):
-                return content.decode(encoding, errors="replace").lstrip("\ufeff")
-    return content.decode("utf-8", errors="replace").lstrip("\ufeff")
+    return fetch_url(url, transport=GuardedTransport(policy))
