@@ -62,40 +62,50 @@ def read_source(source: str) -> Document:
 def fetch_url(url: str, transport: httpx.BaseTransport | None = None) -> Document:
     """GET an article page: within TIMEOUT_SECONDS, at most MAX_BYTES, at most MAX_REDIRECTS redirects.
 
-    TRANSPORT replaces httpx's own (the service's address guard is one); proxies from the
-    environment are then not used, since they would connect in its stead.
+    TRANSPORT replaces httpx's own (the service's address guard is one), as in `http_client`.
     """
     try:
-        with (
-            httpx.Client(
-                transport=transport,
-                trust_env=transport is None,
-                follow_redirects=True,
-                max_redirects=MAX_REDIRECTS,
-                timeout=TIMEOUT_SECONDS,
-                headers=HEADERS,
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
+        with http_client(transport) as client, client.stream("GET", url) as response:
             if response.status_code >= 400:
                 raise SourceError(f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip())
             kind = _kind(response.headers.get("content-type", ""), url)
-            data = _read_limited(response, url)
+            data = read_limited(response, url)
             final_url = str(response.url)
             charset = response.charset_encoding
-    except httpx.TooManyRedirects:
-        raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
-    except httpx.TimeoutException:
-        raise SourceError(f"{url}: no answer within {TIMEOUT_SECONDS:g} seconds") from None
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
-        raise SourceError(f"{url}: not a valid web address ({error})") from None
-    except httpx.HTTPError as error:
-        raise SourceError(f"{url}: cannot fetch ({_reason(error)})") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        raise fetch_error(url, error) from None
     if not data.strip():
         raise SourceError(f"{url}: empty page")
     if kind is None:
         kind = "html" if _HTML_SNIFF.match(data[:1024]) else "text"
     return Document(_decode(data, charset, url), kind, url=final_url, name=url)
+
+
+def http_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """An HTTP client with newsvoice's limits (TIMEOUT_SECONDS, MAX_REDIRECTS) and honest User-Agent.
+
+    TRANSPORT replaces httpx's own (the service's address guard is one); proxies from the
+    environment are then not used, since they would connect in its stead.
+    """
+    return httpx.Client(
+        transport=transport,
+        trust_env=transport is None,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        timeout=TIMEOUT_SECONDS,
+        headers=HEADERS,
+    )
+
+
+def fetch_error(url: str, error: httpx.HTTPError | httpx.InvalidURL) -> SourceError:
+    """The one line that says why fetching URL failed."""
+    if isinstance(error, httpx.TooManyRedirects):
+        return SourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
+    if isinstance(error, httpx.TimeoutException):
+        return SourceError(f"{url}: no answer within {TIMEOUT_SECONDS:g} seconds")
+    if isinstance(error, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return SourceError(f"{url}: not a valid web address ({error})")
+    return SourceError(f"{url}: cannot fetch ({_reason(error)})")
 
 
 def _kind(content_type: str, url: str) -> DocumentKind | None:
@@ -110,7 +120,7 @@ def _kind(content_type: str, url: str) -> DocumentKind | None:
     return None
 
 
-def _read_limited(response: httpx.Response, url: str) -> bytes:
+def read_limited(response: httpx.Response, url: str) -> bytes:
     """The body, refused as soon as it is known to be too large or too slow to come."""
     too_large = f"{url}: page larger than {MAX_BYTES / 2**20:.3g} MiB"
     length = response.headers.get("content-length", "")

@@ -1,0 +1,178 @@
+"""Signed webhooks: how a CMS tells newsvoice that an article was published, updated or deleted.
+
+The scheme, for publishers. POST the event as JSON (`WebhookEvent`) with two headers:
+
+    X-Newsvoice-Timestamp: <the time of sending, in Unix seconds>
+    X-Newsvoice-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>." + the body, keyed with the secret>
+
+The signed message is the timestamp, exactly as sent in its header, a dot, then the raw body
+bytes, so that neither can be changed without the other. newsvoice refuses a request whose
+signature does not match any of its configured secrets (several are accepted while a secret is
+rotated), whose timestamp is more than `TOLERANCE` seconds away from its clock, or whose
+signature it has already accepted (a replay). In a shell:
+
+    ts=$(date +%s)
+    sig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)
+    curl -H "X-Newsvoice-Timestamp: $ts" -H "X-Newsvoice-Signature: sha256=$sig" \\
+         -H 'Content-Type: application/json' --data-binary "$body" "$NEWSVOICE/…"
+
+In Python, `sign(secret, body)` gives the two headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import hmac
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Literal, Protocol
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from .errors import NewsvoiceError
+
+TIMESTAMP_HEADER = "X-Newsvoice-Timestamp"
+SIGNATURE_HEADER = "X-Newsvoice-Signature"
+TOLERANCE = 300
+"""Seconds a request's timestamp may be away from the receiver's clock, either way."""
+
+_TIMESTAMP = re.compile(r"\d{1,12}")
+_SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class WebhookRefused(NewsvoiceError):
+    """The request is not a genuine, fresh webhook call; the message says why."""
+
+
+class ReplayGuard(Protocol):
+    """Remembers the signatures of accepted requests, to refuse a request sent again.
+
+    `seen` must check and record in one atomic step, across every server process sharing the
+    guard: a store-backed guard is a table with the signature as its primary key, where an
+    insert that conflicts means seen. An entry may be dropped once its timestamp is more than
+    the tolerance in the past, since `verify` refuses such a request as too old anyway.
+    """
+
+    def seen(self, signature: str, timestamp: int) -> bool:
+        """Record SIGNATURE, sent at TIMESTAMP; True if it was recorded before."""
+        ...
+
+
+class MemoryReplayGuard:
+    """A `ReplayGuard` for one server process (each process of several would have its own).
+
+    A signature is kept TOLERANCE seconds past its timestamp: give it the tolerance `verify` has.
+    """
+
+    def __init__(self, tolerance: int = TOLERANCE, clock: Callable[[], float] = time.time) -> None:
+        self._tolerance = tolerance
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._signatures: set[str] = set()
+        self._expiries: list[tuple[int, str]] = []  # a heap: the next signature to forget first
+
+    def seen(self, signature: str, timestamp: int) -> bool:
+        with self._lock:
+            now = self._clock()
+            while self._expiries and self._expiries[0][0] < now:
+                self._signatures.discard(heapq.heappop(self._expiries)[1])
+            if signature in self._signatures:
+                return True
+            self._signatures.add(signature)
+            heapq.heappush(self._expiries, (timestamp + self._tolerance, signature))
+            return False
+
+    def __len__(self) -> int:
+        """How many signatures are remembered."""
+        return len(self._signatures)
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """The headers that sign BODY, sent at TIMESTAMP (Unix seconds, default now), with SECRET."""
+    sent = str(int(time.time()) if timestamp is None else timestamp)
+    return {TIMESTAMP_HEADER: sent, SIGNATURE_HEADER: "sha256=" + _digest(secret, sent, body)}
+
+
+def verify(
+    secrets: str | Sequence[str],
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    now: float | None = None,
+    tolerance: int = TOLERANCE,
+    replay: ReplayGuard | None = None,
+) -> None:
+    """Raise `WebhookRefused` unless BODY and HEADERS are a request signed with one of SECRETS,
+    sent within TOLERANCE seconds of NOW (default the clock), and, with REPLAY, not seen before."""
+    keys = [secrets] if isinstance(secrets, str) else list(secrets)
+    if not keys or not all(keys):  # an empty key would make every signature easy to forge
+        raise ValueError("no webhook secret configured")
+    sent, signature = _signed_headers(headers)
+    if not any(hmac.compare_digest(_digest(key, sent, body), signature) for key in keys):
+        raise WebhookRefused("wrong signature")
+    age = (time.time() if now is None else now) - int(sent)
+    if age > tolerance:
+        raise WebhookRefused(f"timestamp too old: {age:.0f} seconds ago, more than {tolerance}")
+    if age < -tolerance:
+        raise WebhookRefused(f"timestamp in the future: {-age:.0f} seconds ahead, more than {tolerance}")
+    # Recorded only once genuine: an unsigned flood cannot fill the guard.
+    if replay is not None and replay.seen(signature, int(sent)):
+        raise WebhookRefused("replayed: this signature was accepted before")
+
+
+def _signed_headers(headers: Mapping[str, str]) -> tuple[str, str]:
+    """The timestamp as sent and the signature's hex digest, from HEADERS (any case)."""
+    found = {name.lower(): value.strip() for name, value in headers.items()}
+    for name in (TIMESTAMP_HEADER, SIGNATURE_HEADER):
+        if name.lower() not in found:
+            raise WebhookRefused(f"missing {name} header")
+    sent = found[TIMESTAMP_HEADER.lower()]
+    if not _TIMESTAMP.fullmatch(sent):
+        raise WebhookRefused(f"malformed {TIMESTAMP_HEADER} header: expected Unix seconds")
+    signature = _SIGNATURE.fullmatch(found[SIGNATURE_HEADER.lower()])
+    if not signature:
+        raise WebhookRefused(f"malformed {SIGNATURE_HEADER} header: expected sha256=<64 hex digits>")
+    return sent, signature[1].lower()
+
+
+def _digest(secret: str, sent: str, body: bytes) -> str:
+    return hmac.new(secret.encode("utf-8"), sent.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
+
+
+class WebhookEvent(BaseModel):
+    """What the CMS sends: an article was published, updated or deleted."""
+
+    model_config = ConfigDict(extra="forbid")
+    event: Literal["publish", "update", "delete"]
+    url: str = Field(max_length=2048, description="The article's address, http or https.")
+    id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{1,32}$",  # the form of the service's article ids
+        description="The newsvoice article's id, when the CMS keeps it; else the URL finds the article.",
+    )
+    html: str | None = Field(
+        None, description="The article page's HTML; without html or text, the URL is fetched."
+    )
+    text: str | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
+    tags: list[Tag] = Field(default_factory=list, max_length=20, description="For the per-tag podcast feeds.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        parts = urlsplit(url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http or https URL")
+        return url.strip()
+
+    @model_validator(mode="after")
+    def _content(self) -> WebhookEvent:
+        if self.html is not None and self.text is not None:
+            raise ValueError("give either html or text, not both")
+        if self.event == "delete" and (self.html is not None or self.text is not None):
+            raise ValueError("a delete event carries no content")
+        return self

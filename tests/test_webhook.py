@@ -1,0 +1,235 @@
+"""Signed webhooks: good, bad, tampered, stale and replayed requests, and the events they carry."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+
+import pytest
+from pydantic import ValidationError
+
+from newsvoice.webhook import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    TOLERANCE,
+    MemoryReplayGuard,
+    WebhookEvent,
+    WebhookRefused,
+    sign,
+    verify,
+)
+
+SECRET = "correct horse battery staple"
+NOW = 1_700_000_000
+BODY = b'{"event": "publish", "url": "https://news.example/bridge"}'
+
+
+def signed(body: bytes = BODY, timestamp: int = NOW, secret: str = SECRET) -> dict[str, str]:
+    return sign(secret, body, timestamp)
+
+
+def test_good_signature_is_accepted() -> None:
+    headers = signed()
+    assert set(headers) == {TIMESTAMP_HEADER, SIGNATURE_HEADER}
+    assert headers[SIGNATURE_HEADER].startswith("sha256=")
+    verify(SECRET, BODY, headers, now=NOW)
+    verify(SECRET, BODY, {name.lower(): value for name, value in headers.items()}, now=NOW + 1)
+
+
+def test_signature_is_what_the_docs_tell_publishers_to_compute() -> None:
+    """The module docstring's shell recipe (openssl) signs as `sign` does."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    recipe = 'printf "%s.%s" "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d" " -f1'
+    environment = {"TS": str(NOW), "BODY": BODY.decode(), "SECRET": SECRET, "PATH": "/usr/bin:/bin"}
+    digest = subprocess.run(["sh", "-c", recipe], env=environment, capture_output=True, text=True, check=True)
+    assert signed()[SIGNATURE_HEADER] == "sha256=" + digest.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (BODY, signed(secret="not the secret")),
+        (BODY.replace(b"bridge", b"tunnel"), signed()),  # the body was changed
+        (BODY, {**signed(), TIMESTAMP_HEADER: str(NOW - 1)}),  # the timestamp was changed
+        (BODY, {**signed(), SIGNATURE_HEADER: "sha256=" + "0" * 64}),
+    ],
+    ids=["wrong-secret", "tampered-body", "tampered-timestamp", "made-up"],
+)
+def test_wrong_signature_is_refused(body: bytes, headers: dict[str, str]) -> None:
+    with pytest.raises(WebhookRefused, match=r"^wrong signature$"):
+        verify(SECRET, body, headers, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, f"missing {TIMESTAMP_HEADER} header"),
+        ({SIGNATURE_HEADER: signed()[SIGNATURE_HEADER]}, f"missing {TIMESTAMP_HEADER} header"),
+        ({TIMESTAMP_HEADER: str(NOW)}, f"missing {SIGNATURE_HEADER} header"),
+        ({**signed(), TIMESTAMP_HEADER: "2023-11-14T22:13:20Z"}, f"malformed {TIMESTAMP_HEADER} header"),
+        ({**signed(), TIMESTAMP_HEADER: "-5"}, f"malformed {TIMESTAMP_HEADER} header"),
+        (
+            {**signed(), SIGNATURE_HEADER: signed()[SIGNATURE_HEADER][7:]},
+            f"malformed {SIGNATURE_HEADER} header",
+        ),
+        ({**signed(), SIGNATURE_HEADER: "sha1=" + "a" * 40}, f"malformed {SIGNATURE_HEADER} header"),
+        (
+            {**signed(), SIGNATURE_HEADER: signed()[SIGNATURE_HEADER][:-2]},
+            f"malformed {SIGNATURE_HEADER} header",
+        ),
+    ],
+    ids=["none", "no-timestamp", "no-signature", "iso-time", "negative", "no-prefix", "sha1", "short"],
+)
+def test_missing_or_malformed_headers_are_refused(headers: dict[str, str], message: str) -> None:
+    with pytest.raises(WebhookRefused, match=message):
+        verify(SECRET, BODY, headers, now=NOW)
+
+
+def test_upper_case_hex_is_the_same_signature() -> None:
+    headers = signed()
+    upper = "sha256=" + headers[SIGNATURE_HEADER].removeprefix("sha256=").upper()
+    verify(SECRET, BODY, {**headers, SIGNATURE_HEADER: upper}, now=NOW)
+
+
+def test_timestamp_window() -> None:
+    verify(SECRET, BODY, signed(timestamp=NOW - TOLERANCE), now=NOW)
+    verify(SECRET, BODY, signed(timestamp=NOW + TOLERANCE), now=NOW)
+    with pytest.raises(WebhookRefused, match="timestamp too old: 301 seconds ago"):
+        verify(SECRET, BODY, signed(timestamp=NOW - TOLERANCE - 1), now=NOW)
+    with pytest.raises(WebhookRefused, match="timestamp in the future: 301 seconds ahead"):
+        verify(SECRET, BODY, signed(timestamp=NOW + TOLERANCE + 1), now=NOW)
+    with pytest.raises(WebhookRefused, match="too old"):
+        verify(SECRET, BODY, signed(timestamp=NOW - 60), now=NOW, tolerance=30)
+
+
+def test_rotated_secrets() -> None:
+    old, new = "the old secret", "the new secret"
+    for secret in (old, new):
+        verify([new, old], BODY, signed(secret=secret), now=NOW)
+    with pytest.raises(WebhookRefused, match="wrong signature"):
+        verify([new], BODY, signed(secret=old), now=NOW)
+
+
+@pytest.mark.parametrize("secrets", ["", [], ["a secret", ""]])
+def test_no_secret_never_verifies(secrets: str | list[str]) -> None:
+    with pytest.raises(ValueError, match="no webhook secret"):
+        verify(secrets, BODY, signed(secret=""), now=NOW)
+
+
+# --- replays within the window ----------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_replay_within_the_window_is_refused() -> None:
+    clock = Clock(NOW)
+    guard = MemoryReplayGuard(clock=clock)
+    headers = signed()
+    verify(SECRET, BODY, headers, now=NOW, replay=guard)
+    with pytest.raises(WebhookRefused, match="replayed"):
+        verify(SECRET, BODY, headers, now=NOW + 10, replay=guard)
+    # The same event sent again by the CMS is signed anew: a new timestamp, another signature.
+    verify(SECRET, BODY, signed(timestamp=NOW + 1), now=NOW + 10, replay=guard)
+    # Past the window the timestamp alone refuses a replay, so the guard may forget it.
+    clock.now = NOW + TOLERANCE + 1
+    with pytest.raises(WebhookRefused, match="too old"):
+        verify(SECRET, BODY, headers, now=clock.now, replay=guard)
+
+
+def test_refused_requests_are_not_remembered() -> None:
+    guard = MemoryReplayGuard(clock=Clock(NOW))
+    headers = signed()
+    with pytest.raises(WebhookRefused, match="wrong signature"):
+        verify(SECRET, BODY + b" ", headers, now=NOW, replay=guard)
+    assert len(guard) == 0
+    verify(SECRET, BODY, headers, now=NOW, replay=guard)
+
+
+def test_guard_forgets_expired_signatures() -> None:
+    clock = Clock(NOW)
+    guard = MemoryReplayGuard(tolerance=60, clock=clock)
+    assert not guard.seen("a", NOW)
+    assert not guard.seen("b", NOW + 30)
+    assert guard.seen("a", NOW)
+    clock.now = NOW + 61
+    assert not guard.seen("c", NOW + 61)
+    assert len(guard) == 2, "a expired, b and c kept"
+    assert guard.seen("b", NOW + 30)
+    assert not guard.seen("a", NOW)
+
+
+def test_guard_is_thread_safe() -> None:
+    guard = MemoryReplayGuard(clock=Clock(NOW))
+    accepted: list[bool] = []
+    start = threading.Barrier(8)
+
+    def send() -> None:
+        start.wait()
+        accepted.extend(not guard.seen(f"signature-{n}", NOW) for n in range(500))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert accepted.count(True) == 500 and len(guard) == 500
+
+
+# --- the event ---------------------------------------------------------------------------------
+
+
+def test_event_payloads() -> None:
+    event = WebhookEvent.model_validate_json(BODY)
+    assert (event.event, event.url, event.id, event.html, event.text, event.tags) == (
+        "publish",
+        "https://news.example/bridge",
+        None,
+        None,
+        None,
+        [],
+    )
+    update = WebhookEvent.model_validate(
+        {
+            "event": "update",
+            "url": " http://news.example/b ",
+            "id": "a1_B-2",
+            "html": "<p>x</p>",
+            "tags": [" local "],
+        }
+    )
+    assert (update.url, update.id, update.tags) == ("http://news.example/b", "a1_B-2", ["local"])
+    assert WebhookEvent.model_validate({"event": "delete", "url": "https://news.example/b"}).event == "delete"
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"event": "unpublish", "url": "https://news.example/b"}, "event"),
+        ({"event": "publish"}, "url"),
+        ({"event": "publish", "url": "ftp://news.example/b"}, "must be an http or https URL"),
+        ({"event": "publish", "url": "https://"}, "must be an http or https URL"),
+        ({"event": "publish", "url": "https://news.example/b", "extra": 1}, "extra"),
+        ({"event": "publish", "url": "https://news.example/b", "id": "../../etc"}, "id"),
+        (
+            {"event": "publish", "url": "https://news.example/b", "html": "<p>", "text": "x"},
+            "either html or text",
+        ),
+        (
+            {"event": "delete", "url": "https://news.example/b", "text": "x"},
+            "delete event carries no content",
+        ),
+        ({"event": "publish", "url": "https://news.example/b", "tags": [" "]}, "tags"),
+        ({"event": "publish", "url": "https://news.example/b", "tags": ["t"] * 21}, "tags"),
+    ],
+)
+def test_bad_payloads_are_refused(payload: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        WebhookEvent.model_validate(payload)
