@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .api import ArticleId
+from .api import _version_json as version_json
 from .feed import Episode, build_feed
-from .service import Service, ServiceDep, article_json, fresh, timings
+from .service import Service, ServiceDep, article_json, feed_json, fresh, timings
+from .versions import diff_sentences, script_sentences
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -25,8 +27,9 @@ def dashboard(request: Request, service: ServiceDep) -> Response:
     records, total = service.store.articles(limit=100)
     base = service.base_url(request)
     articles = [article_json(record, base) for record in records]
+    watches = [feed_json(feed, base) for feed in service.store.feeds()]
     return templates.TemplateResponse(
-        request, "index.html", {"articles": articles, "total": total, "base": base}
+        request, "index.html", {"articles": articles, "total": total, "watches": watches, "base": base}
     )
 
 
@@ -36,11 +39,18 @@ def article_page(article_id: ArticleId, request: Request, service: ServiceDep) -
     if record is None:
         raise HTTPException(404, f"no article {article_id}")
     base = service.base_url(request)
+    versions = service.store.versions(article_id)
+    changes = None
+    if len(versions) > 1:  # what the latest version changed, as GET /api/articles/{id}/changes
+        before, after = versions[-2], versions[-1]
+        changes = diff_sentences(script_sentences(before.script), script_sentences(after.script))
     context = {
         "article": article_json(record, base),
         "blocks": record.article.blocks,
         "script": (timings(service.settings, article_id) or {}).get("segments", []),
         "findings": record.findings,
+        "versions": [version_json(version, base) for version in versions],
+        "changes": changes,
         "base": base,
     }
     return templates.TemplateResponse(request, "article.html", context)
