@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import Config, load_config
+from .config import Config, load_config, parse_size
 from .errors import NewsvoiceError
 from .script import DEFAULT_DISCLOSURE
 
@@ -73,6 +74,7 @@ _lexicon_option = click.option(
 )
 @click.option("--no-disclosure", is_flag=True, help="Leave out the AI-voice disclosure.")
 @_lexicon_option
+@click.option("--no-cache", is_flag=True, help="Synthesize every segment, without the segment cache.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
 def narrate(
     source: str,
@@ -82,9 +84,11 @@ def narrate(
     disclosure: str,
     no_disclosure: bool,
     lexicons: tuple[Path, ...],
+    no_cache: bool,
     quiet: bool,
 ) -> None:
     """Narrate SOURCE (a URL, an .html or .txt file, or - for stdin) into OUTPUT."""
+    from .cache import default_cache
     from .narrate import load_article
     from .narrate import narrate as run
     from .voice import load_voice
@@ -102,10 +106,14 @@ def narrate(
             bitrate=bitrate,
             disclosure=None if no_disclosure else disclosure,
             progress=progress,
+            cache=None if no_cache else default_cache(config),
         )
     for warning in narration.warnings:
         click.echo(f"newsvoice: warning: {warning}", err=True)
     if not quiet:
+        if narration.reused:
+            cached = f"{narration.reused} of {len(narration.segments)} segments"
+            click.echo(f"newsvoice: {cached} from the segment cache", err=True)
         minutes, seconds = divmod(round(narration.duration), 60)
         chapters = len(narration.chapters)
         click.echo(
@@ -233,6 +241,71 @@ def lexicon_list(lexicons: tuple[Path, ...]) -> None:
     for word in sorted(effective, key=str.lower):
         says, name = effective[word]
         click.echo(f"{word}\t{says}\t{name}")
+
+
+@main.group()
+def cache() -> None:
+    """The segment cache: synthesized segments kept for narrating edited articles again
+    (in $NEWSVOICE_CACHE_DIR, the config file's [cache] dir, or the user cache directory)."""
+
+
+@cache.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="As one JSON object.")
+def cache_stats(as_json: bool) -> None:
+    """Where the cache is, how full, and when it was used."""
+    from .cache import default_cache
+
+    stats = default_cache(load_config()).stats()
+    if as_json:
+        used = {"oldest_use": _iso(stats.oldest_use), "newest_use": _iso(stats.newest_use)}
+        click.echo(json.dumps({**dataclasses.asdict(stats), "directory": str(stats.directory), **used}))
+        return
+    share = f" ({stats.bytes / stats.max_bytes:.0%})" if stats.max_bytes else ""
+    click.echo(stats.directory)
+    click.echo(f"{_segments(stats.entries)}, {_size(stats.bytes)} of {_size(stats.max_bytes)}{share}")
+    if stats.oldest_use is not None:
+        click.echo(f"used from {_iso(stats.oldest_use)} to {_iso(stats.newest_use)}")
+
+
+@cache.command("prune")
+@click.option("--max-size", help="Evict down to this size (like 500MB) instead of the configured limit.")
+def cache_prune(max_size: str | None) -> None:
+    """Evict the least recently used segments down to the cache's limit."""
+    from .cache import default_cache
+
+    segments = default_cache(load_config())
+    removed = segments.prune(parse_size(max_size) if max_size is not None else None)
+    left = segments.stats()
+    gone = f"removed {_segments(removed.entries)} ({_size(removed.bytes)})"
+    click.echo(f"{gone}; {_segments(left.entries)}, {_size(left.bytes)} left")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Remove every segment from the cache."""
+    from .cache import default_cache
+
+    removed = default_cache(load_config()).clear()
+    click.echo(f"removed {_segments(removed.entries)} ({_size(removed.bytes)})")
+
+
+def _segments(count: int) -> str:
+    return f"{count} segment{'' if count == 1 else 's'}"
+
+
+def _size(count: float) -> str:
+    """COUNT bytes for people: "512 B", "31.8 MB", "2.0 GB"."""
+    for unit in ("B", "kB", "MB"):
+        if count < 1000:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} GB"
+
+
+def _iso(timestamp: float | None) -> str | None:
+    from datetime import datetime
+
+    return None if timestamp is None else datetime.fromtimestamp(timestamp).isoformat(" ", "seconds")
 
 
 def _voice_for(article) -> Path:

@@ -2,7 +2,8 @@
 
 Three stages overlap, each on its own thread, so normalization and encoding add little to
 synthesis time: the script writer normalizes segments ahead, the voice synthesizes them in
-order, and the encoder masters and writes each one as soon as it is spoken.
+order, and the encoder masters and writes each one as soon as it is spoken. With a segment
+cache, a segment already spoken (and mastered) before is taken from it instead.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+import numpy as np
+
 from .article import Article
-from .audio import master
+from .audio import Mastered, master
+from .cache import SegmentCache, segment_key
 from .encode import AudioFormat, Chapter, Encoder, Tags, format_for, open_encoder, write_tags
 from .errors import OutputError
 from .extract import extract
@@ -59,6 +64,9 @@ class Narration:
     segments: tuple[TimedSegment, ...]
     chapters: tuple[Chapter, ...]
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    synthesized: int = field(default=0, compare=False)
+    """Segments the voice synthesized; the others (`reused`) came from the segment cache."""
+    reused: int = field(default=0, compare=False)
 
     @property
     def transcript_path(self) -> Path:
@@ -85,12 +93,14 @@ def narrate(
     progress: Progress | None = None,
     also: Sequence[Path] = (),
     on_bytes: Callable[[bytes], None] | None = None,
+    cache: SegmentCache | None = None,
 ) -> Narration:
     """Narrate SOURCE into OUTPUT (.mp3, .opus, .ogg or .wav), with .vtt and .json beside it.
 
     ALSO: more audio files of the same narration, in other formats, from the same synthesis.
     ON_BYTES: called with the MP3 OUTPUT's bytes as they are encoded (the ID3 tag is put in
     front of them at the end), so the narration can be streamed while it is made.
+    CACHE: where each segment is looked up before it is synthesized, and stored after.
     """
     try:
         formats = {path: format_for(path) for path in (output, *also)}
@@ -106,6 +116,7 @@ def narrate(
     known_problems = len(normalizer.problems)
     warnings: list[str] = list(article.warnings)
     segments = iter_segments(article, normalizer.normalize, disclosure, warnings.append)
+    speaker = _Speaker(voice, cache, warnings.append)
 
     with atomic_files() as files:
         handles = [files.open(path) for path in formats]
@@ -114,12 +125,12 @@ def narrate(
             open_encoder(sink, kind, voice.sample_rate, bitrate)
             for sink, kind in zip(sinks, formats.values(), strict=True)
         ]
-        timeline = _Timeline()
+        timeline = _Timeline(voice.sample_rate)
         with ThreadPoolExecutor(1, thread_name_prefix="newsvoice-encode") as encoding:
             pending: collections.deque[Future[None]] = collections.deque()
             for done, segment in enumerate(_ahead(segments), start=1):
-                speech = _speak(voice, segment, warnings.append)
-                pending.append(encoding.submit(_encode, encoders, timeline, segment, speech))
+                audio = speaker.audio(segment)
+                pending.append(encoding.submit(_encode, encoders, timeline, segment, audio))
                 # Surface encoding errors early, and never let speech pile up unencoded.
                 while pending and (pending[0].done() or len(pending) > _ENCODE_BACKLOG):
                     pending.popleft().result()
@@ -139,6 +150,8 @@ def narrate(
             segments=tuple(timeline.segments),
             chapters=_chapters(timeline.segments, timeline.position),
             warnings=tuple(warnings + normalizer.problems[known_problems:]),
+            synthesized=speaker.synthesized,
+            reused=speaker.reused,
         )
         tags = _tags(narration, disclosure)
         for path, kind in formats.items():
@@ -149,19 +162,58 @@ def narrate(
     return narration
 
 
-def _speak(voice: Voice, segment: Segment, warn: Callable[[str], None]) -> Speech:
-    """The segment's spoken text; if the voice fails on it, the text as written."""
-    try:
-        return voice.speak(segment.spoken)
-    except Exception as error:  # a pronunciation failure must never stop a narration
-        warn(f"could not say {segment.spoken!r} ({error}); read as written instead")
-        return voice.speak(speakable(segment.text))
+class _Speaker:
+    """Each segment's audio, as a function that the encoding thread calls to have it mastered.
+
+    A segment in the cache is read here, mastered already. Any other is synthesized here and
+    mastered (then stored) on the encoding thread, so that the voice goes on at once.
+    """
+
+    def __init__(self, voice: Voice, cache: SegmentCache | None, warn: Callable[[str], None]) -> None:
+        self._voice = voice
+        self._cache = cache
+        self._warn = warn
+        self._settings = voice.settings_key if cache else ""
+        self.synthesized = 0
+        self.reused = 0
+
+    def audio(self, segment: Segment) -> Callable[[], Mastered]:
+        key = segment_key(self._settings, segment.spoken) if self._cache else ""
+        if self._cache and (stored := self._cache.get(key)) is not None:
+            self.reused += 1
+            return partial(_with_pause, stored, segment.pause)
+        self.synthesized += 1
+        try:
+            speech = self._voice.speak(segment.spoken)
+        except Exception as error:  # a pronunciation failure must never stop a narration
+            self._warn(f"could not say {segment.spoken!r} ({error}); read as written instead")
+            # Not stored: the next narration tries the spoken text again, and warns again.
+            return partial(master, self._voice.speak(speakable(segment.text)), segment.pause)
+        store = partial(self._cache.put, key) if self._cache else None
+        return partial(_master, speech, segment.pause, store)
+
+
+def _master(speech: Speech, pause: float, store: Callable[[Speech], None] | None) -> Mastered:
+    """SPEECH mastered, and stored without its pause, so that a pause changed by an edit does
+    not make the segment a miss."""
+    mastered = master(speech, pause)
+    if store:
+        spoken = round(mastered.speech_duration * speech.sample_rate)
+        store(Speech(mastered.audio[:spoken], speech.sample_rate, mastered.words))
+    return mastered
+
+
+def _with_pause(stored: Speech, pause: float) -> Mastered:
+    """A cached segment with its pause after it, as `master` adds it."""
+    silence = np.zeros(round(pause * stored.sample_rate), dtype=np.float32)
+    return Mastered(np.concatenate([stored.audio, silence]), stored.duration, stored.words)
 
 
 class _Timeline:
     """Where each segment lands in the finished audio, filled in by the encoding thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
         self.position = 0.0
         self.segments: list[TimedSegment] = []
 
@@ -181,12 +233,14 @@ class _Tee:
         self._file.flush()
 
 
-def _encode(encoders: list[Encoder], timeline: _Timeline, segment: Segment, speech) -> None:
-    mastered = master(speech, segment.pause)
+def _encode(
+    encoders: list[Encoder], timeline: _Timeline, segment: Segment, audio: Callable[[], Mastered]
+) -> None:
+    mastered = audio()
     start = timeline.position
     for encoder in encoders:
         encoder.write(mastered.audio)
-    duration = len(mastered.audio) / speech.sample_rate
+    duration = len(mastered.audio) / timeline.sample_rate
     words = tuple(Word(w.word, round(start + w.start, 3), round(start + w.end, 3)) for w in mastered.words)
     timeline.segments.append(TimedSegment(segment, round(start, 3), round(start + duration, 3), words))
     timeline.position = start + duration
