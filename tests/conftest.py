@@ -5,6 +5,10 @@ Narrating the sample takes about 15 seconds, so it is done once per session and 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -176,6 +180,49 @@ def wait_for_job(client, job: dict, timeout: float = 60) -> dict:
         time.sleep(0.1)
         job = client.get(job["links"]["self"]).json()
     return job
+
+
+# Tests never touch the user's segment cache: narrations in tests use one of their own.
+os.environ.setdefault("NEWSVOICE_CACHE_DIR", tempfile.mkdtemp(prefix="newsvoice-test-cache-"))
+
+POSTGRES = os.environ.get("NEWSVOICE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+"""The PostgreSQL server every machine runs (CI's too); tests make their own databases on it."""
+REDIS = os.environ.get("NEWSVOICE_TEST_REDIS", "redis://127.0.0.1:6379")
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server: its URL, dropped afterwards."""
+    import psycopg
+
+    name = f"newsvoice_test_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{POSTGRES}/{name}"
+    finally:
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def redis_database() -> Iterator[str]:
+    """An emptied Redis database of the test server, for one test's queue: its URL."""
+    from redis import Redis
+
+    url = f"{REDIS}/{secrets.randbelow(8) + 8}"
+    connection = Redis.from_url(url)
+    connection.flushdb()
+    try:
+        yield url
+    finally:
+        connection.flushdb()
+        connection.close()
+
+
+def audio_file(server_dir: Path, article: dict, extension: str = "mp3") -> Path:
+    """An article's latest audio (from its API JSON): named by the job that made it."""
+    return server_dir / "audio" / article["id"] / f"{article['job']['id']}.{extension}"
 
 
 @pytest.fixture(scope="session")

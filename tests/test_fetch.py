@@ -215,7 +215,7 @@ def test_size_limit(server: Server, monkeypatch: pytest.MonkeyPatch, length: boo
     monkeypatch.setattr(sources, "MAX_BYTES", 4096)
     big = article_page(paragraphs=PARAGRAPHS * 40).encode("utf-8")
     url = serve(server, f"/big/{length}", Route(big, length=length))
-    with pytest.raises(SourceError, match="page larger than"):
+    with pytest.raises(SourceError, match=r"larger than 0\.00391 MiB"):
         fetch_url(url)
 
 

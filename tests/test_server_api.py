@@ -7,17 +7,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SERVER_TEXT, wait_for_job
+from conftest import SERVER_TEXT, audio_file, wait_for_job
 
 from newsvoice.script import DEFAULT_DISCLOSURE
 
 SECOND_TEXT = (
     "Library opens late on Sundays\n\nThe city library will open until nine in the evening on Sundays.\n"
 )
-
-
-def audio_file(server_dir: Path, article: dict, extension: str = "mp3") -> Path:
-    return server_dir / "audio" / f"{article['id']}.{extension}"
 
 
 # --- keys --------------------------------------------------------------------------------------

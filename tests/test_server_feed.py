@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 import httpx
 import pytest
-from conftest import wait_for_job
+from conftest import audio_file, wait_for_job
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -49,7 +49,7 @@ def test_feed_item(api: httpx.Client, published: dict, server_dir: Path) -> None
     enclosure = item.find("enclosure")
     assert enclosure.get("url") == published["links"]["mp3"]
     assert enclosure.get("type") == "audio/mpeg"
-    assert int(enclosure.get("length")) == (server_dir / "audio" / f"{published['id']}.mp3").stat().st_size
+    assert int(enclosure.get("length")) == audio_file(server_dir, published).stat().st_size
     assert int(item.findtext(f"{ITUNES}duration")) == round(published["duration"])
     assert parsedate_to_datetime(item.findtext("pubDate")).tzinfo is not None
     assert [c.text for c in item.findall("category")] == ["transport"]

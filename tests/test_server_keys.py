@@ -55,7 +55,8 @@ def test_settings_precedence(tmp_path: Path) -> None:
     assert settings.title == "Herald" and settings.workers == 2  # file over defaults
     assert settings.allow == ("cms.internal", "10.1.0.0/16")
     assert settings.host == Settings().host and settings.data_dir == tmp_path
-    assert settings.audio_file("abc", "mp3") == tmp_path / "audio" / "abc.mp3"
+    assert settings.audio_file("abc", "j1", "mp3") == tmp_path / "audio" / "abc" / "j1.mp3"
+    assert settings.store_url == str(tmp_path / "newsvoice.sqlite3")
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import httpx
-from conftest import wait_for_job
+from conftest import audio_file, wait_for_job
 
 STREAM_TEXT = (
     "Night trains return to the coast\n\n"
@@ -48,7 +48,7 @@ def test_stream_plays_while_narrating(
 
     job = wait_for_job(api, still["job"])
     assert job["status"] == "done"
-    stored = (server_dir / "audio" / f"{article['id']}.mp3").read_bytes()
+    stored = audio_file(server_dir, api.get(f"/api/articles/{article['id']}").json()).read_bytes()
     assert streamed == joined_late == without_id3(stored)
     (tmp_path / "streamed.mp3").write_bytes(streamed)
     audio, rate = decode(tmp_path / "streamed.mp3")
@@ -61,6 +61,6 @@ def test_stream_of_a_finished_narration_is_the_file(
 ) -> None:
     answer = api.get(published["links"]["stream"])
     assert answer.status_code == 200
-    assert answer.content == (server_dir / "audio" / f"{published['id']}.mp3").read_bytes()
+    assert answer.content == audio_file(server_dir, published).read_bytes()
     assert answer.headers["accept-ranges"] == "bytes"
     assert api.get(published["links"]["stream"], headers={"Range": "bytes=0-1"}).status_code == 206

@@ -38,8 +38,7 @@ from .files import atomic_files
 from .sources import fetch_error, http_client, read_limited
 
 MAX_ARCHIVE_BYTES = 50 * 2**20
-"""The most a gzip-compressed sitemap fetched from the web may hold uncompressed: the sitemaps.org
-limit for one sitemap. (What comes over the wire is limited by `sources.read_limited`.)"""
+"""The most one sitemap fetched from the web may hold, compressed or not: the sitemaps.org limit."""
 MAX_NESTING = 3
 """Sitemap indexes listed in sitemap indexes, at most this deep (the protocol allows none)."""
 MAX_FAILURES_KEPT = 1000
@@ -81,7 +80,7 @@ def fetch_archive(url: str, transport: httpx.BaseTransport | None = None) -> byt
         ):
             if response.status_code >= 400:
                 raise SourceError(f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip())
-            return read_limited(response, url)
+            return read_limited(response, url, MAX_ARCHIVE_BYTES)
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise fetch_error(url, error) from None
 

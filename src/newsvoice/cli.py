@@ -7,7 +7,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -340,10 +342,12 @@ def voices() -> None:
 
 
 class _progress_bar:
-    """A tqdm bar (segments done of total, elapsed, ETA) when enabled; otherwise nothing."""
+    """A tqdm bar (done of total, elapsed, ETA) when enabled; otherwise nothing."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, description: str = "narrating", unit: str = "segment") -> None:
         self._enabled = enabled
+        self._description = description
+        self._unit = unit
         self._bar = None
 
     def __enter__(self):
@@ -353,7 +357,7 @@ class _progress_bar:
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, unit="segment", desc="narrating", file=sys.stderr)
+            self._bar = tqdm(total=total, unit=self._unit, desc=self._description, file=sys.stderr)
         self._bar.total = max(total, done)
         self._bar.update(done - self._bar.n)
 
@@ -362,22 +366,49 @@ class _progress_bar:
             self._bar.close()
 
 
-_data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where the database and audio files are (NEWSVOICE_DATA_DIR).",
+def _backend_options(command: Callable) -> Callable:
+    """Where the service's state is: options shared by serve, worker, keys, watch, backfill, db."""
+    options = [
+        click.option(
+            "--data-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Where the SQLite database and audio files are (NEWSVOICE_DATA_DIR).",
+        ),
+        click.option(
+            "--database", help="A PostgreSQL URL instead of SQLite in the data dir (NEWSVOICE_DATABASE)."
+        ),
+        click.option(
+            "--queue", help="A Redis URL: narrate in `newsvoice worker` processes (NEWSVOICE_QUEUE)."
+        ),
+        click.option(
+            "--storage",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="A directory for audio and the segment cache that all workers share (NEWSVOICE_STORAGE).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+_allow_option = click.option(
+    "--allow", multiple=True, help="A private host, address or network (CIDR) URLs may reach; repeatable."
 )
+
+
+def _settings(**options: Any):
+    from .server import load_settings
+
+    return load_settings(load_config(), os.environ, **options)
 
 
 @main.command()
 @click.option("--host", help="Address to listen on (NEWSVOICE_HOST; default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (NEWSVOICE_PORT; default 8000).")
-@_data_dir_option
+@_backend_options
 @click.option("--base-url", help="The public address, for feeds and embeds (NEWSVOICE_BASE_URL).")
 @click.option("--workers", type=int, help="Narrations at once (NEWSVOICE_WORKERS; default 1).")
-@click.option(
-    "--allow", multiple=True, help="A private host, address or network (CIDR) URLs may reach; repeatable."
-)
+@_allow_option
 def serve(allow: tuple[str, ...], **options: object) -> None:
     """Run the listening service: API, player, dashboard and podcast feeds.
 
@@ -386,13 +417,14 @@ def serve(allow: tuple[str, ...], **options: object) -> None:
     """
     import uvicorn
 
-    from .server import create_app, load_settings
+    from .server import create_app
     from .voice import load_voice
 
     config = load_config()
-    settings = load_settings(config, os.environ, allow=allow or None, **options)
-    app = create_app(settings, load_voice(config.voice), _normalizer(config, ()))
-    click.echo(f"newsvoice: data in {settings.data_dir}; API docs at /docs", err=True)
+    settings = _settings(allow=allow or None, **options)
+    voice = None if settings.queue else load_voice(config.voice)  # workers narrate, not the server
+    app = create_app(settings, voice, _normalizer(config, ()))
+    click.echo(f"newsvoice: data in {settings.store_url}; API docs at /docs", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
@@ -401,43 +433,245 @@ def keys() -> None:
     """API keys for the service's writes (submitting and deleting articles)."""
 
 
-def _key_store(data_dir: Path | None):
-    from .server import load_settings
+def _store(**options: Any):
     from .server.store import Store
 
-    return Store(load_settings(load_config(), os.environ, data_dir=data_dir).database)
+    return Store(_settings(**options).store_url)
 
 
 @keys.command("create")
 @click.argument("name")
-@_data_dir_option
-def keys_create(name: str, data_dir: Path | None) -> None:
+@_backend_options
+def keys_create(name: str, **backend: Any) -> None:
     """Make a key for NAME (who or what uses it); the key is shown only this once."""
     from .server.keys import create_key
 
-    record, token = create_key(_key_store(data_dir), name)
+    record, token = create_key(_store(**backend), name)
     click.echo(token)
     click.echo(f"newsvoice: key {record.id} ({record.name}) created; it is not shown again", err=True)
 
 
 @keys.command("list")
-@_data_dir_option
-def keys_list(data_dir: Path | None) -> None:
+@_backend_options
+def keys_list(**backend: Any) -> None:
     """List the keys: id, name, first characters, created, and revoked if so."""
     from .server.keys import list_keys
     from .server.service import iso
 
-    for key in list_keys(_key_store(data_dir)):
+    for key in list_keys(_store(**backend)):
         revoked = f"\trevoked {iso(key.revoked)}" if key.revoked else ""
         click.echo(f"{key.id}\t{key.name}\t{key.prefix}…\t{iso(key.created)}{revoked}")
 
 
 @keys.command("revoke")
 @click.argument("key")
-@_data_dir_option
-def keys_revoke(key: str, data_dir: Path | None) -> None:
+@_backend_options
+def keys_revoke(key: str, **backend: Any) -> None:
     """Revoke KEY (its id or its name): it stops working at once."""
     from .server.keys import revoke_key
 
-    revoked = revoke_key(_key_store(data_dir), key)
+    revoked = revoke_key(_store(**backend), key)
     click.echo(f"revoked key {revoked.id} ({revoked.name})")
+
+
+@main.command()
+@_backend_options
+@click.option(
+    "--threads", type=int, help="Inference threads (default: one a core; one a worker for several workers)."
+)
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--name", help="The worker's name in the queue (default: host and process).")
+def worker(threads: int | None, burst: bool, name: str | None, **backend: Any) -> None:
+    """Narrate jobs from the Redis queue (--queue): start one or more a machine, with the same
+    --database and --storage as the server."""
+    from .server.worker import work
+
+    settings = _settings(**backend)
+    click.echo(f"newsvoice: worker on {settings.queue}, state in {settings.store_url}", err=True)
+    work(settings, threads=threads, burst=burst, name=name)
+
+
+@main.group()
+def db() -> None:
+    """The service's database schema (upgraded by itself when the service starts)."""
+
+
+@db.command("upgrade")
+@_backend_options
+def db_upgrade(**backend: Any) -> None:
+    """Create the database, or bring it up to this version's schema."""
+    from .server.migrations import current
+
+    store = _store(**backend)
+    click.echo(f"{store.url}: at revision {current(store.engine)}")
+
+
+@db.command("current")
+@_backend_options
+def db_current(**backend: Any) -> None:
+    """Show the database's schema revision, and this version's."""
+    from sqlalchemy import create_engine
+
+    from .server.migrations import current, head
+    from .server.store import database_url
+
+    engine = create_engine(database_url(_settings(**backend).store_url))
+    click.echo(f"{engine.url.render_as_string()}: revision {current(engine) or 'none'} (newest {head()})")
+
+
+@main.command()
+@click.argument("feed_url")
+@click.option(
+    "--interval", type=click.FloatRange(1), default=15, show_default=True, help="Minutes between polls."
+)
+@click.option("--tag", "tags", multiple=True, help="A tag for its articles' podcast feed; repeatable.")
+@click.option("--once", is_flag=True, help="Poll once, narrate what is new or changed, and stop.")
+@_allow_option
+@_backend_options
+def watch(
+    feed_url: str, interval: float, tags: tuple[str, ...], once: bool, allow: tuple[str, ...], **backend: Any
+) -> None:
+    """Watch a publisher's RSS or Atom feed: narrate new items, and changed ones again.
+
+    The feed is kept with the service's data, so `newsvoice serve` goes on polling it. This
+    command polls it (and the other watched feeds) until stopped, narrating here unless a
+    --queue hands the narrations to workers.
+    """
+    import time
+
+    from .server.service import Service
+    from .server.watcher import new_feed_state
+
+    config = load_config()
+    settings = _settings(allow=allow or None, **backend)
+    service = Service.open(settings, normalizer=_normalizer(config, ()))
+    try:
+        known = service.store.feed(feed_url) is not None
+        feed = service.store.add_feed(feed_url, tags, interval * 60, new_feed_state(feed_url, interval * 60))
+        click.echo(f"newsvoice: watching {feed.url} every {interval:g} min (id {feed.id})", err=True)
+        service.start(watching=False)
+        if once:
+            report = service.watcher.poll(feed)
+            _report(report)
+            _wait_for_narrations(service)
+            if report.error:
+                if not known:  # a mistyped address is not kept on the list
+                    service.store.remove_feed(feed.id)
+                raise NewsvoiceError(report.error)
+            return
+        while True:
+            for report in service.watcher.poll_due():
+                _report(report)
+            time.sleep(5)
+    finally:
+        service.close()
+
+
+def _report(report) -> None:
+    """One line a poll (the errors are logged by the watcher)."""
+    if report.error:
+        click.echo(f"{report.feed.url}: failed (polled again later)")
+        return
+    found = "not modified" if report.not_modified else f"{report.narrating} to narrate"
+    failed = f", {len(report.errors)} failed" if report.errors else ""
+    click.echo(f"{report.feed.url}: {found}, {report.unchanged} unchanged{failed}")
+
+
+def _wait_for_narrations(service) -> None:
+    """Until the jobs queued here are done (with a queue, workers elsewhere run them)."""
+    import time
+
+    if service.workers is None:
+        return
+    while pending := len(service.store.queued()) + service.store.articles(status="running")[1]:
+        click.echo(f"newsvoice: {pending} narrations to finish", err=True)
+        time.sleep(5)
+
+
+@main.command()
+@_backend_options
+def watches(**backend: Any) -> None:
+    """List the watched feeds: id, URL, last poll, items seen, last error."""
+    from .server.service import iso
+
+    for feed in _store(**backend).feeds():
+        error = f"\terror: {feed.error}" if feed.error else ""
+        seen = len(feed.state.get("fingerprints", {}))
+        click.echo(f"{feed.id}\t{feed.url}\tpolled {iso(feed.polled) or 'never'}\t{seen} items{error}")
+
+
+@main.command()
+@click.argument("feed")
+@_backend_options
+def unwatch(feed: str, **backend: Any) -> None:
+    """Stop watching FEED (its id or URL); its articles stay."""
+    store = _store(**backend)
+    found = store.feed(feed)
+    if found is None or not store.remove_feed(found.id):
+        raise NewsvoiceError(f"no watched feed {feed} (see `newsvoice watches`)")
+    click.echo(f"stopped watching {found.url}")
+
+
+@main.command()
+@click.argument("source")
+@click.option("--tag", "tags", multiple=True, help="A tag for the articles' podcast feed; repeatable.")
+@click.option(
+    "--cursor",
+    "cursor_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where progress is kept, to resume (default: a file in the data dir named for SOURCE).",
+)
+@click.option("--restart", is_flag=True, help="Start from the first URL again, forgetting the cursor.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
+@_backend_options
+def backfill(
+    source: str,
+    tags: tuple[str, ...],
+    cursor_path: Path | None,
+    restart: bool,
+    concurrency: int,
+    **backend: Any,
+) -> None:
+    """Queue the narration of a whole archive: every article of a sitemap (or sitemap index),
+    an RSS or Atom feed, or a file with one URL per line.
+
+    Each page is fetched and extracted here and queued; the service (or its workers) narrates
+    them. Interrupted, it resumes where it stopped; articles already narrated and unchanged are
+    not narrated again.
+    """
+    from .backfill import Cursor, archive_urls, default_cursor_path
+    from .backfill import backfill as run_backfill
+    from .extract import extract
+    from .sources import fetch_url
+
+    settings = _settings(**backend)
+    store = _store(**backend)
+    key = source if "://" in source else str(Path(source).resolve())
+    cursor_path = cursor_path or default_cursor_path(key, settings.data_dir)
+    if restart:
+        cursor_path.unlink(missing_ok=True)
+    cursor = Cursor.load(cursor_path, key)
+    urls = list(archive_urls(source))
+    click.echo(f"newsvoice: {len(urls)} articles in {source}; {cursor.done} done before", err=True)
+
+    def submit(url: str) -> bool:
+        submitted = store.submit(extract(fetch_url(url)), url, tags)
+        assert submitted is not None, "submitted without an id"
+        return submitted.queued
+
+    with _progress_bar(sys.stderr.isatty(), "queuing", "article") as bar:
+        report = run_backfill(
+            urls,
+            submit,
+            cursor,
+            concurrency=concurrency,
+            progress=bar and (lambda p: bar(p.finished, len(urls))),
+        )
+    counts = report.counts
+    click.echo(f"queued {counts.queued}, unchanged {counts.unchanged}, failed {counts.failed}")
+    for failure in report.failures[:20]:
+        click.echo(f"newsvoice: warning: {failure.error}", err=True)
+    if counts.failed > 20:
+        click.echo(f"newsvoice: warning: ... and {counts.failed - 20} more failures", err=True)
+    if counts.failed and not counts.queued + counts.unchanged:
+        raise NewsvoiceError(f"no article of {source} could be queued")

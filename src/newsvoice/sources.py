@@ -120,18 +120,20 @@ def _kind(content_type: str, url: str) -> DocumentKind | None:
     return None
 
 
-def read_limited(response: httpx.Response, url: str) -> bytes:
-    """The body, refused as soon as it is known to be too large or too slow to come."""
-    too_large = f"{url}: page larger than {MAX_BYTES / 2**20:.3g} MiB"
+def read_limited(response: httpx.Response, url: str, limit: int | None = None) -> bytes:
+    """The body, refused as soon as it is known to be larger than LIMIT (default `MAX_BYTES`)
+    or too slow to come."""
+    limit = limit or MAX_BYTES
+    too_large = f"{url}: larger than {limit / 2**20:.3g} MiB"
     length = response.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BYTES:
+    if length.isdigit() and int(length) > limit:
         raise SourceError(too_large)
     deadline = time.monotonic() + TIMEOUT_SECONDS
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
-        if size > MAX_BYTES:
+        if size > limit:
             raise SourceError(too_large)
         if time.monotonic() > deadline:  # a server trickling bytes never trips the read timeout
             raise httpx.ReadTimeout("page too slow to arrive")

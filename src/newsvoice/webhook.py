@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Literal, Protocol
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .errors import NewsvoiceError
 
@@ -43,6 +43,18 @@ TOLERANCE = 300
 _TIMESTAMP = re.compile(r"\d{1,12}")
 _SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+"""A tag of articles, for the per-tag podcast feeds."""
+
+
+def _http_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http or https URL")
+    return url
+
+
+HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_http_url)]
+"""An absolute http or https URL, as given (pydantic's own URL type would rewrite it)."""
 
 
 class WebhookRefused(NewsvoiceError):
@@ -149,7 +161,7 @@ class WebhookEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     event: Literal["publish", "update", "delete"]
-    url: str = Field(max_length=2048, description="The article's address, http or https.")
+    url: HttpUrl = Field(description="The article's address.")
     id: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_-]{1,32}$",  # the form of the service's article ids
@@ -160,14 +172,6 @@ class WebhookEvent(BaseModel):
     )
     text: str | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
     tags: list[Tag] = Field(default_factory=list, max_length=20, description="For the per-tag podcast feeds.")
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, url: str) -> str:
-        parts = urlsplit(url.strip())
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http or https URL")
-        return url.strip()
 
     @model_validator(mode="after")
     def _content(self) -> WebhookEvent:

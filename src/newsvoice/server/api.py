@@ -2,49 +2,57 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
-from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from starlette.concurrency import run_in_threadpool
 
 from ..article import Article
 from ..errors import NewsvoiceError
 from ..extract import extract
 from ..sources import Document
+from ..watch import DEFAULT_INTERVAL
+from ..webhook import TOLERANCE, HttpUrl, Tag, WebhookEvent, WebhookRefused, verify
 from .netguard import AddressRefused, fetch_document
-from .service import ARTICLE_ID, Service, ServiceDep, article_json, file_response, job_json, require_key
-from .store import Conflict, JobStatus
+from .service import (
+    ARTICLE_ID,
+    Service,
+    ServiceDep,
+    article_json,
+    feed_json,
+    file_response,
+    job_json,
+    not_narrated,
+    require_key,
+    version_json,
+)
+from .store import Conflict, Feed, JobStatus, Submitted, Version
+from .versions import diff_sentences, script_sentences
+from .watcher import new_feed_state
 
 router = APIRouter(prefix="/api")
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 ArticleId = Annotated[str, Path(pattern=ARTICLE_ID, description="The article's id.")]
 JobId = Annotated[str, Path(pattern=ARTICLE_ID, description="The job's id.")]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 AUDIO_CACHE = "public, max-age=300"
 """Browsers and proxies keep audio five minutes, then revalidate it by its ETag (it may be re-narrated)."""
+IMMUTABLE = "public, max-age=31536000, immutable"
+"""A version's own audio never changes."""
 
 
 class Submission(BaseModel):
     """An article to narrate: a URL to fetch, or its HTML or text (then `url` is only its address)."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str | None = Field(None, max_length=2048, examples=["https://example.com/news/story"])
+    url: HttpUrl | None = Field(None, examples=["https://example.com/news/story"])
     html: str | None = Field(None, description="The article page's HTML.")
     text: str | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
     tags: list[Tag] = Field(default_factory=list, max_length=20, description="For the per-tag podcast feeds.")
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, url: str | None) -> str | None:
-        if url is not None:
-            parts = urlsplit(url.strip())
-            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-                raise ValueError("must be an http or https URL")
-            return url.strip()
-        return url
 
     @model_validator(mode="after")
     def _one_source(self) -> Submission:
@@ -75,16 +83,26 @@ def _submit(
     service: Service, request: Request, submission: Submission, article_id: str | None = None
 ) -> dict[str, Any]:
     article = _extract(service, submission)
+    submitted = submit(service, article, submission.url, submission.tags, article_id)
+    base = service.base_url(request)
+    return {
+        "article": article_json(submitted.record, base),
+        "job": job_json(submitted.job, base),
+        "changed": submitted.queued,
+    }
+
+
+def submit(
+    service: Service, article: Article, url: str | None, tags: list[str], article_id: str | None = None
+) -> Submitted:
+    """`Service.submit`, its refusals in HTTP."""
     try:
-        stored = service.store.submit(article, submission.url, tuple(submission.tags), article_id)
+        submitted = service.submit(article, url, tags, article_id)
     except Conflict as error:
         raise HTTPException(409, str(error)) from None
-    if stored is None:
+    if submitted is None:
         raise HTTPException(404, f"no article {article_id}")
-    record, job = stored
-    service.workers.wake()
-    base = service.base_url(request)
-    return {"article": article_json(record, base), "job": job_json(job, base)}
+    return submitted
 
 
 def _extract(service: Service, submission: Submission) -> Article:
@@ -133,15 +151,9 @@ def get_article(article_id: ArticleId, service: ServiceDep, request: Request) ->
     "/articles/{article_id}", status_code=204, dependencies=[Depends(require_key)], tags=["articles"]
 )
 def delete_article(article_id: ArticleId, service: ServiceDep) -> Response:
-    """Delete an article, its jobs and its audio."""
-    try:
-        deleted = service.store.delete(article_id)
-    except Conflict as error:
-        raise HTTPException(409, str(error)) from None
-    if not deleted:
+    """Delete an article, its versions, jobs and audio (a narration under way is abandoned)."""
+    if not service.delete(article_id):
         raise HTTPException(404, f"no article {article_id}")
-    service.streams.finish(article_id)
-    service.delete_files(article_id)
     return Response(status_code=204)
 
 
@@ -160,7 +172,10 @@ async def stream_article(article_id: ArticleId, service: ServiceDep, request: Re
 def _published(
     service: Service, request: Request, article_id: str, extension: str, media_type: str
 ) -> Response:
-    return file_response(request, service.settings.audio_file(article_id, extension), media_type, AUDIO_CACHE)
+    record = service.store.article(article_id)
+    if record is None or not record.published:
+        raise not_narrated(extension)
+    return file_response(request, service.published_file(record, extension), media_type, AUDIO_CACHE)
 
 
 def _file_route(path: str) -> Callable[[Endpoint], Endpoint]:
@@ -218,5 +233,179 @@ def retry_job(job_id: JobId, service: ServiceDep, request: Request) -> dict[str,
     if job.status != "failed":
         raise HTTPException(409, f"only a failed job can be retried; this one is {job.status}")
     retried = service.store.retry(job)
-    service.workers.wake()
+    service.dispatcher.wake()
     return job_json(retried, service.base_url(request))
+
+
+@router.get("/articles/{article_id}/versions", tags=["versions"])
+def list_versions(article_id: ArticleId, service: ServiceDep, request: Request) -> dict[str, Any]:
+    """The article's narrated versions, oldest first; the feed and player serve the latest."""
+    if service.store.article(article_id) is None:
+        raise HTTPException(404, f"no article {article_id}")
+    base = service.base_url(request)
+    return {"versions": [version_json(v, base) for v in service.store.versions(article_id)]}
+
+
+@router.get("/articles/{article_id}/versions/{number}", tags=["versions"])
+def get_version(
+    article_id: ArticleId, number: Annotated[int, Path(ge=1)], service: ServiceDep, request: Request
+) -> dict[str, Any]:
+    """One version: its text as narrated, its script, and its own audio."""
+    version = _version(service, article_id, number)
+    return version_json(version, service.base_url(request)) | {
+        "text": [{"kind": b.kind, "text": b.text} for b in version.article.blocks],
+        "script": list(version.script),
+    }
+
+
+@router.get("/articles/{article_id}/changes", tags=["versions"])
+def get_changes(
+    article_id: ArticleId,
+    service: ServiceDep,
+    before: Annotated[int | None, Query(ge=1, alias="from", description="Default: the one before.")] = None,
+    after: Annotated[int | None, Query(ge=1, alias="to", description="Default: the latest.")] = None,
+) -> dict[str, Any]:
+    """Sentences added, removed and changed between two versions (by default, the latest two)."""
+    numbers = [v.number for v in service.store.versions(article_id)]
+    if not numbers:
+        raise HTTPException(404, f"article {article_id} has no narrated version")
+    after = after or numbers[-1]
+    before = before or max((n for n in numbers if n < after), default=after)
+    old, new = _version(service, article_id, before), _version(service, article_id, after)
+    changes = diff_sentences(script_sentences(old.script), script_sentences(new.script))
+    return {"from": before, "to": after} | dataclasses.asdict(changes)
+
+
+def _version(service: Service, article_id: str, number: int) -> Version:
+    version = service.store.version(article_id, number)
+    if version is None:
+        raise HTTPException(404, f"article {article_id} has no version {number}")
+    return version
+
+
+@_file_route("/articles/{article_id}/versions/{number}/audio.mp3")
+async def get_version_mp3(
+    article_id: ArticleId, number: Annotated[int, Path(ge=1)], service: ServiceDep, request: Request
+) -> Response:
+    """An earlier (or the latest) version's narration as MP3."""
+    path = service.settings.audio_file(article_id, _version(service, article_id, number).job_id, "mp3")
+    return file_response(request, path, "audio/mpeg", IMMUTABLE)
+
+
+@_file_route("/articles/{article_id}/versions/{number}/timings.json")
+async def get_version_timings(
+    article_id: ArticleId, number: Annotated[int, Path(ge=1)], service: ServiceDep, request: Request
+) -> Response:
+    """A version's word timings."""
+    path = service.settings.audio_file(article_id, _version(service, article_id, number).job_id, "json")
+    return file_response(request, path, "application/json", IMMUTABLE)
+
+
+# --- watched feeds -------------------------------------------------------------------------
+
+
+class Watch(BaseModel):
+    """A publisher's RSS or Atom feed to watch: new items are narrated, changed ones again."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: HttpUrl
+    interval: float = Field(DEFAULT_INTERVAL, ge=60, le=7 * 86400, description="Seconds between polls.")
+    tags: list[Tag] = Field(default_factory=list, max_length=20, description="Given to its articles.")
+
+
+@router.post("/watches", status_code=201, dependencies=[Depends(require_key)], tags=["watches"])
+def add_watch(watch: Watch, service: ServiceDep, request: Request) -> dict[str, Any]:
+    """Watch a feed (watching it again changes its interval and tags); it is polled within
+    seconds, by the server's watcher."""
+    state = new_feed_state(watch.url, watch.interval)
+    feed = service.store.add_feed(watch.url, watch.tags, watch.interval, state)
+    service.watcher.wake()
+    return feed_json(feed, service.base_url(request))
+
+
+@router.get("/watches", tags=["watches"])
+def list_watches(service: ServiceDep, request: Request) -> dict[str, Any]:
+    """The watched feeds, with when each was polled and its last error."""
+    base = service.base_url(request)
+    return {"watches": [feed_json(feed, base) for feed in service.store.feeds()]}
+
+
+@router.get("/watches/{feed_id}", tags=["watches"])
+def get_watch(feed_id: JobId, service: ServiceDep, request: Request) -> dict[str, Any]:
+    return feed_json(_watched(service, feed_id), service.base_url(request))
+
+
+@router.post("/watches/{feed_id}/poll", dependencies=[Depends(require_key)], tags=["watches"])
+def poll_watch(feed_id: JobId, service: ServiceDep, request: Request) -> dict[str, Any]:
+    """Poll a feed now: answers what the poll found and queued."""
+    report = service.watcher.poll(_watched(service, feed_id))
+    return feed_json(service.store.feed(feed_id) or report.feed, service.base_url(request)) | {
+        "poll": {
+            "narrating": report.narrating,
+            "unchanged": report.unchanged,
+            "not_modified": report.not_modified,
+            "errors": list(report.errors),
+            "error": report.error,
+        }
+    }
+
+
+@router.delete("/watches/{feed_id}", status_code=204, dependencies=[Depends(require_key)], tags=["watches"])
+def remove_watch(feed_id: JobId, service: ServiceDep) -> Response:
+    """Stop watching a feed (its articles stay)."""
+    if not service.store.remove_feed(feed_id):
+        raise HTTPException(404, f"no watched feed {feed_id}")
+    return Response(status_code=204)
+
+
+def _watched(service: Service, feed_id: str) -> Feed:
+    feed = service.store.feed(feed_id)
+    if feed is None:
+        raise HTTPException(404, f"no watched feed {feed_id}")
+    return feed
+
+
+# --- the CMS webhook -----------------------------------------------------------------------
+
+
+@router.post(
+    "/webhook",
+    tags=["webhook"],
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": WebhookEvent.model_json_schema()}}}
+    },
+)
+async def webhook(request: Request, service: ServiceDep) -> Response:
+    """A CMS's signed event (see `newsvoice.webhook` for the signature): publish and update
+    narrate the article (again, if its text changed); delete removes it. No API key: the
+    signature, with a secret from the `webhook_secrets` setting, is the credential."""
+    if not service.settings.webhook_secrets:
+        raise HTTPException(404, "webhooks are off: set webhook_secrets (NEWSVOICE_WEBHOOK_SECRETS)")
+    body = await request.body()
+    try:
+        verify(service.settings.webhook_secrets, body, request.headers, replay=_Deliveries(service))
+    except WebhookRefused as error:
+        raise HTTPException(401, f"webhook refused: {error}") from None
+    try:
+        event = WebhookEvent.model_validate_json(body)
+    except ValidationError as error:
+        raise RequestValidationError(error.errors()) from None
+    return await run_in_threadpool(_handle_event, service, request, event)
+
+
+def _handle_event(service: Service, request: Request, event: WebhookEvent) -> Response:
+    if event.event == "delete":
+        article_id = event.id or service.store.article_id(event.url)
+        return JSONResponse({"deleted": article_id is not None and service.delete(article_id)})
+    submission = Submission(url=event.url, html=event.html, text=event.text, tags=event.tags)
+    return JSONResponse(_submit(service, request, submission, event.id), 202)
+
+
+class _Deliveries:
+    """Signatures accepted, remembered in the database: shared by every server."""
+
+    def __init__(self, service: Service) -> None:
+        self._store = service.store
+
+    def seen(self, signature: str, timestamp: int) -> bool:
+        return self._store.seen(signature, timestamp, TOLERANCE)

@@ -37,8 +37,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = Service.open(settings, voice, normalizer)
         app.state.service = service
-        await run_in_threadpool(service.narrator.prepare)  # so that the first listener does not wait
-        service.workers.start()
+        await run_in_threadpool(service.start)
         try:
             yield
         finally:

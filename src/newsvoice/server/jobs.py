@@ -1,19 +1,28 @@
-"""Narration jobs: queued in the store, run by a pool of threads in the server process.
+"""Narration jobs: the same job logic whichever queue delivers them.
 
-A job narrates its article's stored text into the audio directory (MP3 and Opus from one
-synthesis, with the transcript and word timings), streaming the MP3 while it is encoded.
-Files are replaced atomically, so an article keeps its earlier audio until the new one is
-complete. Jobs left running by a stopped server are queued again when it starts.
+A job narrates its article's stored text into the audio storage (MP3 and Opus from one
+synthesis, with the transcript and word timings), streaming the MP3 while it is encoded, and
+publishes it as the article's next version. Its worker leases the job and renews the lease
+while it works, so a worker that dies leaves the job to another (see `store`).
+
+The `Dispatcher` hands queued jobs to the queue: threads in this process (`LocalQueue`, the
+embedded default) or Redis, for `newsvoice worker` processes (`newsvoice.server.worker`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import os
+import queue
+import secrets
+import socket
 import threading
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
+from ..cache import SegmentCache
 from ..errors import NewsvoiceError
 from ..narrate import narrate
 from ..normalization import Normalizer
@@ -26,16 +35,26 @@ from .streams import Streams
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 2.0
-"""How often an idle worker looks for jobs it was not woken for (queued by another process)."""
+STALE = 600.0
+"""Seconds after which a job handed to the queue but not taken is handed over again."""
+AUDIO_FORMATS = ("mp3", "opus", "vtt", "json")
+
+
+class JobQueue(Protocol):
+    def enqueue(self, job_id: str) -> None: ...
 
 
 class _Stopping(Exception):
-    """The server is stopping: the narration is abandoned, and its job queued again."""
+    """This process is stopping: the narration is abandoned, and its job queued again."""
+
+
+class _LeaseLost(Exception):
+    """The job is no longer this worker's: its article was deleted, or another worker took it
+    over (this one was taken to be dead). The narration is abandoned."""
 
 
 class Narrator:
-    """Runs jobs with one voice and one normalizer, loaded by `prepare` before the first job."""
+    """Runs jobs with one voice, one normalizer and the segment cache, loaded once."""
 
     def __init__(
         self,
@@ -44,47 +63,42 @@ class Narrator:
         streams: Streams,
         voice: Voice | None = None,
         normalizer: Normalizer | None = None,
+        threads: int | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
         self._streams = streams
         self._voice = voice
         self._normalizer = normalizer
+        self._threads = threads
+        self._cache = SegmentCache(settings.cache_dir, settings.cache_size)
         self._stopping = threading.Event()
+        self.name = f"{socket.gethostname()}/{os.getpid()}"
 
     def prepare(self) -> None:
         """Load the voice and NeMo's grammars (seconds), so that no listener waits for them."""
-        self._voice = self._voice or load_voice()
+        self._voice = self._voice or load_voice(threads=self._threads)
         self._normalizer = self._normalizer or Normalizer()
         self._normalizer.normalize("Loaded on 12 Aug 2025.")
 
-    def run(self, job: Job) -> None:
-        voice, normalizer = self._voice, self._normalizer
-        assert voice and normalizer, "prepare() first"
-        record = self._store.article(job.article_id)
-        assert record is not None, "a running job's article is not deleted"
-        broadcast = self._streams.start(job.article_id)
+    def run(self, job_id: str) -> None:
+        """Run JOB_ID if it is to be run now (it may be done, or held by a live worker)."""
+        job = self._store.claim(job_id, f"{self.name}/{secrets.token_hex(4)}", self._settings.lease)
+        if job is None:
+            return
         try:
-            narration = narrate(
-                record.article,
-                self._settings.audio_file(job.article_id, "mp3"),
-                voice=voice,
-                normalizer=normalizer,
-                bitrate=self._settings.bitrate,
-                progress=partial(self._progress, job.id),
-                also=[self._settings.audio_file(job.article_id, "opus")],
-                on_bytes=broadcast.write,
-            )
-            script = Script(narration.article, tuple(timed.segment for timed in narration.segments))
-            findings = check_script(script, voice, normalizer.lexicon)
-            self._store.finish(job, narration.duration, [dataclasses.asdict(f) for f in findings])
+            with self._leased(job):
+                self._narrate(job)
         except _Stopping:
-            self._store.requeue(job.id)
+            self._store.release(job)
+        except _LeaseLost:
+            log.warning("job %s: deleted or taken over by another worker; abandoned", job.id)
         except NewsvoiceError as error:
-            self._store.fail(job.id, str(error))
-        except Exception as error:  # recorded on the job, which can be retried; the server goes on
+            self._store.fail(job, str(error), self._settings.attempts, self._settings.backoff)
+        except Exception as error:  # recorded on the job, which is tried again; the worker goes on
             log.exception("job %s failed", job.id)
-            self._store.fail(job.id, f"{error.__class__.__name__}: {error}")
+            message = f"{error.__class__.__name__}: {error}"
+            self._store.fail(job, message, self._settings.attempts, self._settings.backoff)
         finally:
             self._streams.finish(job.article_id)
 
@@ -92,50 +106,141 @@ class Narrator:
         """Abandon the narrations under way at their next segment (their files are not touched)."""
         self._stopping.set()
 
-    def _progress(self, job_id: str, done: int, total: int) -> None:
+    def _narrate(self, job: Job) -> None:
+        voice, normalizer = self._voice, self._normalizer
+        assert voice and normalizer, "prepare() first"
+        record = self._store.article(job.article_id)
+        assert record is not None, "a running job's article is not deleted"
+        files = {ext: self._settings.audio_file(job.article_id, job.id, ext) for ext in AUDIO_FORMATS}
+        files["mp3"].parent.mkdir(parents=True, exist_ok=True)
+        for leftover in files["mp3"].parent.glob(".*.part"):  # of a worker that died on this article
+            leftover.unlink(missing_ok=True)
+        narration = narrate(
+            record.article,
+            files["mp3"],
+            voice=voice,
+            normalizer=normalizer,
+            bitrate=self._settings.bitrate,
+            progress=lambda done, total: self._progress(job, done, total),
+            also=[files["opus"]],
+            on_bytes=self._streams.start(job.article_id).write,
+            cache=self._cache,
+        )
+        segments = tuple(timed.segment for timed in narration.segments)
+        findings = check_script(Script(narration.article, segments), voice, normalizer.lexicon)
+        version = self._store.finish(
+            job,
+            record.article,
+            [dataclasses.asdict(segment) for segment in segments],
+            narration.duration,
+            [dataclasses.asdict(finding) for finding in findings],
+        )
+        if version is None:  # taken over meanwhile: the other worker's files are the ones published
+            for path in files.values():
+                path.unlink(missing_ok=True)
+            raise _LeaseLost
+
+    def _progress(self, job: Job, done: int, total: int) -> None:
         if self._stopping.is_set():
             raise _Stopping
-        self._store.progress(job_id, done, total)
+        if not self._store.progress(job, done, total, self._settings.lease):
+            raise _LeaseLost
+
+    @contextlib.contextmanager
+    def _leased(self, job: Job) -> Iterator[None]:
+        """Renew JOB's lease while the block runs, also through long segments and checks."""
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(self._settings.lease / 4):
+                self._store.progress(job, None, None, self._settings.lease)
+
+        thread = threading.Thread(target=renew, name=f"newsvoice-lease-{job.id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
 
-class Workers:
-    """COUNT threads, each running one job at a time until stopped."""
+class LocalQueue:
+    """COUNT threads in this process, each running one job at a time until stopped."""
 
-    def __init__(self, store: Store, run: Callable[[Job], None], count: int) -> None:
-        self._store = store
+    def __init__(self, run: Callable[[str], None], count: int) -> None:
         self._run = run
         self._count = count
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
+        self._jobs: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
 
+    def enqueue(self, job_id: str) -> None:
+        self._jobs.put(job_id)
+
     def start(self) -> None:
-        requeued = self._store.requeue()
-        if requeued:
-            log.info("resuming %d interrupted job%s", requeued, "" if requeued == 1 else "s")
         for number in range(self._count):
             thread = threading.Thread(target=self._work, name=f"newsvoice-worker-{number}", daemon=True)
             thread.start()
             self._threads.append(thread)
 
-    def wake(self) -> None:
-        """A job was queued."""
-        self._wake.set()
-
     def stop(self, timeout: float) -> None:
-        """Stop taking jobs; wait up to TIMEOUT for those running (one cut short is resumed on the
-        next start)."""
-        self._stopping.set()
-        self._wake.set()
+        """Stop taking jobs; wait up to TIMEOUT for those running."""
+        for _ in self._threads:
+            self._jobs.put(None)
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
 
     def _work(self) -> None:
+        while (job_id := self._jobs.get()) is not None:
+            self._run(job_id)
+
+
+class Dispatcher:
+    """Hands queued jobs to the queue, and recovers the jobs of workers that died.
+
+    Every server and worker runs one; the store makes sure each job is handed over once.
+    """
+
+    def __init__(self, store: Store, jobs: JobQueue, settings: Settings, tick: float = 1.0) -> None:
+        self._store = store
+        self._jobs = jobs
+        self._settings = settings
+        self._tick = tick
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="newsvoice-dispatch", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """A job was queued: hand it over now."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join()
+
+    def dispatch(self) -> int:
+        """Hand over what is due now; answers how many jobs."""
+        requeued, failed = self._store.recover(self._settings.attempts)
+        for job_id in requeued:
+            log.warning("job %s: its worker stopped; queued again", job_id)
+        for job_id in failed:
+            log.error("job %s: its worker stopped on every try; failed", job_id)
+        due = self._store.due(STALE)
+        for job_id in due:
+            self._jobs.enqueue(job_id)
+        return len(due)
+
+    def _loop(self) -> None:
         while not self._stopping.is_set():
-            job = self._store.claim()
-            if job is None:
-                self._wake.wait(POLL_SECONDS)
-                self._wake.clear()
-                continue
-            self._run(job)
+            try:
+                self.dispatch()
+            except Exception:  # the database may be away for a moment; the next tick tries again
+                log.exception("dispatching jobs failed")
+            self._wake.wait(self._tick)
+            self._wake.clear()

@@ -11,7 +11,10 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from sqlalchemy import insert, select, update
+
 from ..errors import NewsvoiceError
+from .schema import api_keys
 from .store import Store
 
 KEY_PREFIX = "nv_"
@@ -30,6 +33,9 @@ class ApiKey:
     revoked: float | None
 
 
+_COLUMNS = (api_keys.c.id, api_keys.c.name, api_keys.c.prefix, api_keys.c.created, api_keys.c.revoked)
+
+
 def create_key(store: Store, name: str) -> tuple[ApiKey, str]:
     """A new key named NAME: its record, and the key itself, which is shown only now."""
     if not name.strip():
@@ -37,42 +43,40 @@ def create_key(store: Store, name: str) -> tuple[ApiKey, str]:
     token = KEY_PREFIX + secrets.token_urlsafe(32)
     with store.transaction() as db:
         row = db.execute(
-            "INSERT INTO api_keys (name, prefix, hash, created) VALUES (?, ?, ?, ?)"
-            " RETURNING id, name, prefix, created, revoked",
-            (name.strip(), token[:8], _hash(token), time.time()),
-        ).fetchone()
-    return ApiKey(**row), token
+            insert(api_keys)
+            .values(name=name.strip(), prefix=token[:8], hash=_hash(token), created=time.time())
+            .returning(*_COLUMNS)
+        ).one()
+    return ApiKey(**row._mapping), token
 
 
 def list_keys(store: Store) -> list[ApiKey]:
-    rows = store.connection().execute("SELECT id, name, prefix, created, revoked FROM api_keys ORDER BY id")
-    return [ApiKey(**row) for row in rows]
+    with store.read() as db:
+        return [ApiKey(**row._mapping) for row in db.execute(select(*_COLUMNS).order_by(api_keys.c.id))]
 
 
 def revoke_key(store: Store, key: str) -> ApiKey:
     """Revoke the key with id or name KEY (a name must be unambiguous among live keys)."""
+    which = api_keys.c.id == int(key) if key.isdigit() else api_keys.c.name == key
     with store.transaction() as db:
-        column = "id" if key.isdigit() else "name"
         rows = db.execute(
-            f"UPDATE api_keys SET revoked = ? WHERE {column} = ? AND revoked IS NULL"
-            " RETURNING id, name, prefix, created, revoked",
-            (time.time(), key),
-        ).fetchall()
+            update(api_keys)
+            .where(which, api_keys.c.revoked.is_(None))
+            .values(revoked=time.time())
+            .returning(*_COLUMNS)
+        ).all()
         if len(rows) > 1:  # rolled back
             raise ApiKeyError(f"{len(rows)} live keys are named {key!r}: revoke one by its id")
     if not rows:
         raise ApiKeyError(f"no live key with id or name {key!r} (see `newsvoice keys list`)")
-    return ApiKey(**rows[0])
+    return ApiKey(**rows[0]._mapping)
 
 
 def check_key(store: Store, token: str) -> bool:
     """Whether TOKEN is a live key."""
-    row = (
-        store.connection()
-        .execute("SELECT 1 FROM api_keys WHERE hash = ? AND revoked IS NULL", (_hash(token),))
-        .fetchone()
-    )
-    return row is not None
+    live = select(api_keys.c.id).where(api_keys.c.hash == _hash(token), api_keys.c.revoked.is_(None))
+    with store.read() as db:
+        return db.execute(live).first() is not None
 
 
 def _hash(token: str) -> str:

@@ -11,9 +11,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .api import ArticleId
-from .api import _version_json as version_json
 from .feed import Episode, build_feed
-from .service import Service, ServiceDep, article_json, feed_json, fresh, timings
+from .service import Service, ServiceDep, article_json, feed_json, fresh, timings, version_json
 from .versions import diff_sentences, script_sentences
 
 router = APIRouter(include_in_schema=False)
@@ -47,7 +46,7 @@ def article_page(article_id: ArticleId, request: Request, service: ServiceDep) -
     context = {
         "article": article_json(record, base),
         "blocks": record.article.blocks,
-        "script": (timings(service.settings, article_id) or {}).get("segments", []),
+        "script": (timings(service, record) or {}).get("segments", []),
         "findings": record.findings,
         "versions": [version_json(version, base) for version in versions],
         "changes": changes,
@@ -82,7 +81,7 @@ def _feed(request: Request, service: Service, title: str, **where: str) -> Respo
         episodes = []
         for record in records:
             with contextlib.suppress(FileNotFoundError):  # deleted just now
-                size = service.settings.audio_file(record.id, "mp3").stat().st_size
+                size = service.published_file(record, "mp3").stat().st_size
                 url = f"{base}/api/articles/{record.id}/audio.mp3"
                 episodes.append(Episode(record, url, size, f"{base}/articles/{record.id}"))
         description = f"Articles read aloud by an AI voice ({title})."

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Mapping
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,14 +18,19 @@ from fastapi.responses import FileResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
+from ..article import Article
+from ..extract import extract
 from ..normalization import Normalizer
+from ..sources import Document
 from ..voice import Voice
-from .jobs import Narrator, Workers
+from .jobs import AUDIO_FORMATS, Dispatcher, JobQueue, LocalQueue, Narrator
 from .keys import check_key
 from .netguard import AddressPolicy
 from .settings import Settings
-from .store import Job, Record, Store
+from .store import Feed, Job, Record, Store, Submitted, Version
 from .streams import Streams
+from .watcher import Watcher
+from .worker import RedisQueue
 
 ARTICLE_ID = r"^[A-Za-z0-9_-]{1,32}$"
 """Ids are URL-safe tokens; anything else is refused before it can name a file."""
@@ -36,44 +43,105 @@ class Service:
     settings: Settings
     store: Store
     streams: Streams
-    narrator: Narrator
-    workers: Workers
+    narrator: Narrator | None
+    """Narrates here, unless jobs go to `newsvoice worker` processes through Redis."""
+    workers: LocalQueue | None
+    jobs: JobQueue
+    dispatcher: Dispatcher
     policy: AddressPolicy
+    watcher: Watcher = field(init=False)
     _cache: dict[Any, bytes] = field(default_factory=dict)
-    _cached_at: int = -1
+    _cached_at: tuple[int, int] = (-1, -1)
 
     @classmethod
     def open(
         cls, settings: Settings, voice: Voice | None = None, normalizer: Normalizer | None = None
     ) -> Service:
         settings.audio_dir.mkdir(parents=True, exist_ok=True)
-        for leftover in settings.audio_dir.glob(".*.part"):  # from a narration cut short by a crash
-            leftover.unlink(missing_ok=True)
-        store = Store(settings.database)
+        store = Store(settings.store_url)
         streams = Streams()
-        narrator = Narrator(settings, store, streams, voice, normalizer)
-        workers = Workers(store, narrator.run, settings.workers)
-        return cls(settings, store, streams, narrator, workers, AddressPolicy(settings.allow))
+        narrator, workers, jobs = None, None, None
+        if settings.queue:
+            jobs = RedisQueue(settings.queue)
+        else:
+            narrator = Narrator(settings, store, streams, voice, normalizer)
+            workers = jobs = LocalQueue(narrator.run, settings.workers)
+        dispatcher = Dispatcher(store, jobs, settings)
+        return cls(
+            settings, store, streams, narrator, workers, jobs, dispatcher, AddressPolicy(settings.allow)
+        )
+
+    def __post_init__(self) -> None:
+        self.watcher = Watcher(self.store, self.policy, self.submit_document)
+
+    def start(self, watching: bool = True) -> None:
+        """Load the voice (so that the first listener does not wait), start the workers, queue
+        again what a stopped server left queued here, and (WATCHING) poll the watched feeds."""
+        if self.narrator and self.workers:
+            self.narrator.prepare()
+            for job_id in self.store.queued():
+                self.workers.enqueue(job_id)
+            self.workers.start()
+        self.dispatcher.start()
+        if watching:
+            self.watcher.start()
 
     def close(self) -> None:
-        self.narrator.stop()
-        self.workers.stop(timeout=30)
+        self.watcher.stop()
+        self.dispatcher.stop()
+        if self.narrator and self.workers:
+            self.narrator.stop()
+            self.workers.stop(timeout=30)
         self.store.close()
 
     def cached(self, key: Any, build: Callable[[], bytes]) -> bytes:
-        """BUILD() once for KEY until the store next changes (feeds are read far more than written)."""
-        if self._cached_at != self.store.changes or len(self._cache) > CACHE_ENTRIES:
-            self._cache, self._cached_at = {}, self.store.changes
+        """BUILD() once for KEY until the store next changes (feeds are read far more than
+        written). Other processes change it too (workers publish audio), so at least once a
+        second."""
+        now = (self.store.changes, int(time.monotonic()))
+        if self._cached_at != now or len(self._cache) > CACHE_ENTRIES:
+            self._cache, self._cached_at = {}, now
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
 
+    def submit(
+        self, article: Article, url: str | None, tags: Sequence[str], article_id: str | None = None
+    ) -> Submitted | None:
+        """Store ARTICLE and queue its narration, unless that text is narrated or queued already
+        (see `Store.submit`)."""
+        submitted = self.store.submit(article, url, tags, article_id)
+        if submitted and submitted.queued:
+            self.dispatcher.wake()
+        return submitted
+
+    def submit_document(self, document: Document, feed: Feed) -> Submitted:
+        """A watched feed's item, extracted and submitted with the feed's tags."""
+        submitted = self.submit(extract(document), document.url, feed.tags)
+        assert submitted is not None, "submitted without an id"
+        return submitted
+
     def base_url(self, request: Request) -> str:
         return self.settings.base_url or str(request.base_url).rstrip("/")
 
-    def delete_files(self, article_id: str) -> None:
-        for extension in ("mp3", "opus", "vtt", "json"):
-            self.settings.audio_file(article_id, extension).unlink(missing_ok=True)
+    def published_file(self, record: Record, extension: str) -> Path:
+        """The file of the article's latest version (raises FileNotFoundError if none)."""
+        if not record.published:
+            raise FileNotFoundError(record.id)
+        return self.settings.audio_file(record.id, record.audio, extension)
+
+    def delete(self, article_id: str) -> bool:
+        """Forget the article and remove its audio; False if there is no such article."""
+        if not self.store.delete(article_id):
+            return False
+        self.streams.finish(article_id)
+        self._delete_files(article_id)
+        return True
+
+    def _delete_files(self, article_id: str) -> None:
+        for extension in AUDIO_FORMATS:
+            self.settings.audio_file(article_id, None, extension).unlink(missing_ok=True)
+        shutil.rmtree(self.settings.audio_dir / article_id, ignore_errors=True)
 
 
 async def get_service(request: Request) -> Service:
@@ -110,9 +178,7 @@ def file_response(request: Request, path: Path, media_type: str, cache_control: 
     try:
         file = path.open("rb")
     except FileNotFoundError:
-        raise HTTPException(
-            404, f"no {path.suffix[1:]} file for this article: unknown, or not narrated yet"
-        ) from None
+        raise not_narrated(path.suffix[1:]) from None
     with file:
         stat = os.fstat(file.fileno())
         response = FileResponse(
@@ -132,6 +198,10 @@ def file_response(request: Request, path: Path, media_type: str, cache_control: 
         "Content-Range": f"bytes {start}-{end - 1}/{stat.st_size}"
     }
     return Response(body, 206, headers)
+
+
+def not_narrated(extension: str) -> HTTPException:
+    return HTTPException(404, f"no {extension} file for this article: unknown, or not narrated yet")
 
 
 def _without(headers: Mapping[str, str], *names: str) -> dict[str, str]:
@@ -178,6 +248,7 @@ def job_json(job: Job, base: str) -> dict[str, Any]:
         "status": job.status,
         "progress": {"done": job.done, "total": job.total},
         "error": job.error,
+        "attempts": job.attempts,
         "created": iso(job.created),
         "started": iso(job.started),
         "finished": iso(job.finished),
@@ -216,8 +287,37 @@ def article_json(record: Record, base: str) -> dict[str, Any]:
     }
 
 
-def timings(settings: Settings, article_id: str) -> dict[str, Any] | None:
+def feed_json(feed: Feed, base: str) -> dict[str, Any]:
+    state = feed.state
+    return {
+        "id": feed.id,
+        "url": feed.url,
+        "title": state.get("title"),
+        "tags": list(feed.tags),
+        "interval": feed.interval,
+        "items": len(state.get("fingerprints", {})),
+        "polled": iso(feed.polled),
+        "next_poll": iso(feed.next_poll),
+        "failures": state.get("failures", 0),
+        "error": feed.error,
+        "links": {"self": f"{base}/api/watches/{feed.id}"},
+    }
+
+
+def version_json(version: Version, base: str) -> dict[str, Any]:
+    audio = f"{base}/api/articles/{version.article_id}/versions/{version.number}"
+    return {
+        "number": version.number,
+        "title": version.article.title,
+        "duration": version.duration,
+        "created": iso(version.created),
+        "job": version.job_id,
+        "links": {"self": audio, "mp3": f"{audio}/audio.mp3", "timings": f"{audio}/timings.json"},
+    }
+
+
+def timings(service: Service, record: Record) -> dict[str, Any] | None:
     """The word timings of the article's published narration, if it has one."""
     with contextlib.suppress(FileNotFoundError):
-        return json.loads(settings.audio_file(article_id, "json").read_text(encoding="utf-8"))
+        return json.loads(service.published_file(record, "json").read_text(encoding="utf-8"))
     return None

@@ -11,6 +11,14 @@ config file's `[serve]` table over the defaults.
     max_body = 5242880                        # NEWSVOICE_MAX_BODY: request body limit, bytes
     title = "Example News, read aloud"        # NEWSVOICE_TITLE: the podcast feed's title
     bitrate = 64                              # NEWSVOICE_BITRATE: MP3 kbit/s
+    database = "postgresql://db/newsvoice"    # NEWSVOICE_DATABASE: default, SQLite in data_dir
+    queue = "redis://redis:6379/0"            # NEWSVOICE_QUEUE: default, threads in the server
+    storage = "/mnt/newsvoice"                # NEWSVOICE_STORAGE: audio and segment cache (shared)
+    cache_size = "2GB"                        # NEWSVOICE_CACHE_SIZE: segment cache limit
+    webhook_secrets = ["s3cret"]              # NEWSVOICE_WEBHOOK_SECRETS (comma-separated)
+    attempts = 3                              # NEWSVOICE_ATTEMPTS: tries before a job fails
+    lease = 60                                # NEWSVOICE_LEASE: seconds a dead worker holds a job
+    backoff = 30                              # NEWSVOICE_BACKOFF: seconds before a first retry
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from typing import Any
 
 import platformdirs
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, parse_size
 
 ENVIRONMENT_PREFIX = "NEWSVOICE_"
 
@@ -46,18 +54,39 @@ class Settings:
     max_body: int = 5 * 1024 * 1024
     title: str = "newsvoice"
     bitrate: int = 64
+    database: str | None = None
+    """A database URL (postgresql://...); by default a SQLite file in the data directory."""
+    queue: str | None = None
+    """A Redis URL: jobs go to `newsvoice worker` processes through it instead of threads here."""
+    storage: Path | None = None
+    """Where audio and the segment cache live (a directory every worker shares); default data_dir."""
+    cache_size: int = 2 * 1000**3
+    webhook_secrets: tuple[str, ...] = ()
+    attempts: int = 3
+    """Tries of a job (its worker failed or died) before it fails for good."""
+    lease: float = 60.0
+    """Seconds a worker holds a job without renewing it; then it is taken to have died."""
+    backoff: float = 30.0
+    """Seconds before a failed job's first retry; each further retry waits twice as long."""
 
     @property
-    def database(self) -> Path:
-        return self.data_dir / "newsvoice.sqlite3"
+    def store_url(self) -> str:
+        return self.database or str(self.data_dir / "newsvoice.sqlite3")
 
     @property
     def audio_dir(self) -> Path:
-        return self.data_dir / "audio"
+        return (self.storage or self.data_dir) / "audio"
 
-    def audio_file(self, article_id: str, extension: str) -> Path:
-        """Where an article's narration is: .mp3, .opus, .vtt (transcript), .json (timings)."""
-        return self.audio_dir / f"{article_id}.{extension}"
+    @property
+    def cache_dir(self) -> Path:
+        return (self.storage or self.data_dir) / "segments"
+
+    def audio_file(self, article_id: str, version: str | None, extension: str) -> Path:
+        """Where a version of an article's narration is (VERSION: the job that made it; None for
+        audio made before versions): .mp3, .opus, .vtt (transcript), .json (timings)."""
+        if version is None:
+            return self.audio_dir / f"{article_id}.{extension}"
+        return self.audio_dir / article_id / f"{version}.{extension}"
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -87,6 +116,14 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "max_body": _within(1, 1 << 31),
     "title": str,
     "bitrate": _within(8, 320),
+    "database": lambda value: str(value) or None,
+    "queue": lambda value: str(value) or None,
+    "storage": lambda value: Path(value).expanduser(),
+    "cache_size": lambda value: parse_size(str(value)),
+    "webhook_secrets": _names,
+    "attempts": _within(1, 100),
+    "lease": _within(1, 86400),
+    "backoff": _within(0, 86400),
 }
 
 
@@ -109,6 +146,6 @@ def load_settings(config: Config, environ: Mapping[str, str], **options: Any) ->
     for name, (origin, value) in values.items():
         try:
             converted[name] = _CONVERT[name](value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, ConfigError):
             raise ConfigError(f"{origin}: invalid {name} {value!r}") from None
     return dataclasses.replace(Settings(), **converted)

@@ -1,64 +1,55 @@
-"""The service's records in SQLite: articles with their extracted text, narration jobs, API keys.
+"""The service's records: articles and their versions, narration jobs, watched feeds, API keys.
 
-One connection a thread and a WAL journal, so readers never wait for the writer. Audio files
-live beside the database (see `Settings.audio_dir`); an article's row says whether they exist.
+One code path for both backends, SQLite (the embedded default, a file beside the audio) and
+PostgreSQL (for several servers and workers); SQLAlchemy builds the queries for each, and
+Alembic creates and upgrades the tables (`migrations/`).
+
+Jobs are leased: a worker that claims one holds it until its lease lapses, and renews the
+lease while it works. A worker that dies (SIGKILL, a lost machine) lets its lease lapse, and
+the job is queued again; every write a worker makes for its job checks it still holds it, so a
+job that was taken over is published once, by whoever finishes it while holding it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import secrets
-import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
+
 from ..article import Article, Block
+from .migrations import upgrade
+from .schema import articles, deliveries, feeds, jobs, versions
 
 JobStatus = Literal["queued", "running", "done", "failed"]
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    url TEXT UNIQUE,            -- the address it was submitted with: submitting it again edits it
-    site TEXT,
-    tags TEXT NOT NULL,         -- JSON array
-    article TEXT NOT NULL,      -- the extracted Article, JSON
-    created REAL NOT NULL,
-    updated REAL NOT NULL,
-    narrated REAL,              -- when its audio was last published; NULL until then
-    duration REAL,
-    findings TEXT               -- the pronunciation check, JSON
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
-    done INTEGER NOT NULL DEFAULT 0,
-    total INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    created REAL NOT NULL,
-    started REAL,
-    finished REAL
-);
-CREATE INDEX IF NOT EXISTS jobs_by_article ON jobs(article_id);
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status);
-CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(id UNINDEXED, title, body, tokenize='unicode61');
-CREATE TABLE IF NOT EXISTS api_keys (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    prefix TEXT NOT NULL,       -- the key's first characters, to tell keys apart in listings
-    hash TEXT NOT NULL UNIQUE,  -- SHA-256 of the key; the key itself is never stored
-    created REAL NOT NULL,
-    revoked REAL
-);
-"""
 
 
 class Conflict(Exception):
@@ -76,6 +67,8 @@ class Job:
     created: float
     started: float | None
     finished: float | None
+    attempts: int = 0
+    worker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,106 +88,168 @@ class Record:
     findings: tuple[dict[str, Any], ...]
     job: Job | None
     """Its latest narration job."""
+    version: int | None = None
+    """Its latest published version."""
+    audio: str | None = None
+    """The name of the latest version's audio files (its job's id)."""
 
     @property
     def published(self) -> bool:
         return self.narrated is not None
 
 
-class Store:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.changes = 0
-        """Counts writes, so that pages built from the store can be cached until the next one."""
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self.connection().executescript(SCHEMA)
+@dataclass(frozen=True)
+class Version:
+    """One narration of an article as it then read: its text, script and audio."""
 
-    def connection(self) -> sqlite3.Connection:
-        """This thread's connection (autocommit: a statement is its own transaction)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.execute("PRAGMA foreign_keys = ON")
-            self._local.db = db
-            with self._lock:
-                self._connections.append(db)
-        return db
+    article_id: str
+    number: int
+    job_id: str
+    article: Article
+    script: tuple[dict[str, Any], ...]
+    duration: float
+    created: float
+
+
+@dataclass(frozen=True)
+class Submitted:
+    record: Record
+    job: Job
+    queued: bool
+    """False when the text is what was already narrated or queued: no new narration."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: str
+    url: str
+    tags: tuple[str, ...]
+    interval: float
+    state: dict[str, Any]
+    next_poll: float
+    polled: float | None
+    error: str | None
+    created: float
+
+
+_JOB_FIELDS = [field.name for field in dataclasses.fields(Job)]
+
+
+class Store:
+    def __init__(self, url: str | Path) -> None:
+        """Open (and create or upgrade) the database at URL: a SQLAlchemy URL such as
+        `postgresql://host/db`, or the path of a SQLite file."""
+        self.url = database_url(url)
+        self.engine = _engine(self.url)
+        self.postgres = self.engine.dialect.name == "postgresql"
+        self.changes = 0
+        """Counts this process's writes, so that pages built from the store can be cached."""
+        self._lock = threading.Lock()
+        upgrade(self.engine)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.connection()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as db:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-        self._changed()
-
-    def _changed(self) -> None:
         with self._lock:
             self.changes += 1
 
+    def read(self) -> Connection:
+        """A connection for reads (autocommit)."""
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
     def close(self) -> None:
-        with self._lock:
-            for db in self._connections:
-                db.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self.engine.dispose()
 
     # --- articles ------------------------------------------------------------------------
 
     def submit(
-        self, article: Article, url: str | None, tags: tuple[str, ...], article_id: str | None = None
-    ) -> tuple[Record, Job] | None:
+        self, article: Article, url: str | None, tags: Sequence[str], article_id: str | None = None
+    ) -> Submitted | None:
         """Store ARTICLE and queue its narration: a new article, or a new text for the one with
-        ARTICLE_ID or URL (its id, and so its feed GUID, stay). None if ARTICLE_ID is unknown."""
-        now = time.time()
-        site = article.site_name or _host(url or article.url)
-        with self.transaction() as db:
-            if article_id is None and url is not None:
-                found = db.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
-                article_id = found["id"] if found else None
-                is_new = found is None
-            else:
-                is_new = article_id is None
-            if is_new:
-                article_id = _new_id()
-                db.execute(
-                    "INSERT INTO articles (id, url, site, tags, article, created, updated)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (article_id, url, site, json.dumps(tags), _dump(article), now, now),
-                )
-            else:
-                try:
-                    changed = db.execute(
-                        "UPDATE articles SET url = coalesce(?, url), site = coalesce(?, site), tags = ?,"
-                        " article = ?, updated = ? WHERE id = ?",
-                        (url, site, json.dumps(tags), _dump(article), now, article_id),
-                    ).rowcount
-                except sqlite3.IntegrityError:
+        ARTICLE_ID, or URL, or (with neither) the same text. Its id, and so its feed GUID, stay.
+        A text already narrated or queued is not narrated again. None if ARTICLE_ID is unknown."""
+        now, digest = time.time(), article_digest(article)
+        for attempt in range(3):  # two first submissions of one new URL at once: one insert wins
+            try:
+                with self.transaction() as db:
+                    self._lock_article(db, article_id or url or digest)
+                    return self._submit(db, article, url, tuple(tags), article_id, digest, now)
+            except IntegrityError:
+                if attempt == 2 or (url and article_id):
                     raise Conflict(f"another article has the URL {url}") from None
-                if not changed:
-                    return None
-                db.execute("DELETE FROM search WHERE id = ?", (article_id,))
+        raise AssertionError("unreachable")
+
+    def _submit(
+        self,
+        db: Connection,
+        article: Article,
+        url: str | None,
+        tags: tuple[str, ...],
+        article_id: str | None,
+        digest: str,
+        now: float,
+    ) -> Submitted | None:
+        found = self._find(db, article_id, url, digest)
+        if found is None and article_id is not None:
+            return None
+        values = {
+            "site": article.site_name or _host(url or article.url),
+            "tags": json.dumps(tags),
+            "article": _dump(article),
+            "digest": digest,
+            "body": _body(article),
+        }
+        if found is None:
+            article_id = _new_id()
+            db.execute(insert(articles).values(id=article_id, url=url, created=now, updated=now, **values))
+        else:
+            article_id = found.id
+            latest = _latest_job(db, article_id)
+            if found.digest == digest and latest is not None and latest.status != "failed":
+                db.execute(update(articles).where(articles.c.id == article_id).values(tags=values["tags"]))
+                return Submitted(self._record(db, article_id), latest, queued=False)
+            changes = {name: value for name, value in values.items() if value is not None}
+            changes |= {"updated": now} | ({"url": url} if url else {})
+            db.execute(update(articles).where(articles.c.id == article_id).values(**changes))
+        self._index(db, article_id, article)
+        job = self._queue(db, article_id, now)
+        return Submitted(self._record(db, article_id), job, queued=True)
+
+    def _find(self, db: Connection, article_id: str | None, url: str | None, digest: str):
+        if article_id is not None:
+            condition = articles.c.id == article_id
+        elif url is not None:
+            condition = articles.c.url == url
+        else:  # the same text again, submitted without an address
+            condition = and_(articles.c.url.is_(None), articles.c.digest == digest)
+        return db.execute(select(articles.c.id, articles.c.digest).where(condition).limit(1)).first()
+
+    def _lock_article(self, db: Connection, key: str) -> None:
+        """Submissions of one article wait for each other (SQLite's writes already do)."""
+        if self.postgres:
+            db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+    def _index(self, db: Connection, article_id: str, article: Article) -> None:
+        if not self.postgres:  # PostgreSQL searches `articles.body` itself (see `articles`)
+            db.execute(text("DELETE FROM search WHERE id = :id"), {"id": article_id})
             db.execute(
-                "INSERT INTO search (id, title, body) VALUES (?, ?, ?)",
-                (article_id, article.title, "\n".join(block.text for block in article.blocks)),
+                text("INSERT INTO search (id, title, body) VALUES (:id, :title, :body)"),
+                {"id": article_id, "title": article.title, "body": _body(article)},
             )
-            job = self._queue(db, article_id, now)
-            record = self.article(article_id)
-        return record, job
 
     def article(self, article_id: str) -> Record | None:
-        row = self.connection().execute(f"{_SELECT_ARTICLES} WHERE articles.id = ?", (article_id,)).fetchone()
+        with self.read() as db:
+            return self._record(db, article_id)
+
+    def _record(self, db: Connection, article_id: str) -> Record | None:
+        row = db.execute(_SELECT_RECORDS.where(articles.c.id == article_id)).first()
         return _record(row) if row else None
+
+    def article_id(self, url: str) -> str | None:
+        """The id of the article submitted with URL."""
+        with self.read() as db:
+            return db.execute(select(articles.c.id).where(articles.c.url == url)).scalar()
 
     def articles(
         self,
@@ -207,98 +262,210 @@ class Store:
         offset: int = 0,
     ) -> tuple[list[Record], int]:
         """Articles newest first, filtered, with how many match in all."""
-        where, arguments = ["1"], []
-        if query and (match := _match_expression(query)):
-            where.append("articles.id IN (SELECT id FROM search WHERE search MATCH ?)")
-            arguments.append(match)
+        conditions = []
+        if query and (match := self._match(query)) is not None:
+            conditions.append(match)
         if tag:
-            where.append("EXISTS (SELECT 1 FROM json_each(articles.tags) WHERE value = ?)")
-            arguments.append(tag)
+            conditions.append(articles.c.tags.like(f"%{json.dumps(tag)}%"))
         if site:
-            where.append("site = ?")
-            arguments.append(site)
+            conditions.append(articles.c.site == site)
         if status:
-            where.append("jobs.status = ?")
-            arguments.append(status)
+            conditions.append(jobs.c.status == status)
         if published is not None:
-            where.append("narrated IS NOT NULL" if published else "narrated IS NULL")
-        condition = " AND ".join(where)
-        db = self.connection()
-        total = db.execute(
-            f"SELECT count(*) FROM {_WITH_LATEST_JOB} WHERE {condition}", arguments
-        ).fetchone()[0]
-        rows = db.execute(
-            f"{_SELECT_ARTICLES} WHERE {condition} ORDER BY articles.created DESC, articles.rowid DESC"
-            " LIMIT ? OFFSET ?",
-            [*arguments, limit, offset],
-        ).fetchall()
+            conditions.append(articles.c.narrated.isnot(None) if published else articles.c.narrated.is_(None))
+        where = and_(True, *conditions)
+        with self.read() as db:
+            total = db.execute(select(func.count()).select_from(_WITH_LATEST_JOB).where(where)).scalar_one()
+            rows = db.execute(
+                _SELECT_RECORDS.where(where)
+                .order_by(articles.c.created.desc(), articles.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
         return [_record(row) for row in rows], total
 
+    def _match(self, query: str):
+        """Each word of QUERY as a prefix term: a query is never a syntax error."""
+        words = [word for word in query.split() if any(c.isalnum() for c in word)]
+        if not words:
+            return None
+        if self.postgres:
+            terms = " & ".join("'" + word.replace("'", "''").replace("\\", "") + "':*" for word in words)
+            vector = func.to_tsvector(literal_column("'simple'"), func.coalesce(articles.c.body, ""))
+            return vector.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), terms))
+        terms = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        return articles.c.id.in_(
+            text("SELECT id FROM search WHERE search MATCH :terms").bindparams(terms=terms)
+        )
+
     def delete(self, article_id: str) -> bool:
-        """Forget the article and its jobs; not while it is being narrated."""
+        """Forget the article, its versions and jobs. A narration under way is abandoned: its
+        worker no longer holds a job (see `progress`)."""
         with self.transaction() as db:
-            if db.execute(
-                "SELECT 1 FROM jobs WHERE article_id = ? AND status = 'running'", (article_id,)
-            ).fetchone():
-                raise Conflict("the article is being narrated; delete it when its job ends")
-            db.execute("DELETE FROM search WHERE id = ?", (article_id,))
-            return db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
+            if not self.postgres:
+                db.execute(text("DELETE FROM search WHERE id = :id"), {"id": article_id})
+            return db.execute(delete(articles).where(articles.c.id == article_id)).rowcount > 0
 
     def narration_coming(self, article_id: str) -> bool:
         """Whether new audio is being made for the article, or is queued and it has none yet."""
-        row = (
-            self.connection()
-            .execute(
-                f"SELECT jobs.status, narrated FROM {_WITH_LATEST_JOB} WHERE articles.id = ?", (article_id,)
-            )
-            .fetchone()
-        )
+        with self.read() as db:
+            row = db.execute(
+                select(jobs.c.status, articles.c.narrated)
+                .select_from(_WITH_LATEST_JOB)
+                .where(articles.c.id == article_id)
+            ).first()
         return row is not None and (row[0] == "running" or (row[0] == "queued" and row[1] is None))
+
+    # --- versions ------------------------------------------------------------------------
+
+    def versions(self, article_id: str) -> list[Version]:
+        """The article's published versions, oldest first."""
+        with self.read() as db:
+            rows = db.execute(
+                select(versions).where(versions.c.article_id == article_id).order_by(versions.c.number)
+            ).all()
+        return [_version(row) for row in rows]
+
+    def version(self, article_id: str, number: int) -> Version | None:
+        with self.read() as db:
+            row = db.execute(
+                select(versions).where(versions.c.article_id == article_id, versions.c.number == number)
+            ).first()
+        return _version(row) if row else None
 
     # --- jobs ----------------------------------------------------------------------------
 
     def job(self, job_id: str) -> Job | None:
-        row = self.connection().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return Job(**row) if row else None
+        with self.read() as db:
+            row = db.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        return _job(row) if row else None
 
-    def claim(self) -> Job | None:
-        """The oldest queued job whose article is not being narrated already, now running."""
-        row = (
-            self.connection()
-            .execute(
-                "UPDATE jobs SET status = 'running', started = ?, done = 0 WHERE id = ("
-                " SELECT id FROM jobs AS queued WHERE status = 'queued' AND NOT EXISTS ("
-                "  SELECT 1 FROM jobs WHERE article_id = queued.article_id AND status = 'running')"
-                " ORDER BY rowid LIMIT 1) RETURNING *",
-                (time.time(),),
-            )
-            .fetchone()
+    def queued(self) -> list[str]:
+        """The ids of all queued jobs, oldest first."""
+        with self.read() as db:
+            rows = db.execute(select(jobs.c.id).where(jobs.c.status == "queued").order_by(jobs.c.created))
+            return [row.id for row in rows]
+
+    def claim(self, job_id: str, worker: str, lease: float) -> Job | None:
+        """Start JOB_ID for WORKER, holding it for LEASE seconds; None when it is not to be run
+        now: done, failed, held by a live worker, waiting to retry, or its article is being
+        narrated by another job."""
+        now = time.time()
+        running = jobs.alias("running")
+        busy = exists().where(
+            running.c.article_id == jobs.c.article_id, running.c.status == "running", running.c.id != job_id
         )
-        if row is None:
-            return None
-        self._changed()
-        return Job(**row)
+        with self.transaction() as db:
+            row = db.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == job_id,
+                    jobs.c.status == "queued",
+                    or_(jobs.c.not_before.is_(None), jobs.c.not_before <= now),
+                    ~busy,
+                )
+                .values(
+                    status="running",
+                    worker=worker,
+                    lease=now + lease,
+                    started=now,
+                    done=0,
+                    attempts=jobs.c.attempts + 1,
+                )
+                .returning(*jobs.c)
+            ).first()
+        return _job(row) if row else None
 
-    def progress(self, job_id: str, done: int, total: int) -> None:
-        self.connection().execute("UPDATE jobs SET done = ?, total = ? WHERE id = ?", (done, total, job_id))
+    def progress(self, job: Job, done: int | None, total: int | None, lease: float) -> bool:
+        """Renew JOB's lease for LEASE seconds, recording its progress (segments DONE of TOTAL)
+        if given; False if its worker no longer holds it."""
+        values = {"lease": time.time() + lease} | ({"done": done, "total": total} if total else {})
+        with self.transaction() as db:
+            return db.execute(update(jobs).where(*_held(job)).values(**values)).rowcount > 0
 
-    def finish(self, job: Job, duration: float, findings: list[dict[str, Any]]) -> None:
-        """Record a job done and its article's audio published."""
+    def finish(
+        self,
+        job: Job,
+        article: Article,
+        script: Sequence[dict[str, Any]],
+        duration: float,
+        findings: Sequence[dict[str, Any]],
+    ) -> Version | None:
+        """Publish JOB's narration of ARTICLE as the article's next version; None (nothing
+        written) if its worker no longer holds it, in which case another worker publishes it."""
         now = time.time()
         with self.transaction() as db:
-            db.execute(
-                "UPDATE jobs SET status = 'done', done = total, finished = ? WHERE id = ?", (now, job.id)
+            if not db.execute(update(jobs).where(*_held(job)).values(status="done", finished=now)).rowcount:
+                return None
+            _hand_over_next(db, job.article_id)
+            db.execute(update(jobs).where(jobs.c.id == job.id).values(done=jobs.c.total, lease=None))
+            number = (
+                db.execute(
+                    select(func.coalesce(func.max(versions.c.number), 0)).where(
+                        versions.c.article_id == job.article_id
+                    )
+                ).scalar_one()
+                + 1
             )
+            row = db.execute(
+                insert(versions)
+                .values(
+                    article_id=job.article_id,
+                    number=number,
+                    job_id=job.id,
+                    article=_dump(article),
+                    script=json.dumps(list(script), ensure_ascii=False),
+                    duration=duration,
+                    created=now,
+                )
+                .returning(*versions.c)
+            ).one()
             db.execute(
-                "UPDATE articles SET narrated = ?, duration = ?, findings = ? WHERE id = ?",
-                (now, duration, json.dumps(findings), job.article_id),
+                update(articles)
+                .where(articles.c.id == job.article_id)
+                .values(
+                    narrated=now,
+                    duration=duration,
+                    findings=json.dumps(list(findings)),
+                    version=number,
+                    audio=job.id,
+                )
             )
+        return _version(row)
 
-    def fail(self, job_id: str, error: str) -> None:
+    def fail(self, job: Job, error: str, max_attempts: int, backoff: float) -> Job | None:
+        """Record JOB's failure: queued again after BACKOFF * 2**(attempts-1) seconds while it
+        has tries left, else failed for good (the dead letter) with ERROR. None if its worker
+        no longer holds it."""
+        now = time.time()
+        if job.attempts < max_attempts:
+            values = {"status": "queued", "not_before": now + backoff * 2 ** (job.attempts - 1)}
+        else:
+            values = {"status": "failed", "finished": now}
+        with self.transaction() as db:
+            row = db.execute(
+                update(jobs)
+                .where(*_held(job))
+                .values(error=error, worker=None, lease=None, **values)
+                .returning(*jobs.c)
+            ).first()
+            _hand_over_next(db, job.article_id)
+        return _job(row) if row else None
+
+    def release(self, job: Job) -> None:
+        """Put JOB back in the queue as it was (its worker is stopping)."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE jobs SET status = 'failed', error = ?, finished = ? WHERE id = ?",
-                (error, time.time(), job_id),
+                update(jobs)
+                .where(*_held(job))
+                .values(
+                    status="queued",
+                    started=None,
+                    worker=None,
+                    lease=None,
+                    enqueued=None,
+                    attempts=jobs.c.attempts - 1,
+                )
             )
 
     def retry(self, job: Job) -> Job:
@@ -306,58 +473,267 @@ class Store:
         with self.transaction() as db:
             return self._queue(db, job.article_id, time.time())
 
-    def requeue(self, job_id: str | None = None) -> int:
-        """Queue a running job again, or all of them (those running when the server stopped)."""
-        which = ("AND id = ?", (job_id,)) if job_id else ("", ())
+    def recover(self, max_attempts: int) -> tuple[list[str], list[str]]:
+        """Jobs whose worker died: those with tries left are queued again, the others failed.
+        Answers (queued again, failed) job ids."""
+        now = time.time()
+        lapsed = and_(jobs.c.status == "running", jobs.c.lease < now)
+        message = "its worker stopped (killed, or its machine lost) during each of {} tries"
         with self.transaction() as db:
-            return db.execute(
-                f"UPDATE jobs SET status = 'queued', started = NULL WHERE status = 'running' {which[0]}",
-                which[1],
-            ).rowcount
+            failed = db.execute(
+                update(jobs)
+                .where(lapsed, jobs.c.attempts >= max_attempts)
+                .values(
+                    status="failed",
+                    finished=now,
+                    worker=None,
+                    lease=None,
+                    error=func.coalesce(jobs.c.error, message.format(max_attempts)),
+                )
+                .returning(jobs.c.id)
+            ).all()
+            queued = db.execute(
+                update(jobs)
+                .where(lapsed)
+                .values(status="queued", worker=None, lease=None, enqueued=None, error="its worker stopped")
+                .returning(jobs.c.id)
+            ).all()
+        return [row.id for row in queued], [row.id for row in failed]
 
-    def _queue(self, db: sqlite3.Connection, article_id: str, now: float) -> Job:
+    def due(self, stale: float) -> list[str]:
+        """Queued jobs to hand to the queue: never handed over, ready to retry, or handed over
+        more than STALE seconds ago (a message may be lost when a server or Redis stops)."""
+        now = time.time()
+        with self.transaction() as db:
+            rows = db.execute(
+                update(jobs)
+                .where(
+                    jobs.c.status == "queued",
+                    or_(jobs.c.not_before.is_(None), jobs.c.not_before <= now),
+                    or_(
+                        jobs.c.enqueued.is_(None),
+                        jobs.c.enqueued < now - stale,
+                        and_(jobs.c.not_before.isnot(None), jobs.c.enqueued < jobs.c.not_before),
+                    ),
+                )
+                .values(enqueued=now)
+                .returning(jobs.c.id, jobs.c.created)
+            ).all()
+        return [row.id for row in sorted(rows, key=lambda row: row.created)]
+
+    def _queue(self, db: Connection, article_id: str, now: float) -> Job:
         """A new queued job, unless one is waiting already: it will narrate the latest text."""
-        row = (
+        row = db.execute(
+            select(jobs).where(jobs.c.article_id == article_id, jobs.c.status == "queued")
+        ).first()
+        if row is None:
+            row = db.execute(
+                insert(jobs)
+                .values(id=_new_id(), article_id=article_id, status="queued", created=now)
+                .returning(*jobs.c)
+            ).one()
+        return _job(row)
+
+    # --- watched feeds -------------------------------------------------------------------
+
+    def add_feed(self, url: str, tags: Sequence[str], interval: float, state: dict[str, Any]) -> Feed:
+        """Watch the feed at URL (watching it again updates its tags and interval)."""
+        now = time.time()
+        with self.transaction() as db:
+            found = db.execute(select(feeds.c.id).where(feeds.c.url == url)).first()
+            values = {"tags": json.dumps(list(tags)), "interval": interval}
+            if found:
+                db.execute(update(feeds).where(feeds.c.id == found.id).values(**values))
+                feed_id = found.id
+            else:
+                feed_id = _new_id()
+                db.execute(
+                    insert(feeds).values(
+                        id=feed_id, url=url, state=json.dumps(state), next_poll=now, created=now, **values
+                    )
+                )
+            return _feed(db.execute(select(feeds).where(feeds.c.id == feed_id)).one())
+
+    def feeds(self) -> list[Feed]:
+        with self.read() as db:
+            return [_feed(row) for row in db.execute(select(feeds).order_by(feeds.c.created))]
+
+    def feed(self, feed_id: str) -> Feed | None:
+        with self.read() as db:
+            row = db.execute(select(feeds).where(or_(feeds.c.id == feed_id, feeds.c.url == feed_id))).first()
+        return _feed(row) if row else None
+
+    def remove_feed(self, feed_id: str) -> bool:
+        with self.transaction() as db:
+            return db.execute(delete(feeds).where(feeds.c.id == feed_id)).rowcount > 0
+
+    def take_due_feed(self, hold: float) -> Feed | None:
+        """A feed due for polling, its next poll put off by HOLD seconds so that no other
+        server polls it meanwhile."""
+        now = time.time()
+        with self.transaction() as db:
+            due = select(feeds.c.id).where(feeds.c.next_poll <= now).order_by(feeds.c.next_poll).limit(1)
+            if self.postgres:
+                due = due.with_for_update(skip_locked=True)
+            found = db.execute(due).first()
+            if found is None:
+                return None
+            db.execute(update(feeds).where(feeds.c.id == found.id).values(next_poll=now + hold))
+            return _feed(db.execute(select(feeds).where(feeds.c.id == found.id)).one())
+
+    def save_feed(self, feed_id: str, state: dict[str, Any], next_poll: float, error: str | None) -> None:
+        with self.transaction() as db:
             db.execute(
-                "SELECT * FROM jobs WHERE article_id = ? AND status = 'queued'", (article_id,)
-            ).fetchone()
-            or db.execute(
-                "INSERT INTO jobs (id, article_id, status, created) VALUES (?, ?, 'queued', ?) RETURNING *",
-                (_new_id(), article_id, now),
-            ).fetchone()
-        )
-        return Job(**row)
+                update(feeds)
+                .where(feeds.c.id == feed_id)
+                .values(state=json.dumps(state), next_poll=next_poll, error=error, polled=time.time())
+            )
+
+    # --- webhook deliveries --------------------------------------------------------------
+
+    def seen(self, signature: str, timestamp: float, tolerance: float) -> bool:
+        """Whether a webhook with SIGNATURE was delivered before; remembers it until it would
+        be too old to accept anyway."""
+        now = time.time()
+        with self.transaction() as db:
+            db.execute(delete(deliveries).where(deliveries.c.expires < now))
+            try:
+                with db.begin_nested():
+                    db.execute(insert(deliveries).values(signature=signature, expires=timestamp + tolerance))
+            except IntegrityError:
+                return True
+        return False
 
 
-_WITH_LATEST_JOB = (
-    "articles LEFT JOIN jobs ON jobs.rowid = (SELECT max(rowid) FROM jobs WHERE article_id = articles.id)"
-)
-_SELECT_ARTICLES = "SELECT articles.*, {} FROM {}".format(
-    ", ".join(f"jobs.{f.name} AS job_{f.name}" for f in dataclasses.fields(Job)), _WITH_LATEST_JOB
-)
+def database_url(url: str | Path) -> str:
+    """A SQLAlchemy URL for URL: a path is a SQLite file; PostgreSQL is spoken through psycopg 3."""
+    if isinstance(url, Path) or "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
 
 
-def _record(row: sqlite3.Row) -> Record:
-    job = Job(**{f.name: row[f"job_{f.name}"] for f in dataclasses.fields(Job)}) if row["job_id"] else None
-    return Record(
-        id=row["id"],
-        article=_load(row["article"]),
-        url=row["url"],
-        site=row["site"],
-        tags=tuple(json.loads(row["tags"])),
-        created=row["created"],
-        updated=row["updated"],
-        narrated=row["narrated"],
-        duration=row["duration"],
-        findings=tuple(json.loads(row["findings"] or "[]")),
-        job=job,
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
+    # A connection a use: SQLite opens in microseconds, and pooled connections kept open by
+    # threads that are gone would hold the file's WAL for nothing.
+    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _configure(connection, _record) -> None:
+        connection.isolation_level = None  # transactions are begun below, not by the driver
+        connection.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        # Take the write lock at once: two transactions that read, then write, would otherwise
+        # deadlock on the upgrade from a read lock.
+        if not connection.get_execution_options().get("isolation_level"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _held(job: Job) -> tuple:
+    """The conditions under which JOB's worker still holds it."""
+    return (jobs.c.id == job.id, jobs.c.status == "running", jobs.c.worker == job.worker)
+
+
+def _hand_over_next(db: Connection, article_id: str) -> None:
+    """A job that ends frees its article: its next job (an edit made meanwhile, which the queue
+    offered while the article was busy) is to be handed to the queue again."""
+    db.execute(
+        update(jobs).where(jobs.c.article_id == article_id, jobs.c.status == "queued").values(enqueued=None)
     )
+
+
+def _latest_job(db: Connection, article_id: str) -> Job | None:
+    row = db.execute(
+        select(jobs).where(jobs.c.article_id == article_id).order_by(jobs.c.created.desc()).limit(1)
+    ).first()
+    return _job(row) if row else None
+
+
+_later = jobs.alias("later")
+_latest = (
+    select(_later.c.id)
+    .where(_later.c.article_id == articles.c.id)
+    .order_by(_later.c.created.desc(), _later.c.id.desc())
+    .limit(1)
+    .correlate(articles)
+    .scalar_subquery()
+)
+_WITH_LATEST_JOB = articles.outerjoin(jobs, jobs.c.id == _latest)
+_SELECT_RECORDS = select(articles, *(jobs.c[name].label(f"job_{name}") for name in _JOB_FIELDS)).select_from(
+    _WITH_LATEST_JOB
+)
+
+
+def _job(row: Any) -> Job:
+    return Job(**{name: getattr(row, name) for name in _JOB_FIELDS})
+
+
+def _record(row: Any) -> Record:
+    mapping = row._mapping
+    job = Job(**{name: mapping[f"job_{name}"] for name in _JOB_FIELDS}) if mapping["job_id"] else None
+    return Record(
+        id=row.id,
+        article=_load(row.article),
+        url=row.url,
+        site=row.site,
+        tags=tuple(json.loads(row.tags)),
+        created=row.created,
+        updated=row.updated,
+        narrated=row.narrated,
+        duration=row.duration,
+        findings=tuple(json.loads(row.findings or "[]")),
+        job=job,
+        version=row.version,
+        audio=row.audio,
+    )
+
+
+def _version(row: Any) -> Version:
+    return Version(
+        article_id=row.article_id,
+        number=row.number,
+        job_id=row.job_id,
+        article=_load(row.article),
+        script=tuple(json.loads(row.script)),
+        duration=row.duration,
+        created=row.created,
+    )
+
+
+def _feed(row: Any) -> Feed:
+    return Feed(
+        id=row.id,
+        url=row.url,
+        tags=tuple(json.loads(row.tags)),
+        interval=row.interval,
+        state=json.loads(row.state),
+        next_poll=row.next_poll,
+        polled=row.polled,
+        error=row.error,
+        created=row.created,
+    )
+
+
+def article_digest(article: Article) -> str:
+    """What identifies an article's text: the same text, the same narration."""
+    return hashlib.sha256(_dump(article).encode("utf-8")).hexdigest()
 
 
 def _dump(article: Article) -> str:
     fields = dataclasses.asdict(article)
     del fields["warnings"]
-    return json.dumps(fields, ensure_ascii=False)
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
 
 
 def _load(text: str) -> Article:
@@ -373,10 +749,8 @@ def _load(text: str) -> Article:
     return Article(**fields)
 
 
-def _match_expression(query: str) -> str:
-    """Each word of a search as an FTS5 prefix term, quoted: a query is never a syntax error."""
-    terms = ['"' + word.replace('"', '""') + '"*' for word in query.split()]
-    return " ".join(terms)
+def _body(article: Article) -> str:
+    return "\n".join([article.title or "", *(block.text for block in article.blocks)])
 
 
 def _host(url: str | None) -> str | None:

@@ -1,0 +1,110 @@
+"""The service's tables, for SQLite (the embedded default) and PostgreSQL alike.
+
+The queries in `store` are built from these definitions; the database itself is created and
+upgraded by the Alembic migrations in `migrations/`, which must match them (a test checks).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("url", Text, unique=True),  # submitting the same address again edits the article
+    Column("site", Text),
+    Column("tags", Text, nullable=False),  # JSON array
+    Column("article", Text, nullable=False),  # the extracted Article, JSON
+    Column("digest", String(64)),  # of the article's text: an unchanged text is not narrated again
+    Column("body", Text),  # title and paragraphs as plain text, for search
+    Column("created", Float, nullable=False),
+    Column("updated", Float, nullable=False),
+    Column("narrated", Float),  # when its latest audio was published; NULL until then
+    Column("duration", Float),
+    Column("findings", Text),  # the pronunciation check of the latest version, JSON
+    Column("version", Integer),  # the latest published version's number...
+    Column("audio", String(32)),  # ...and the job that made it, which names its audio files
+    Index("articles_by_digest", "digest"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("total", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    Column("created", Float, nullable=False),
+    Column("started", Float),
+    Column("finished", Float),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("worker", Text),  # who holds it while it runs
+    Column("lease", Float),  # ...until then; a lapsed lease means its worker died
+    Column("not_before", Float),  # a retry waits until then
+    Column("enqueued", Float),  # when it was last handed to the queue
+    CheckConstraint(f"status IN {JOB_STATUSES}", name="job_status"),
+    Index("jobs_by_article", "article_id"),
+    Index("jobs_by_status", "status"),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("job_id", String(32), nullable=False, unique=True),  # names its audio files
+    Column("article", Text, nullable=False),  # the text narrated, JSON
+    Column("script", Text, nullable=False),  # its segments, JSON
+    Column("duration", Float, nullable=False),
+    Column("created", Float, nullable=False),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("tags", Text, nullable=False),  # JSON array, given to the articles it brings
+    Column("interval", Float, nullable=False),
+    Column("state", Text, nullable=False),  # `watch.FeedState` as JSON: validators, items seen
+    Column("next_poll", Float, nullable=False),
+    Column("polled", Float),
+    Column("error", Text),
+    Column("created", Float, nullable=False),
+)
+
+deliveries = Table(  # webhook signatures seen, refused if replayed until they expire
+    "deliveries",
+    metadata,
+    Column("signature", String(128), primary_key=True),
+    Column("expires", Float, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("prefix", Text, nullable=False),  # the key's first characters, to tell keys apart
+    Column("hash", Text, nullable=False, unique=True),  # SHA-256 of the key; never the key
+    Column("created", Float, nullable=False),
+    Column("revoked", Float),
+)

@@ -1,0 +1,95 @@
+"""`newsvoice worker`: narration jobs from a Redis queue, for when one machine is not enough.
+
+The queue is RQ's: Redis is all it needs, which newsvoice's deployments have anyway, and a
+`SimpleWorker` runs jobs in its own process, where the voice stays loaded (Celery's prefork
+pool and its separate beat process buy nothing here). RQ only delivers job ids; the job's
+state and its lease are in the database, so a message delivered twice narrates once, and a
+worker that dies mid-job (SIGKILL, a lost machine) leaves it to the others' dispatchers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from ..errors import NewsvoiceError
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUE = "newsvoice"
+JOB_TIMEOUT = 6 * 3600
+"""RQ's own limit on a job: far over any narration, for a worker that hangs."""
+FAILURE_TTL = 7 * 24 * 3600
+
+_narrator = None
+"""The worker process's narrator (see `work`): messages are run by it."""
+
+
+class QueueError(NewsvoiceError):
+    """Redis cannot be reached."""
+
+
+class RedisQueue:
+    """Jobs handed to `newsvoice worker` processes through Redis."""
+
+    def __init__(self, url: str) -> None:
+        self.queue = Queue(QUEUE, connection=_connect(url))
+
+    def enqueue(self, job_id: str) -> None:
+        self.queue.enqueue(
+            run_job,
+            job_id,
+            job_timeout=JOB_TIMEOUT,
+            result_ttl=0,
+            failure_ttl=FAILURE_TTL,
+            description=f"narrate job {job_id}",
+        )
+
+    def __len__(self) -> int:
+        return len(self.queue)
+
+
+def run_job(job_id: str) -> None:
+    """What a queue message runs, in a worker process."""
+    if _narrator is None:
+        raise RuntimeError("run by `newsvoice worker`, which loads the voice first")
+    _narrator.run(job_id)
+
+
+def work(
+    settings: Settings, threads: int | None = None, burst: bool = False, name: str | None = None
+) -> None:
+    """Take jobs from the queue until stopped (or, BURST, until it is empty): load the voice
+    once, and dispatch jobs too (recovering those of workers that died)."""
+    global _narrator
+    from .jobs import Dispatcher, Narrator
+    from .store import Store
+    from .streams import Streams
+
+    if not settings.queue:
+        raise QueueError("a worker needs a queue: --queue redis://HOST:6379/0 (or NEWSVOICE_QUEUE)")
+    settings.audio_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.store_url)
+    jobs = RedisQueue(settings.queue)
+    _narrator = Narrator(settings, store, Streams(), threads=threads)
+    _narrator.prepare()
+    dispatcher = Dispatcher(store, jobs, settings)
+    dispatcher.start()
+    worker = SimpleWorker([jobs.queue], connection=jobs.queue.connection, name=name)
+    try:
+        worker.work(burst=burst, logging_level="WARNING", with_scheduler=False)
+    finally:
+        dispatcher.stop()
+        store.close()
+
+
+def _connect(url: str) -> Redis:
+    try:
+        connection = Redis.from_url(url)
+        connection.ping()
+    except Exception as error:  # redis raises ValueError for a bad URL, ConnectionError when down
+        raise QueueError(f"cannot reach the queue at {url}: {error}") from None
+    return connection

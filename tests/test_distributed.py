@@ -1,0 +1,106 @@
+"""Scale-out: the server on PostgreSQL queues jobs in Redis; `newsvoice worker` processes run them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SERVER_TEXT, postgres_database, redis_database, wait_for_job
+from fastapi.testclient import TestClient
+
+from newsvoice.server import Settings, create_app
+from newsvoice.server.keys import create_key
+
+NEWSVOICE = Path(sys.executable).with_name("newsvoice")
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Settings]:
+    """A database and a queue of their own, and storage every process shares."""
+    with postgres_database() as database, redis_database() as queue:
+        yield Settings(
+            data_dir=tmp_path / "server",
+            database=database,
+            queue=queue,
+            storage=tmp_path / "shared",
+            lease=3,
+        )
+
+
+@contextlib.contextmanager
+def serving(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    app = create_app(settings)  # no voice: with a queue, the server narrates nothing itself
+    with TestClient(app) as client:
+        _, token = create_key(app.state.service.store, "tests")
+        yield client, {"Authorization": f"Bearer {token}"}
+
+
+def start_worker(settings: Settings, log: Path) -> subprocess.Popen:
+    """`newsvoice worker` with one inference thread, on SETTINGS's database, queue and storage."""
+    environment = os.environ | {"NEWSVOICE_LEASE": str(int(settings.lease))}
+    command = [str(NEWSVOICE), "worker", "--threads", "1", "--database", str(settings.database)]
+    command += ["--queue", str(settings.queue), "--storage", str(settings.storage)]
+    with log.open("w") as output:
+        return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=environment)
+
+
+@contextlib.contextmanager
+def workers(settings: Settings, logs: Path, count: int) -> Iterator[list[subprocess.Popen]]:
+    started = [start_worker(settings, logs / f"worker-{n}.log") for n in range(count)]
+    try:
+        yield started
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(30)
+            process.kill()
+
+
+def test_a_worker_process_narrates_what_the_server_queues(cluster: Settings, tmp_path: Path) -> None:
+    with serving(cluster) as (client, key), workers(cluster, tmp_path, 1):
+        submitted = client.post("/api/articles", json={"text": SERVER_TEXT}, headers=key).json()
+        job = wait_for_job(client, submitted["job"], timeout=180)
+        assert job["status"] == "done" and job["attempts"] == 1, job
+        article = client.get(submitted["article"]["links"]["self"]).json()
+        assert article["published"] and article["duration"] > 1
+        audio = client.get(article["links"]["mp3"])
+        assert audio.status_code == 200 and audio.content[:3] == b"ID3"
+        assert audio.content == (cluster.storage / "audio" / article["id"] / f"{job['id']}.mp3").read_bytes()
+        assert len(client.get(f"/api/articles/{article['id']}/versions").json()["versions"]) == 1
+
+
+def test_a_worker_killed_mid_job_leaves_it_to_another_which_publishes_it_once(
+    cluster: Settings, tmp_path: Path, sample_text: str
+) -> None:
+    with serving(cluster) as (client, key), workers(cluster, tmp_path, 2) as started:
+        submitted = client.post("/api/articles", json={"text": sample_text}, headers=key).json()
+        job = submitted["job"]
+        deadline = time.monotonic() + 180
+        while job["status"] != "running" or job["progress"]["done"] < 3:
+            assert job["status"] in ("queued", "running") and time.monotonic() < deadline, job
+            time.sleep(0.1)
+            job = client.get(job["links"]["self"]).json()
+        holder = client.app.state.service.store.job(job["id"]).worker
+        killed = next(p for p in started if f"/{p.pid}/" in holder)
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+
+        done = wait_for_job(client, job, timeout=240)
+        assert done["status"] == "done" and done["attempts"] == 2, done
+        assert f"/{killed.pid}/" not in client.app.state.service.store.job(job["id"]).worker
+        article_id = submitted["article"]["id"]
+        versions = client.get(f"/api/articles/{article_id}/versions").json()["versions"]
+        assert [v["job"] for v in versions] == [job["id"]]  # published once
+        files = sorted(p.name for p in (cluster.storage / "audio" / article_id).iterdir())
+        assert files == sorted(f"{job['id']}.{ext}" for ext in ("mp3", "opus", "vtt", "json"))
+        article = client.get(f"/api/articles/{article_id}").json()
+        assert article["duration"] > 300 and client.get(article["links"]["mp3"]).status_code == 200

@@ -1,0 +1,174 @@
+"""The store on SQLite and on the real PostgreSQL: migrations, submissions, leases, versions."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from conftest import postgres_database
+
+from newsvoice.article import Article, Block
+from newsvoice.server.migrations import current, head
+from newsvoice.server.schema import metadata
+from newsvoice.server.store import Store
+from newsvoice.server.versions import diff_sentences
+
+TEXT = Article(title="Ferry times", blocks=(Block("paragraph", "The ferry leaves at nine from the pier."),))
+EDITED = Article(title="Ferry times", blocks=(Block("paragraph", "The ferry leaves at ten from the pier."),))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path):
+    if request.param == "sqlite":
+        store = Store(tmp_path / "newsvoice.sqlite3")
+        yield store
+        store.close()
+    else:
+        with postgres_database() as url:
+            store = Store(url)
+            yield store
+            store.close()
+
+
+def test_migrations_from_empty_make_the_schema_the_code_uses(store: Store) -> None:
+    assert current(store.engine) == head()
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_name": _not_search})
+        differences = compare_metadata(context, metadata)
+    assert differences == []
+
+
+def _not_search(name: str | None, kind: str, parent: object) -> bool:
+    """Search indexes are each database's own (FTS5 tables, a GIN index), not in `metadata`."""
+    return not (name or "").startswith(("search", "articles_search"))
+
+
+def test_a_database_from_before_migrations_is_upgraded_with_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:  # newsvoice 0.1's schema, made without Alembic
+        old.executescript(Path(__file__).with_name("cases").joinpath("schema-0.1.sql").read_text())
+        old.execute(
+            "INSERT INTO articles (id, url, site, tags, article, created, updated)"
+            " VALUES ('old1', 'https://x.example/a', 'x.example', '[]', ?, 1, 1)",
+            ('{"title": "Old", "blocks": [{"kind": "paragraph", "text": "Kept."}]}',),
+        )
+    store = Store(path)
+    assert current(store.engine) == head()
+    assert store.article("old1").article.title == "Old"
+    store.close()
+
+
+def test_the_same_text_is_narrated_once(store: Store) -> None:
+    first = store.submit(TEXT, "https://x.example/ferry", ["a"])
+    again = store.submit(TEXT, "https://x.example/ferry", ["a", "b"])
+    assert first.queued and not again.queued and again.job.id == first.job.id
+    assert again.record.tags == ("a", "b")  # tags follow; the narration does not repeat
+    by_text = store.submit(TEXT, None, []), store.submit(TEXT, None, [])
+    assert by_text[0].record.id == by_text[1].record.id != first.record.id
+
+
+def test_concurrent_submissions_of_one_article_make_one_job(store: Store) -> None:
+    results, barrier = [], threading.Barrier(6)
+
+    def submit() -> None:
+        barrier.wait()
+        results.append(store.submit(TEXT, "https://x.example/same", []))
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({r.record.id for r in results}) == 1 and len({r.job.id for r in results}) == 1
+    assert sum(r.queued for r in results) == 1
+
+
+def test_a_lease_fences_a_worker_taken_for_dead(store: Store) -> None:
+    job = store.submit(TEXT, None, []).job
+    assert store.due(stale=60) == [job.id] and store.due(stale=60) == []  # handed over once
+    mine = store.claim(job.id, "worker-a", lease=0.2)
+    assert mine and mine.attempts == 1 and store.claim(job.id, "worker-b", lease=5) is None
+    time.sleep(0.3)
+    assert store.recover(max_attempts=3) == ([job.id], [])
+    theirs = store.claim(job.id, "worker-b", lease=5)
+    assert theirs and theirs.attempts == 2
+    assert not store.progress(mine, 1, 2, lease=5)  # the first worker learns it lost the job
+    assert store.finish(mine, TEXT, [], 1.0, []) is None
+    version = store.finish(theirs, TEXT, [{"text": "x"}], 1.0, [])
+    assert version and version.number == 1
+    assert [v.job_id for v in store.versions(job.article_id)] == [job.id]
+
+
+def test_failures_are_retried_then_dead_lettered(store: Store) -> None:
+    job = store.submit(TEXT, None, []).job
+    first = store.claim(job.id, "w", lease=5)
+    retry = store.fail(first, "boom", max_attempts=2, backoff=0.1)
+    assert retry.status == "queued" and retry.error == "boom"
+    assert store.claim(job.id, "w", lease=5) is None  # not before its backoff
+    time.sleep(0.15)
+    assert store.due(stale=60) == [job.id]
+    second = store.claim(job.id, "w", lease=5)
+    dead = store.fail(second, "boom again", max_attempts=2, backoff=0.1)
+    assert dead.status == "failed" and dead.attempts == 2 and dead.error == "boom again"
+    assert store.due(stale=0) == []
+
+
+def test_a_worker_dying_every_time_fails_the_job(store: Store) -> None:
+    job = store.submit(TEXT, None, []).job
+    for attempt in (1, 2):
+        assert store.claim(job.id, f"w{attempt}", lease=0.05)
+        time.sleep(0.1)
+        requeued, failed = store.recover(max_attempts=2)
+    assert (requeued, failed) == ([], [job.id])
+    dead = store.job(job.id)
+    assert dead.status == "failed" and "its worker stopped" in dead.error
+
+
+def test_an_edit_waits_for_the_running_narration_and_becomes_version_two(store: Store) -> None:
+    first = store.submit(TEXT, "https://x.example/e", [])
+    running = store.claim(first.job.id, "w", lease=5)
+    store.due(stale=60)
+    edit = store.submit(EDITED, "https://x.example/e", [])
+    assert edit.queued and edit.job.id != first.job.id
+    assert store.claim(edit.job.id, "w2", lease=5) is None  # the article is being narrated
+    store.finish(running, TEXT, [{"text": "The ferry leaves at nine."}], 2.0, [])
+    assert store.due(stale=60) == [edit.job.id]  # handed over again once the article is free
+    second = store.claim(edit.job.id, "w2", lease=5)
+    store.finish(second, EDITED, [{"text": "The ferry leaves at ten."}], 2.1, [])
+    record = store.article(first.record.id)
+    assert record.version == 2 and record.audio == edit.job.id and record.duration == 2.1
+    versions = store.versions(record.id)
+    assert [v.article.blocks[0].text for v in versions] == [TEXT.blocks[0].text, EDITED.blocks[0].text]
+
+
+def test_search_tags_and_delete(store: Store) -> None:
+    kept = store.submit(TEXT, None, ["harbour"]).record
+    store.submit(Article(title="Other", blocks=(Block("paragraph", "Nothing alike."),)), None, [])
+    assert [r.id for r in store.articles(query="ferr pier")[0]] == [kept.id]
+    assert [r.id for r in store.articles(tag="harbour")[0]] == [kept.id]
+    assert store.articles(query="'\"*")[1] == 2  # never a syntax error
+    assert store.delete(kept.id) and store.article(kept.id) is None
+    assert store.articles(query="ferry")[1] == 0
+
+
+def test_webhook_signatures_are_remembered_until_they_expire(store: Store) -> None:
+    now = time.time()
+    assert not store.seen("sig-a", now, 300) and store.seen("sig-a", now, 300)
+    assert not store.seen("sig-old", now - 400, 300)
+    assert not store.seen("sig-old", now - 400, 300)  # expired at once: too old to be accepted
+
+
+def test_diff_of_sentences() -> None:
+    changes = diff_sentences(
+        ["Title.", "One ferry.", "Two buses.", "Gone sentence here."],
+        ["Title.", "One ferry today.", "Two buses.", "A new sentence entirely, about trams."],
+    )
+    assert changes.changed == [{"position": 1, "before": "One ferry.", "after": "One ferry today."}]
+    assert changes.removed == [{"position": 3, "text": "Gone sentence here."}]
+    assert changes.added == [{"position": 3, "text": "A new sentence entirely, about trams."}]
+    assert changes.unchanged == 2
