@@ -268,3 +268,30 @@ def published(api, api_key: dict[str, str]) -> dict:
     job = wait_for_job(api, answer.json()["job"])
     assert job["status"] == "done", job
     return api.get(f"/api/articles/{job['article']}").json()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium (`apt-get install chromium`), which Playwright drives: it downloads none."""
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+    "--mute-audio",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Chromium through Playwright; the browser tests are skipped where it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium): browser tests not run")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

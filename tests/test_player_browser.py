@@ -10,18 +10,7 @@ import pytest
 
 from newsvoice.script import DEFAULT_DISCLOSURE
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-    "--mute-audio",
-]
 STORY = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Harbour bridge reopens</title></head>
 <body><article data-newsvoice-text>
@@ -40,18 +29,6 @@ READY = f"""() => {{
   return player?.shadowRoot && !player.shadowRoot.querySelector('.play').disabled
     && {AUDIO}.readyState >= 1 && document.querySelector('.newsvoice-sentence') !== null;
 }}"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium): browser tests not run")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

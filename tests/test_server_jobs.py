@@ -104,3 +104,13 @@ def test_stopping_puts_a_running_job_back_in_the_queue(
     assert store.job(job["id"]).status == "queued"
     store.close()
     assert not [path for path in (tmp_path / "audio").rglob("*") if path.is_file()]  # no partial files
+
+
+def test_without_opus_only_the_mp3_is_made(tmp_path: Path, voice, normalizer) -> None:
+    with running(tmp_path, voice, normalizer, Settings(data_dir=tmp_path, opus=False)) as (client, key):
+        submitted = client.post("/api/articles", json={"text": OTHER_TEXT}, headers=key).json()
+        assert wait_for_job(client, submitted["job"])["status"] == "done"
+        article = client.get(submitted["article"]["links"]["self"]).json()
+        assert client.get(article["links"]["mp3"]).status_code == 200
+        assert client.get(article["links"]["opus"]).status_code == 404
+        assert not list(tmp_path.rglob("*.opus"))

@@ -49,11 +49,18 @@ def test_keys_create_list_revoke(tmp_path: Path) -> None:
 
 def test_settings_precedence(tmp_path: Path) -> None:
     config = Config(lexicon=tmp_path / "lexicon.toml", serve={"port": 9000, "title": "Herald", "workers": 2})
-    environment = {"NEWSVOICE_PORT": "9100", "NEWSVOICE_ALLOW": "cms.internal, 10.1.0.0/16", "HOME": "/x"}
+    environment = {
+        "NEWSVOICE_PORT": "9100",
+        "NEWSVOICE_ALLOW": "cms.internal, 10.1.0.0/16",
+        "NEWSVOICE_OPUS": "off",
+        "NEWSVOICE_CACHE_SIZE": "500MB",
+        "HOME": "/x",
+    }
     settings = load_settings(config, environment, port=9200, host=None, data_dir=tmp_path)
     assert settings.port == 9200  # option over environment over file
     assert settings.title == "Herald" and settings.workers == 2  # file over defaults
     assert settings.allow == ("cms.internal", "10.1.0.0/16")
+    assert settings.opus is False and settings.cache_size == 500_000_000
     assert settings.host == Settings().host and settings.data_dir == tmp_path
     assert settings.audio_file("abc", "j1", "mp3") == tmp_path / "audio" / "abc" / "j1.mp3"
     assert settings.store_url == str(tmp_path / "newsvoice.sqlite3")
@@ -67,6 +74,8 @@ def test_settings_precedence(tmp_path: Path) -> None:
         ({"colour": "red"}, {}, "unknown [serve] settings: colour"),
         ({"allow": 5}, {}, "invalid allow 5"),
         ({"bitrate": 999}, {}, "invalid bitrate 999"),
+        ({"opus": "maybe"}, {}, "invalid opus 'maybe'"),
+        ({}, {"NEWSVOICE_CACHE_SIZE": "lots"}, "NEWSVOICE_CACHE_SIZE: invalid cache_size 'lots'"),
     ],
 )
 def test_settings_errors(tmp_path: Path, serve: dict, environment: dict, message: str) -> None:

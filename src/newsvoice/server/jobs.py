@@ -29,6 +29,7 @@ from ..normalization import Normalizer
 from ..pronunciation import check_script
 from ..script import Script
 from ..voice import Voice, load_voice
+from .periodic import Periodic
 from .settings import Settings
 from .store import Job, Store
 from .streams import Streams
@@ -122,7 +123,7 @@ class Narrator:
             normalizer=normalizer,
             bitrate=self._settings.bitrate,
             progress=lambda done, total: self._progress(job, done, total),
-            also=[files["opus"]],
+            also=[files["opus"]] if self._settings.opus else [],
             on_bytes=self._streams.start(job.article_id).write,
             cache=self._cache,
         )
@@ -195,34 +196,18 @@ class LocalQueue:
             self._run(job_id)
 
 
-class Dispatcher:
-    """Hands queued jobs to the queue, and recovers the jobs of workers that died.
+class Dispatcher(Periodic):
+    """Hands queued jobs to the queue, and recovers the jobs of workers that died, every TICK
+    seconds and when woken (a job was queued).
 
     Every server and worker runs one; the store makes sure each job is handed over once.
     """
 
     def __init__(self, store: Store, jobs: JobQueue, settings: Settings, tick: float = 1.0) -> None:
+        super().__init__("dispatch", self.dispatch, tick)
         self._store = store
         self._jobs = jobs
         self._settings = settings
-        self._tick = tick
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="newsvoice-dispatch", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        """A job was queued: hand it over now."""
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join()
 
     def dispatch(self) -> int:
         """Hand over what is due now; answers how many jobs."""
@@ -235,12 +220,3 @@ class Dispatcher:
         for job_id in due:
             self._jobs.enqueue(job_id)
         return len(due)
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.dispatch()
-            except Exception:  # the database may be away for a moment; the next tick tries again
-                log.exception("dispatching jobs failed")
-            self._wake.wait(self._tick)
-            self._wake.clear()

@@ -262,7 +262,7 @@ def article_json(record: Record, base: str) -> dict[str, Any]:
     if record.published:
         links |= {
             "mp3": f"{api}/audio.mp3",
-            "opus": f"{api}/audio.opus",
+            "opus": f"{api}/audio.opus",  # unless the `opus` setting is off
             "transcript": f"{api}/transcript.vtt",
             "timings": f"{api}/timings.json",
         }

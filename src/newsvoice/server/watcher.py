@@ -17,6 +17,7 @@ from ..errors import NewsvoiceError
 from ..sources import Document
 from ..watch import FeedPoll, FeedState, item_document, poll_feed
 from .netguard import AddressPolicy, GuardedTransport, fetch_document
+from .periodic import Periodic
 from .store import Feed, Store, Submitted
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,9 @@ class FeedReport:
     """Why the feed itself could not be read."""
 
 
-class Watcher:
-    """Polls the store's watched feeds; SUBMIT stores an article and queues its narration."""
+class Watcher(Periodic):
+    """Polls the store's watched feeds when due (looking every TICK seconds, and at once when
+    woken: a feed was added); SUBMIT stores an article and queues its narration."""
 
     def __init__(
         self,
@@ -50,33 +52,16 @@ class Watcher:
         submit: Callable[[Document, Feed], Submitted],
         tick: float = 5.0,
     ) -> None:
+        super().__init__("watch", self.poll_due, tick)
         self._store = store
         self._policy = policy
         self._submit = submit
-        self._tick = tick
-        self._stopping = threading.Event()
-        self._wake = threading.Event()
         self._polling = threading.Lock()  # "poll now" waits for the poll under way
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="newsvoice-watch", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        """A feed was added: poll what is due now."""
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join()
 
     def poll_due(self) -> list[FeedReport]:
         """Poll every feed that is due now."""
         reports = []
-        while not self._stopping.is_set() and (feed := self._store.take_due_feed(HOLD)):
+        while not self.stopping.is_set() and (feed := self._store.take_due_feed(HOLD)):
             reports.append(self.poll(feed))
         return reports
 
@@ -105,15 +90,6 @@ class Watcher:
         return FeedReport(
             feed, narrating, len(result.unchanged), result.not_modified, tuple(errors), result.error
         )
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.poll_due()
-            except Exception:  # the database may be away for a moment; the next tick tries again
-                log.exception("polling feeds failed")
-            self._wake.wait(self._tick)
-            self._wake.clear()
 
 
 def _forgetting(result: FeedPoll, failed: set[str]) -> FeedState:
