@@ -172,3 +172,16 @@ def test_diff_of_sentences() -> None:
     assert changes.removed == [{"position": 3, "text": "Gone sentence here."}]
     assert changes.added == [{"position": 3, "text": "A new sentence entirely, about trams."}]
     assert changes.unchanged == 2
+
+
+def test_databases_that_cannot_be_opened_are_told_in_one_line(tmp_path: Path) -> None:
+    from newsvoice.server.store import StoreError, schema_revision, shown_url
+
+    with pytest.raises(
+        StoreError, match=r"cannot open the database postgresql\+psycopg://x:\*\*\*@127.0.0.1:1/"
+    ):
+        Store("postgresql://x:secret@127.0.0.1:1/newsvoice")
+    with pytest.raises(StoreError, match="keeps its data in SQLite or PostgreSQL"):
+        Store("mysql://db/newsvoice")
+    assert schema_revision(tmp_path / "new.sqlite3") is None
+    assert shown_url("postgresql://u:pw@db/nv") == "postgresql+psycopg://u:***@db/nv"

@@ -418,13 +418,14 @@ def serve(allow: tuple[str, ...], **options: object) -> None:
     import uvicorn
 
     from .server import create_app
+    from .server.store import shown_url
     from .voice import load_voice
 
     config = load_config()
     settings = _settings(allow=allow or None, **options)
     voice = None if settings.queue else load_voice(config.voice)  # workers narrate, not the server
     app = create_app(settings, voice, _normalizer(config, ()))
-    click.echo(f"newsvoice: data in {settings.store_url}; API docs at /docs", err=True)
+    click.echo(f"newsvoice: data in {shown_url(settings.store_url)}; API docs at /docs", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
@@ -484,10 +485,13 @@ def keys_revoke(key: str, **backend: Any) -> None:
 def worker(threads: int | None, burst: bool, name: str | None, **backend: Any) -> None:
     """Narrate jobs from the Redis queue (--queue): start one or more a machine, with the same
     --database and --storage as the server."""
-    from .server.worker import work
+    from .server.store import shown_url
+    from .server.worker import NEEDS_QUEUE, QueueError, work
 
     settings = _settings(**backend)
-    click.echo(f"newsvoice: worker on {settings.queue}, state in {settings.store_url}", err=True)
+    if not settings.queue:
+        raise QueueError(NEEDS_QUEUE)
+    click.echo(f"newsvoice: worker on {settings.queue}, state in {shown_url(settings.store_url)}", err=True)
     work(settings, threads=threads, burst=burst, name=name)
 
 
@@ -501,22 +505,21 @@ def db() -> None:
 def db_upgrade(**backend: Any) -> None:
     """Create the database, or bring it up to this version's schema."""
     from .server.migrations import current
+    from .server.store import shown_url
 
     store = _store(**backend)
-    click.echo(f"{store.url}: at revision {current(store.engine)}")
+    click.echo(f"{shown_url(store.url)}: at revision {current(store.engine)}")
 
 
 @db.command("current")
 @_backend_options
 def db_current(**backend: Any) -> None:
     """Show the database's schema revision, and this version's."""
-    from sqlalchemy import create_engine
+    from .server.migrations import head
+    from .server.store import schema_revision, shown_url
 
-    from .server.migrations import current, head
-    from .server.store import database_url
-
-    engine = create_engine(database_url(_settings(**backend).store_url))
-    click.echo(f"{engine.url.render_as_string()}: revision {current(engine) or 'none'} (newest {head()})")
+    url = _settings(**backend).store_url
+    click.echo(f"{shown_url(url)}: revision {schema_revision(url) or 'none'} (newest {head()})")
 
 
 @main.command()

@@ -42,14 +42,19 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import ArgumentError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from ..article import Article, Block
-from .migrations import upgrade
+from ..errors import NewsvoiceError
+from .migrations import current, upgrade
 from .schema import articles, deliveries, feeds, jobs, versions
 
 JobStatus = Literal["queued", "running", "done", "failed"]
+
+
+class StoreError(NewsvoiceError):
+    """The database cannot be reached or opened."""
 
 
 class Conflict(Exception):
@@ -145,7 +150,8 @@ class Store:
         self.changes = 0
         """Counts this process's writes, so that pages built from the store can be cached."""
         self._lock = threading.Lock()
-        upgrade(self.engine)
+        with _reporting(self.engine):
+            upgrade(self.engine)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -609,10 +615,35 @@ def database_url(url: str | Path) -> str:
     """A SQLAlchemy URL for URL: a path is a SQLite file; PostgreSQL is spoken through psycopg 3."""
     if isinstance(url, Path) or "://" not in url:
         return f"sqlite:///{Path(url).expanduser().resolve()}"
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {url} (postgresql://HOST/DATABASE, or a file path)") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("postgresql", "sqlite"):
+        raise StoreError(f"{parsed.get_backend_name()}: newsvoice keeps its data in SQLite or PostgreSQL")
     return parsed.render_as_string(hide_password=False)
+
+
+def shown_url(url: str | Path) -> str:
+    """URL as it may be shown or logged: without its password."""
+    return make_url(database_url(url)).render_as_string(hide_password=True)
+
+
+def schema_revision(url: str | Path) -> str | None:
+    """The migration the database at URL is at (None: an empty database), without upgrading it."""
+    engine = _engine(database_url(url))
+    with _reporting(engine):
+        return current(engine)
+
+
+@contextlib.contextmanager
+def _reporting(engine: Engine) -> Iterator[None]:
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:  # down, refused, unknown database
+        raise StoreError(f"cannot open the database {engine.url}: {error.orig}") from None
 
 
 def _engine(url: str) -> Engine:

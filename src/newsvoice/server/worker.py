@@ -23,6 +23,7 @@ QUEUE = "newsvoice"
 JOB_TIMEOUT = 6 * 3600
 """RQ's own limit on a job: far over any narration, for a worker that hangs."""
 FAILURE_TTL = 7 * 24 * 3600
+NEEDS_QUEUE = "a worker needs a queue: --queue redis://HOST:6379/0 (or NEWSVOICE_QUEUE)"
 
 _narrator = None
 """The worker process's narrator (see `work`): messages are run by it."""
@@ -70,7 +71,7 @@ def work(
     from .streams import Streams
 
     if not settings.queue:
-        raise QueueError("a worker needs a queue: --queue redis://HOST:6379/0 (or NEWSVOICE_QUEUE)")
+        raise QueueError(NEEDS_QUEUE)
     settings.audio_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.store_url)
     jobs = RedisQueue(settings.queue)
