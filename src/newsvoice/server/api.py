@@ -172,10 +172,11 @@ async def stream_article(article_id: ArticleId, service: ServiceDep, request: Re
 def _published(
     service: Service, request: Request, article_id: str, extension: str, media_type: str
 ) -> Response:
-    record = service.store.article(article_id)
-    if record is None or not record.published:
+    published = service.cached(("audio", article_id), lambda: service.store.published_audio(article_id))
+    if published is None:
         raise not_narrated(extension)
-    return file_response(request, service.published_file(record, extension), media_type, AUDIO_CACHE)
+    path = service.settings.audio_file(article_id, published[0], extension)
+    return file_response(request, path, media_type, AUDIO_CACHE)
 
 
 def _file_route(path: str) -> Callable[[Endpoint], Endpoint]:

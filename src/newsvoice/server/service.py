@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response
@@ -34,7 +34,8 @@ from .worker import RedisQueue
 
 ARTICLE_ID = r"^[A-Za-z0-9_-]{1,32}$"
 """Ids are URL-safe tokens; anything else is refused before it can name a file."""
-CACHE_ENTRIES = 256
+CACHE_ENTRIES = 4096
+T = TypeVar("T")
 SMALL_RANGE = 256 * 1024
 
 
@@ -50,7 +51,7 @@ class Service:
     dispatcher: Dispatcher
     policy: AddressPolicy
     watcher: Watcher = field(init=False)
-    _cache: dict[Any, bytes] = field(default_factory=dict)
+    _cache: dict[Any, Any] = field(default_factory=dict)
     _cached_at: tuple[int, int] = (-1, -1)
 
     @classmethod
@@ -94,10 +95,10 @@ class Service:
             self.workers.stop(timeout=30)
         self.store.close()
 
-    def cached(self, key: Any, build: Callable[[], bytes]) -> bytes:
-        """BUILD() once for KEY until the store next changes (feeds are read far more than
-        written). Other processes change it too (workers publish audio), so at least once a
-        second."""
+    def cached(self, key: Any, build: Callable[[], T]) -> T:
+        """BUILD() once for KEY until the store next changes (feeds and audio are read far more
+        than written). Other processes change it too (workers publish audio), so at least once
+        a second."""
         now = (self.store.changes, int(time.monotonic()))
         if self._cached_at != now or len(self._cache) > CACHE_ENTRIES:
             self._cache, self._cached_at = {}, now

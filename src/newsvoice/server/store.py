@@ -43,7 +43,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.pool import NullPool
 
 from ..article import Article, Block
 from ..errors import NewsvoiceError
@@ -251,6 +250,15 @@ class Store:
     def _record(self, db: Connection, article_id: str) -> Record | None:
         row = db.execute(_SELECT_RECORDS.where(articles.c.id == article_id)).first()
         return _record(row) if row else None
+
+    def published_audio(self, article_id: str) -> tuple[str | None] | None:
+        """What names the latest audio of a published article (see `Record.audio`), in a
+        tuple; None if it has none. (Players ask for every byte range: this reads one row.)"""
+        with self.read() as db:
+            row = db.execute(
+                select(articles.c.audio).where(articles.c.id == article_id, articles.c.narrated.isnot(None))
+            ).first()
+        return (row.audio,) if row else None
 
     def article_id(self, url: str) -> str | None:
         """The id of the article submitted with URL."""
@@ -650,9 +658,7 @@ def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
-    # A connection a use: SQLite opens in microseconds, and pooled connections kept open by
-    # threads that are gone would hold the file's WAL for nothing.
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+    engine = create_engine(url, pool_size=8, max_overflow=32, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _configure(connection, _record) -> None:
