@@ -220,6 +220,13 @@ def redis_database() -> Iterator[str]:
         connection.close()
 
 
+def without_id3(mp3: bytes) -> bytes:
+    """The MP3 frames after the ID3v2 tag that is put in front of a finished narration."""
+    assert mp3[:3] == b"ID3"
+    size = sum((byte & 0x7F) << (7 * (3 - index)) for index, byte in enumerate(mp3[6:10]))
+    return mp3[10 + size + (10 if mp3[5] & 0x10 else 0) :]
+
+
 def audio_file(server_dir: Path, article: dict, extension: str = "mp3") -> Path:
     """An article's latest audio (from its API JSON): named by the job that made it."""
     return server_dir / "audio" / article["id"] / f"{article['job']['id']}.{extension}"

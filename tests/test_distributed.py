@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SERVER_TEXT, postgres_database, redis_database, wait_for_job
+from conftest import postgres_database, redis_database, wait_for_job, without_id3
 from fastapi.testclient import TestClient
 
 from newsvoice.server import Settings, create_app
@@ -65,9 +65,14 @@ def workers(settings: Settings, logs: Path, count: int) -> Iterator[list[subproc
             process.kill()
 
 
-def test_a_worker_process_narrates_what_the_server_queues(cluster: Settings, tmp_path: Path) -> None:
+def test_a_worker_process_narrates_what_the_server_queues(
+    cluster: Settings, tmp_path: Path, sample_text: str
+) -> None:
     with serving(cluster) as (client, key), workers(cluster, tmp_path, 1):
-        submitted = client.post("/api/articles", json={"text": SERVER_TEXT}, headers=key).json()
+        submitted = client.post("/api/articles", json={"text": sample_text}, headers=key).json()
+        with client.stream("GET", submitted["article"]["links"]["stream"]) as live:
+            assert live.headers["cache-control"] == "no-store"  # the narration under way
+            streamed = live.read()
         job = wait_for_job(client, submitted["job"], timeout=180)
         assert job["status"] == "done" and job["attempts"] == 1, job
         article = client.get(submitted["article"]["links"]["self"]).json()
@@ -75,6 +80,7 @@ def test_a_worker_process_narrates_what_the_server_queues(cluster: Settings, tmp
         audio = client.get(article["links"]["mp3"])
         assert audio.status_code == 200 and audio.content[:3] == b"ID3"
         assert audio.content == (cluster.storage / "audio" / article["id"] / f"{job['id']}.mp3").read_bytes()
+        assert streamed == without_id3(audio.content)  # from the worker, through Redis
         assert len(client.get(f"/api/articles/{article['id']}/versions").json()["versions"]) == 1
 
 

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import httpx
-from conftest import audio_file, wait_for_job
+from conftest import audio_file, wait_for_job, without_id3
 
 STREAM_TEXT = (
     "Night trains return to the coast\n\n"
@@ -15,13 +15,6 @@ STREAM_TEXT = (
     "The new carriages have cabins for two and four people, and a quiet car with reclining seats. "
     "Tickets go on sale next week.\n"
 )
-
-
-def without_id3(mp3: bytes) -> bytes:
-    """The MP3 frames after the ID3v2 tag that is put in front of a finished narration."""
-    assert mp3[:3] == b"ID3"
-    size = sum((byte & 0x7F) << (7 * (3 - index)) for index, byte in enumerate(mp3[6:10]))
-    return mp3[10 + size + (10 if mp3[5] & 0x10 else 0) :]
 
 
 def test_stream_plays_while_narrating(

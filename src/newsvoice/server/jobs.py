@@ -32,7 +32,7 @@ from ..voice import Voice, load_voice
 from .periodic import Periodic
 from .settings import Settings
 from .store import Job, Store
-from .streams import Streams
+from .streams import RedisStreams, Streams
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class Narrator:
         self,
         settings: Settings,
         store: Store,
-        streams: Streams,
+        streams: Streams | RedisStreams,
         voice: Voice | None = None,
         normalizer: Normalizer | None = None,
         threads: int | None = None,

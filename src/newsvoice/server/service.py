@@ -28,7 +28,7 @@ from .keys import check_key
 from .netguard import AddressPolicy
 from .settings import Settings
 from .store import Feed, Job, Record, Store, Submitted, Version
-from .streams import Streams
+from .streams import RedisStreams, Streams
 from .watcher import Watcher
 from .worker import RedisQueue
 
@@ -43,7 +43,7 @@ SMALL_RANGE = 256 * 1024
 class Service:
     settings: Settings
     store: Store
-    streams: Streams
+    streams: Streams | RedisStreams
     narrator: Narrator | None
     """Narrates here, unless jobs go to `newsvoice worker` processes through Redis."""
     workers: LocalQueue | None
@@ -60,7 +60,7 @@ class Service:
     ) -> Service:
         settings.audio_dir.mkdir(parents=True, exist_ok=True)
         store = Store(settings.store_url)
-        streams = Streams()
+        streams = RedisStreams(settings.queue) if settings.queue else Streams()
         narrator, workers, jobs = None, None, None
         if settings.queue:
             jobs = RedisQueue(settings.queue)

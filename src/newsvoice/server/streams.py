@@ -89,3 +89,84 @@ class Streams:
             if article_id in self._broadcasts or coming():
                 return self._broadcasts.setdefault(article_id, Broadcast())
         return None
+
+
+class RedisStreams:
+    """The same, across machines: a worker writes a narration's bytes to a Redis stream, and
+    any server reads it to its listeners. The stream is kept a while after the narration ends,
+    for listeners who are still catching up."""
+
+    KEEP = 600
+    """Seconds a finished narration's stream is kept (listeners read it from its start)."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+        import redis.asyncio
+
+        self._redis = redis.Redis.from_url(url)
+        self._url = url
+        self._async = redis.asyncio.Redis.from_url
+
+    def start(self, article_id: str) -> _RedisWriter:
+        """A new narration of the article: its stream starts again, marked so that a listener
+        still reading an earlier one stops there rather than hear the two run together."""
+        key = _key(article_id)
+        with self._redis.pipeline() as pipeline:
+            pipeline.delete(key).xadd(key, {"start": b""}).expire(key, self.KEEP).execute()
+        return _RedisWriter(self._redis, key)
+
+    def finish(self, article_id: str) -> None:
+        key = _key(article_id)
+        with self._redis.pipeline() as pipeline:
+            pipeline.xadd(key, {"end": b""}).expire(key, self.KEEP).execute()
+
+    def join(self, article_id: str, coming: Callable[[], bool]) -> _RedisListener | None:
+        """A listener of the article's narration, if COMING() says one is under way or coming
+        (a finished narration is served from its file)."""
+        if coming():
+            return _RedisListener(self._async(self._url), _key(article_id), coming)
+        return None
+
+
+class _RedisWriter:
+    def __init__(self, redis, key: str) -> None:
+        self._redis = redis
+        self._key = key
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self._redis.xadd(self._key, {"data": bytes(data)})
+
+
+class _RedisListener:
+    WAIT_MS = 1000
+
+    def __init__(self, redis, key: str, coming: Callable[[], bool]) -> None:
+        self._redis = redis
+        self._key = key
+        self._coming = coming
+
+    async def listen(self) -> AsyncIterator[bytes]:
+        """The narration's bytes from its start, until it ends, or is started again, or is no
+        longer coming (its worker failed, and the job waits for another try)."""
+        last, started = "0", False
+        try:
+            while True:
+                answer = await self._redis.xread({self._key: last}, count=256, block=self.WAIT_MS)
+                if not answer:
+                    if not await asyncio.to_thread(self._coming):
+                        return
+                    continue
+                for entry, fields in answer[0][1]:
+                    last = entry
+                    if b"end" in fields or (b"start" in fields and started):
+                        return
+                    started = True
+                    if b"data" in fields:
+                        yield fields[b"data"]
+        finally:
+            await self._redis.aclose()
+
+
+def _key(article_id: str) -> str:
+    return f"newsvoice:stream:{article_id}"

@@ -68,14 +68,14 @@ def work(
     global _narrator
     from .jobs import Dispatcher, Narrator
     from .store import Store
-    from .streams import Streams
+    from .streams import RedisStreams
 
     if not settings.queue:
         raise QueueError(NEEDS_QUEUE)
     settings.audio_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.store_url)
     jobs = RedisQueue(settings.queue)
-    _narrator = Narrator(settings, store, Streams(), threads=threads)
+    _narrator = Narrator(settings, store, RedisStreams(settings.queue), threads=threads)
     _narrator.prepare()
     dispatcher = Dispatcher(store, jobs, settings)
     dispatcher.start()
