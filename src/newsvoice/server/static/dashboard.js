@@ -173,9 +173,9 @@
     say("Adding the feed…");
     try {
       const watch = await call("POST", "/api/watches", body);
-      say(`Watching ${nameOf(watch)}. Its first poll is due now.`);
       fields.url.value = "";
       await refresh();
+      say(`Watching ${nameOf(watch)}. Its first poll is due now.`);
       awaitFirstPoll(watch.id);
     } catch (error) {
       say(`Not watched: ${error.message}`, true);
@@ -198,9 +198,9 @@
         const { narrating, unchanged, not_modified: notModified, errors } = result.poll;
         const found = notModified ? "not changed since the last poll"
           : `${plural(narrating, "new or changed item")} being narrated, ${unchanged} unchanged`;
+        await refresh(); // the table first, then the message that tells of it
         if (errors.length) say(`Polled ${nameOf(result)}: ${found}. Problems: ${errors.join("; ")}`, true);
         else say(`Polled ${nameOf(result)}: ${found}.`);
-        await refresh();
       } catch (error) {
         say(`Not polled: ${error.message}`, true);
       } finally {
@@ -211,8 +211,8 @@
       const next = row.nextElementSibling?.dataset.id || row.previousElementSibling?.dataset.id;
       try {
         await call("DELETE", `/api/watches/${encodeURIComponent(id)}`);
-        say(`Stopped watching ${name}. Its articles stay.`);
         await refresh();
+        say(`Stopped watching ${name}. Its articles stay.`);
         const target = next && watchList.querySelector(`tr[data-id="${CSS.escape(next)}"] [data-action="remove"]`);
         (target || watchForm.elements.url).focus();
       } catch (error) {
