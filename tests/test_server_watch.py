@@ -278,9 +278,13 @@ def test_backfill_command_queues_an_archive_and_resumes(tmp_path: Path, site: Si
     archive.write_text(f"# the archive\n{site.url}/one\n{site.url}/gone\n{site.url}/two\n")
     where = ["--data-dir", str(tmp_path / "data")]
     runner = CliRunner()
-    first = runner.invoke(main, ["backfill", str(archive), "--tag", "archive", *where])
+    failed = tmp_path / "failed.txt"
+    first = runner.invoke(
+        main, ["backfill", str(archive), "--tag", "archive", "--failed", str(failed), *where]
+    )
     assert first.exit_code == 0, first.output
     assert "queued 2, unchanged 0, failed 1" in first.stdout and "/gone: HTTP 404" in first.stderr
+    assert failed.read_text() == f"# {site.url}/gone: HTTP 404 Not Found\n{site.url}/gone\n"
     again = runner.invoke(main, ["backfill", str(archive), *where])
     assert "3 done before" in again.stderr and "queued 0, unchanged 0, failed 0" in again.stdout
     restarted = runner.invoke(main, ["backfill", str(archive), "--restart", "--tag", "archive", *where])

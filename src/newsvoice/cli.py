@@ -626,6 +626,12 @@ def unwatch(feed: str, **backend: Any) -> None:
 )
 @click.option("--restart", is_flag=True, help="Start from the first URL again, forgetting the cursor.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--failed",
+    "failed_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the URLs that failed here, each after its error: a list to backfill again.",
+)
 @_backend_options
 def backfill(
     source: str,
@@ -633,6 +639,7 @@ def backfill(
     cursor_path: Path | None,
     restart: bool,
     concurrency: int,
+    failed_path: Path | None,
     **backend: Any,
 ) -> None:
     """Queue the narration of a whole archive: every article of a sitemap (or sitemap index),
@@ -676,5 +683,20 @@ def backfill(
         click.echo(f"newsvoice: warning: {failure.error}", err=True)
     if counts.failed > 20:
         click.echo(f"newsvoice: warning: ... and {counts.failed - 20} more failures", err=True)
+    if failed_path and report.failures:
+        _write_failures(failed_path, report)
     if counts.failed and not counts.queued + counts.unchanged:
         raise NewsvoiceError(f"no article of {source} could be queued")
+
+
+def _write_failures(path: Path, report) -> None:
+    """The failed URLs as a URL list (`backfill` reads it), each after its error as a comment."""
+    from .files import atomic_files
+
+    lines = [f"# {failure.error}\n{failure.url}\n" for failure in report.failures]
+    if report.failures_not_kept:
+        lines.append(f"# ... and {report.failures_not_kept} more, not kept\n")
+    with atomic_files() as files:
+        files.write_text(path, "".join(lines))
+        files.commit()
+    click.echo(f"newsvoice: the failed URLs are in {path}", err=True)
