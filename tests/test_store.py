@@ -151,6 +151,7 @@ def test_search_tags_and_delete(store: Store) -> None:
     store.submit(Article(title="Other", blocks=(Block("paragraph", "Nothing alike."),)), None, [])
     assert [r.id for r in store.articles(query="ferr pier")[0]] == [kept.id]
     assert [r.id for r in store.articles(tag="harbour")[0]] == [kept.id]
+    assert store.articles(tag="harb_ur")[1] == store.articles(tag="%")[1] == 0  # a tag, not a pattern
     assert store.articles(query="'\"*")[1] == 2  # never a syntax error
     assert store.delete(kept.id) and store.article(kept.id) is None
     assert store.articles(query="ferry")[1] == 0

@@ -586,7 +586,7 @@ def _wait_for_narrations(service) -> None:
 
     if service.workers is None:
         return
-    while pending := len(service.store.queued()) + service.store.articles(status="running")[1]:
+    while pending := sum(service.store.articles(status=status)[1] for status in ("queued", "running")):
         click.echo(f"newsvoice: {pending} narrations to finish", err=True)
         time.sleep(5)
 
@@ -652,10 +652,11 @@ def backfill(
     from .backfill import Cursor, archive_urls, default_cursor_path
     from .backfill import backfill as run_backfill
     from .extract import extract
+    from .server.store import Store
     from .sources import fetch_url
 
     settings = _settings(**backend)
-    store = _store(**backend)
+    store = Store(settings.store_url)
     key = source if "://" in source else str(Path(source).resolve())
     cursor_path = cursor_path or default_cursor_path(key, settings.data_dir)
     if restart:

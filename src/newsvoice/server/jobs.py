@@ -111,7 +111,8 @@ class Narrator:
         voice, normalizer = self._voice, self._normalizer
         assert voice and normalizer, "prepare() first"
         record = self._store.article(job.article_id)
-        assert record is not None, "a running job's article is not deleted"
+        if record is None:  # deleted since the job was claimed
+            raise _LeaseLost
         files = {ext: self._settings.audio_file(job.article_id, job.id, ext) for ext in AUDIO_FORMATS}
         files["mp3"].parent.mkdir(parents=True, exist_ok=True)
         for leftover in files["mp3"].parent.glob(".*.part"):  # of a worker that died on this article

@@ -60,11 +60,12 @@ class Service:
     ) -> Service:
         settings.audio_dir.mkdir(parents=True, exist_ok=True)
         store = Store(settings.store_url)
-        streams = RedisStreams(settings.queue) if settings.queue else Streams()
-        narrator, workers, jobs = None, None, None
+        narrator, workers = None, None
         if settings.queue:
-            jobs = RedisQueue(settings.queue)
+            streams: Streams | RedisStreams = RedisStreams(settings.queue)
+            jobs: JobQueue = RedisQueue(settings.queue)
         else:
+            streams = Streams()
             narrator = Narrator(settings, store, streams, voice, normalizer)
             workers = jobs = LocalQueue(narrator.run, settings.workers)
         dispatcher = Dispatcher(store, jobs, settings)
@@ -80,7 +81,7 @@ class Service:
         again what a stopped server left queued here, and (WATCHING) poll the watched feeds."""
         if self.narrator and self.workers:
             self.narrator.prepare()
-            for job_id in self.store.queued():
+            for job_id in self.store.due(stale=0):  # their messages were in the stopped process
                 self.workers.enqueue(job_id)
             self.workers.start()
         self.dispatcher.start()

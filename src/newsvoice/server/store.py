@@ -153,11 +153,14 @@ class Store:
             upgrade(self.engine)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, counted: bool = True) -> Iterator[Connection]:
+        """A transaction; COUNTED (the default) unless it only keeps jobs' and feeds' books
+        (leases, progress, hand-overs), which no cached page shows."""
         with self.engine.begin() as db:
             yield db
-        with self._lock:
-            self.changes += 1
+        if counted:
+            with self._lock:
+                self.changes += 1
 
     def read(self) -> Connection:
         """A connection for reads (autocommit)."""
@@ -217,7 +220,7 @@ class Store:
             changes = {name: value for name, value in values.items() if value is not None}
             changes |= {"updated": now} | ({"url": url} if url else {})
             db.execute(update(articles).where(articles.c.id == article_id).values(**changes))
-        self._index(db, article_id, article)
+        self._index(db, article_id, article.title, values["body"])
         job = self._queue(db, article_id, now)
         return Submitted(self._record(db, article_id), job, queued=True)
 
@@ -235,13 +238,18 @@ class Store:
         if self.postgres:
             db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
-    def _index(self, db: Connection, article_id: str, article: Article) -> None:
-        if not self.postgres:  # PostgreSQL searches `articles.body` itself (see `articles`)
-            db.execute(text("DELETE FROM search WHERE id = :id"), {"id": article_id})
+    def _index(self, db: Connection, article_id: str, title: str | None, body: str) -> None:
+        """Index the article for search (PostgreSQL searches `articles.body` itself)."""
+        if not self.postgres:
+            self._unindex(db, article_id)
             db.execute(
                 text("INSERT INTO search (id, title, body) VALUES (:id, :title, :body)"),
-                {"id": article_id, "title": article.title, "body": _body(article)},
+                {"id": article_id, "title": title, "body": body},
             )
+
+    def _unindex(self, db: Connection, article_id: str) -> None:
+        if not self.postgres:
+            db.execute(text("DELETE FROM search WHERE id = :id"), {"id": article_id})
 
     def article(self, article_id: str) -> Record | None:
         with self.read() as db:
@@ -280,7 +288,7 @@ class Store:
         if query and (match := self._match(query)) is not None:
             conditions.append(match)
         if tag:
-            conditions.append(articles.c.tags.like(f"%{json.dumps(tag)}%"))
+            conditions.append(articles.c.tags.contains(json.dumps(tag), autoescape=True))
         if site:
             conditions.append(articles.c.site == site)
         if status:
@@ -316,8 +324,7 @@ class Store:
         """Forget the article, its versions and jobs. A narration under way is abandoned: its
         worker no longer holds a job (see `progress`)."""
         with self.transaction() as db:
-            if not self.postgres:
-                db.execute(text("DELETE FROM search WHERE id = :id"), {"id": article_id})
+            self._unindex(db, article_id)
             return db.execute(delete(articles).where(articles.c.id == article_id)).rowcount > 0
 
     def narration_coming(self, article_id: str) -> bool:
@@ -354,12 +361,6 @@ class Store:
             row = db.execute(select(jobs).where(jobs.c.id == job_id)).first()
         return _job(row) if row else None
 
-    def queued(self) -> list[str]:
-        """The ids of all queued jobs, oldest first."""
-        with self.read() as db:
-            rows = db.execute(select(jobs.c.id).where(jobs.c.status == "queued").order_by(jobs.c.created))
-            return [row.id for row in rows]
-
     def claim(self, job_id: str, worker: str, lease: float) -> Job | None:
         """Start JOB_ID for WORKER, holding it for LEASE seconds; None when it is not to be run
         now: done, failed, held by a live worker, waiting to retry, or its article is being
@@ -369,7 +370,7 @@ class Store:
         busy = exists().where(
             running.c.article_id == jobs.c.article_id, running.c.status == "running", running.c.id != job_id
         )
-        with self.transaction() as db:
+        with self.transaction(counted=False) as db:
             row = db.execute(
                 update(jobs)
                 .where(
@@ -394,7 +395,7 @@ class Store:
         """Renew JOB's lease for LEASE seconds, recording its progress (segments DONE of TOTAL)
         if given; False if its worker no longer holds it."""
         values = {"lease": time.time() + lease} | ({"done": done, "total": total} if total else {})
-        with self.transaction() as db:
+        with self.transaction(counted=False) as db:
             return db.execute(update(jobs).where(*_held(job)).values(**values)).rowcount > 0
 
     def finish(
@@ -409,10 +410,14 @@ class Store:
         written) if its worker no longer holds it, in which case another worker publishes it."""
         now = time.time()
         with self.transaction() as db:
-            if not db.execute(update(jobs).where(*_held(job)).values(status="done", finished=now)).rowcount:
+            done = (
+                update(jobs)
+                .where(*_held(job))
+                .values(status="done", finished=now, done=jobs.c.total, lease=None)
+            )
+            if not db.execute(done).rowcount:
                 return None
             _hand_over_next(db, job.article_id)
-            db.execute(update(jobs).where(jobs.c.id == job.id).values(done=jobs.c.total, lease=None))
             number = (
                 db.execute(
                     select(func.coalesce(func.max(versions.c.number), 0)).where(
@@ -463,7 +468,8 @@ class Store:
                 .values(error=error, worker=None, lease=None, **values)
                 .returning(*jobs.c)
             ).first()
-            _hand_over_next(db, job.article_id)
+            if row:
+                _hand_over_next(db, job.article_id)
         return _job(row) if row else None
 
     def release(self, job: Job) -> None:
@@ -493,7 +499,7 @@ class Store:
         now = time.time()
         lapsed = and_(jobs.c.status == "running", jobs.c.lease < now)
         message = "its worker stopped (killed, or its machine lost) during each of {} tries"
-        with self.transaction() as db:
+        with self.transaction(counted=False) as db:
             failed = db.execute(
                 update(jobs)
                 .where(lapsed, jobs.c.attempts >= max_attempts)
@@ -518,7 +524,7 @@ class Store:
         """Queued jobs to hand to the queue: never handed over, ready to retry, or handed over
         more than STALE seconds ago (a message may be lost when a server or Redis stops)."""
         now = time.time()
-        with self.transaction() as db:
+        with self.transaction(counted=False) as db:
             rows = db.execute(
                 update(jobs)
                 .where(
@@ -585,7 +591,7 @@ class Store:
         """A feed due for polling, its next poll put off by HOLD seconds so that no other
         server polls it meanwhile."""
         now = time.time()
-        with self.transaction() as db:
+        with self.transaction(counted=False) as db:
             due = select(feeds.c.id).where(feeds.c.next_poll <= now).order_by(feeds.c.next_poll).limit(1)
             if self.postgres:
                 due = due.with_for_update(skip_locked=True)
@@ -596,7 +602,7 @@ class Store:
             return _feed(db.execute(select(feeds).where(feeds.c.id == found.id)).one())
 
     def save_feed(self, feed_id: str, state: dict[str, Any], next_poll: float, error: str | None) -> None:
-        with self.transaction() as db:
+        with self.transaction(counted=False) as db:
             db.execute(
                 update(feeds)
                 .where(feeds.c.id == feed_id)
@@ -609,7 +615,7 @@ class Store:
         """Whether a webhook with SIGNATURE was delivered before; remembers it until it would
         be too old to accept anyway."""
         now = time.time()
-        with self.transaction() as db:
+        with self.transaction(counted=False) as db:
             db.execute(delete(deliveries).where(deliveries.c.expires < now))
             try:
                 with db.begin_nested():
@@ -692,7 +698,10 @@ def _hand_over_next(db: Connection, article_id: str) -> None:
 
 def _latest_job(db: Connection, article_id: str) -> Job | None:
     row = db.execute(
-        select(jobs).where(jobs.c.article_id == article_id).order_by(jobs.c.created.desc()).limit(1)
+        select(jobs)
+        .where(jobs.c.article_id == article_id)
+        .order_by(jobs.c.created.desc(), jobs.c.id.desc())
+        .limit(1)
     ).first()
     return _job(row) if row else None
 

@@ -67,7 +67,7 @@ class Watcher(Periodic):
 
     def poll(self, feed: Feed) -> FeedReport:
         """Poll FEED now and submit its new and changed items."""
-        with self._polling:
+        with self._polling:  # read again inside: the poll waited for may have just saved its state
             return self._poll(self._store.feed(feed.id) or feed)
 
     def _poll(self, feed: Feed) -> FeedReport:

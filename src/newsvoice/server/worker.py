@@ -49,9 +49,6 @@ class RedisQueue:
             description=f"narrate job {job_id}",
         )
 
-    def __len__(self) -> int:
-        return len(self.queue)
-
 
 def run_job(job_id: str) -> None:
     """What a queue message runs, in a worker process."""
