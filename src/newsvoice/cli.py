@@ -555,12 +555,12 @@ def watch(
         service.start(watching=False)
         if once:
             report = service.watcher.poll(feed)
-            _report(report)
-            _wait_for_narrations(service)
-            if report.error:
+            if report.error:  # nothing was queued; the error is the whole answer
                 if not known:  # a mistyped address is not kept on the list
                     service.store.remove_feed(feed.id)
                 raise NewsvoiceError(report.error)
+            _report(report)
+            _wait_for_narrations(service)
             return
         while True:
             for report in service.watcher.poll_due():
@@ -571,7 +571,7 @@ def watch(
 
 
 def _report(report) -> None:
-    """One line a poll (the errors are logged by the watcher)."""
+    """One line a poll (the errors of polls come due are logged by the watcher)."""
     if report.error:
         click.echo(f"{report.feed.url}: failed (polled again later)")
         return

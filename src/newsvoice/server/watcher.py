@@ -62,7 +62,11 @@ class Watcher(Periodic):
         """Poll every feed that is due now."""
         reports = []
         while not self.stopping.is_set() and (feed := self._store.take_due_feed(HOLD)):
-            reports.append(self.poll(feed))
+            report = self.poll(feed)
+            for error in (report.error, *report.errors):  # no caller to tell but the log
+                if error:
+                    log.warning("feed %s: %s", feed.url, error)
+            reports.append(report)
         return reports
 
     def poll(self, feed: Feed) -> FeedReport:
@@ -85,8 +89,6 @@ class Watcher(Periodic):
         state = _forgetting(result, failed)
         error = result.error or ("; ".join(errors) if errors else None)
         self._store.save_feed(feed.id, state.to_dict(), state.next_poll, error)
-        if error:
-            log.warning("feed %s: %s", feed.url, error)
         return FeedReport(
             feed, narrating, len(result.unchanged), result.not_modified, tuple(errors), result.error
         )
