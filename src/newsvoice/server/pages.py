@@ -1,4 +1,5 @@
-"""HTML pages (the dashboard, an article's page), the favicon and the podcast feeds."""
+"""HTML pages (the dashboard, an article's page, its player alone to embed), the favicon and the
+podcast feeds."""
 
 from __future__ import annotations
 
@@ -54,6 +55,18 @@ def article_page(article_id: ArticleId, request: Request, service: ServiceDep) -
         "base": base,
     }
     return templates.TemplateResponse(request, "article.html", context)
+
+
+@router.get("/embed/{article_id}", response_class=HTMLResponse)
+def embed_page(article_id: ArticleId, request: Request, service: ServiceDep) -> Response:
+    """The article's player alone, for an <iframe> on a page that cannot load scripts."""
+    record = service.store.article(article_id)
+    if record is None:
+        raise HTTPException(404, f"no article {article_id}")
+    base = service.base_url(request)
+    return templates.TemplateResponse(
+        request, "embed.html", {"article": article_json(record, base), "base": base}
+    )
 
 
 @router.get("/favicon.ico")
