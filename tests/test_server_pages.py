@@ -1,8 +1,10 @@
-"""The dashboard, an article's page, and the player script, as served."""
+"""The dashboard, an article's page, its embed page, the API docs, the favicon and the player
+script, as served."""
 
 from __future__ import annotations
 
 import html
+import re
 
 import httpx
 
@@ -44,3 +46,49 @@ def test_player_script(api: httpx.Client) -> None:
     assert answer.headers["content-type"].startswith(("text/javascript", "application/javascript"))
     assert 'customElements.define("newsvoice-player"' in answer.text
     assert "import " not in answer.text  # no dependencies, no build step
+
+
+def test_embed_page(api: httpx.Client, published: dict) -> None:
+    answer = api.get(f"/embed/{published['id']}")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    assert "x-frame-options" not in answer.headers  # made to be framed by other sites
+    page = html.unescape(answer.text)
+    assert f'<newsvoice-player article="{published["id"]}" server="{api.base_url}/">' in page
+    assert f'<script src="{api.base_url}/static/player.js" defer>' in page
+    assert "<main" not in page and "<article" not in page  # nothing for read-along to search
+
+
+def test_embed_page_unknown(api: httpx.Client) -> None:
+    assert api.get("/embed/nosuchthing").status_code == 404
+    assert api.get("/embed/bad.id").status_code == 422
+
+
+def test_article_page_embeds_the_frame(api: httpx.Client, published: dict) -> None:
+    page = html.unescape(api.get(f"/articles/{published['id']}").text)
+    assert f'<iframe src="{api.base_url}/embed/{published["id"]}"' in page
+
+
+def references(page: str) -> list[str]:
+    """The URLs of a page's src and href attributes, and any other absolute URL in it."""
+    return re.findall(r'(?:src|href)="([^"]+)"', page) + re.findall(r"(?:https?:)?//[^\s\"'<>]+", page)
+
+
+def test_docs_load_nothing_from_other_hosts(api: httpx.Client) -> None:
+    answer = api.get("/docs")
+    assert answer.status_code == 200
+    urls = references(answer.text)
+    assert "/static/favicon.svg" in urls and any(url.endswith("/swagger-ui-bundle.js") for url in urls)
+    for url in urls:
+        assert url.startswith("/") and not url.startswith("//"), url  # this host's, whatever its name
+        assert api.get(url).status_code == 200, url
+    assert "url: '/openapi.json'" in answer.text
+    assert api.get("/redoc").status_code == 404  # ReDoc's page loads a logo from a CDN
+
+
+def test_favicon(api: httpx.Client) -> None:
+    icon = api.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    default = api.get("/favicon.ico")  # what browsers ask for when a page names no icon
+    assert default.status_code == 200 and default.headers["content-type"] == "image/svg+xml"
+    assert default.content == icon.content and b"<svg" in icon.content
+    assert f'<link rel="icon" href="{api.base_url}/static/favicon.svg"' in api.get("/").text

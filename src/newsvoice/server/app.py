@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -22,6 +23,7 @@ from .service import Service
 from .settings import Settings
 
 STATIC = Path(__file__).parent / "static"
+FAVICON = "/static/favicon.svg"
 
 
 def create_app(
@@ -43,7 +45,12 @@ def create_app(
         finally:
             service.close()
 
-    app = FastAPI(
+    # /docs loads Swagger UI from the package fastapi-offline, not from a CDN: it works without
+    # internet, and no visit tells a third party about the service. No /redoc: ReDoc's page
+    # shows a logo from its vendor's CDN, whatever the script's origin.
+    app = FastAPIOffline(
+        redoc_url=None,
+        favicon_url=FAVICON,
         title="newsvoice",
         version=__version__,
         summary="Listen to this article: narration by a local voice, a player to embed, podcast feeds.",

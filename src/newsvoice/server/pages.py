@@ -1,4 +1,5 @@
-"""HTML pages (the dashboard, an article's page) and the podcast feeds."""
+"""HTML pages (the dashboard, an article's page, its player alone to embed), the favicon and the
+podcast feeds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .api import ArticleId
@@ -17,6 +18,7 @@ from .versions import diff_sentences, script_sentences
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 FEED_ITEMS = 100
 FEED_CACHE = "public, max-age=60"
 
@@ -53,6 +55,24 @@ def article_page(article_id: ArticleId, request: Request, service: ServiceDep) -
         "base": base,
     }
     return templates.TemplateResponse(request, "article.html", context)
+
+
+@router.get("/embed/{article_id}", response_class=HTMLResponse)
+def embed_page(article_id: ArticleId, request: Request, service: ServiceDep) -> Response:
+    """The article's player alone, for an <iframe> on a page that cannot load scripts."""
+    record = service.store.article(article_id)
+    if record is None:
+        raise HTTPException(404, f"no article {article_id}")
+    base = service.base_url(request)
+    return templates.TemplateResponse(
+        request, "embed.html", {"article": article_json(record, base), "base": base}
+    )
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """Where browsers look for an icon when a page names none (JSON, feeds): the SVG one."""
+    return FileResponse(FAVICON, media_type="image/svg+xml")
 
 
 @router.get("/feed.xml")
