@@ -76,6 +76,7 @@ def test_settings_precedence(tmp_path: Path) -> None:
         ({"bitrate": 999}, {}, "invalid bitrate 999"),
         ({"opus": "maybe"}, {}, "invalid opus 'maybe'"),
         ({}, {"NEWSVOICE_CACHE_SIZE": "lots"}, "NEWSVOICE_CACHE_SIZE: invalid cache_size 'lots'"),
+        ({}, {"NEWSVOICE_ACCESS_LOG": "loud"}, "NEWSVOICE_ACCESS_LOG: invalid access_log 'loud'"),
     ],
 )
 def test_settings_errors(tmp_path: Path, serve: dict, environment: dict, message: str) -> None:

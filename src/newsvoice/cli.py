@@ -16,7 +16,10 @@ import click
 from . import __version__
 from .config import Config, load_config, parse_size
 from .errors import NewsvoiceError
+from .logs import ACCESS_LOGS, LOG_FORMATS, LogFormat, adopt, configure, uvicorn_config
 from .script import DEFAULT_DISCLOSURE
+
+log = logging.getLogger(__name__)
 
 
 class _Group(click.Group):
@@ -36,14 +39,29 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="newsvoice")
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, for debugging.")
-def main(verbose: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    envvar="NEWSVOICE_LOG_FORMAT",
+    show_default=True,
+    help="Logs as text, or as one JSON object a line for log shippers (NEWSVOICE_LOG_FORMAT).",
+)
+def main(verbose: bool, log_format: LogFormat) -> None:
     """Narrate news articles with a local neural voice."""
-    # Our own log only: the libraries' chatter (trafilatura, NeMo) is not the user's business.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("newsvoice: %(levelname)s: %(message)s"))
-    logger = logging.getLogger("newsvoice")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    configure(log_format, verbose)
+
+
+def _log_format() -> LogFormat:
+    return click.get_current_context().find_root().params.get("log_format", "text")
+
+
+def _note(message: str, **fields: Any) -> None:
+    """MESSAGE on stderr for the user; in JSON logs, a log record like the others (with FIELDS)."""
+    if _log_format() == "json":
+        log.info(message, extra=fields)
+    else:
+        click.echo(f"newsvoice: {message}", err=True)
 
 
 _lexicon_option = click.option(
@@ -409,6 +427,12 @@ def _settings(**options: Any):
 @click.option("--base-url", help="The public address, for feeds and embeds (NEWSVOICE_BASE_URL).")
 @click.option("--workers", type=int, help="Narrations at once (NEWSVOICE_WORKERS; default 1).")
 @_allow_option
+@click.option(
+    "--access-log",
+    type=click.Choice(ACCESS_LOGS),
+    help="Log each request (all), all but job polling and static assets (quiet; the default), "
+    "or none (off). Errors are logged in quiet too (NEWSVOICE_ACCESS_LOG).",
+)
 def serve(allow: tuple[str, ...], **options: object) -> None:
     """Run the listening service: API, player, dashboard and podcast feeds.
 
@@ -425,8 +449,15 @@ def serve(allow: tuple[str, ...], **options: object) -> None:
     settings = _settings(allow=allow or None, **options)
     voice = None if settings.queue else load_voice(config.voice)  # workers narrate, not the server
     app = create_app(settings, voice, _normalizer(config, ()))
-    click.echo(f"newsvoice: data in {shown_url(settings.store_url)}; API docs at /docs", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    _note(f"data in {shown_url(settings.store_url)}; API docs at /docs")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=uvicorn_config(_log_format(), settings.access_log),
+        access_log=settings.access_log != "off",
+    )
 
 
 @main.group()
@@ -491,7 +522,8 @@ def worker(threads: int | None, burst: bool, name: str | None, **backend: Any) -
     settings = _settings(**backend)
     if not settings.queue:
         raise QueueError(NEEDS_QUEUE)
-    click.echo(f"newsvoice: worker on {settings.queue}, state in {shown_url(settings.store_url)}", err=True)
+    adopt("rq")  # RQ's warnings in our format, JSON included
+    _note(f"worker on {settings.queue}, state in {shown_url(settings.store_url)}")
     work(settings, threads=threads, burst=burst, name=name)
 
 
@@ -551,7 +583,7 @@ def watch(
     try:
         known = service.store.feed(feed_url) is not None
         feed = service.store.add_feed(feed_url, tags, interval * 60, new_feed_state(feed_url, interval * 60))
-        click.echo(f"newsvoice: watching {feed.url} every {interval:g} min (id {feed.id})", err=True)
+        _note(f"watching {feed.url} every {interval:g} min (id {feed.id})")
         service.start(watching=False)
         if once:
             report = service.watcher.poll(feed)
@@ -587,7 +619,7 @@ def _wait_for_narrations(service) -> None:
     if service.workers is None:
         return
     while pending := sum(service.store.articles(status=status)[1] for status in ("queued", "running")):
-        click.echo(f"newsvoice: {pending} narrations to finish", err=True)
+        _note(f"{pending} narrations to finish")
         time.sleep(5)
 
 

@@ -20,6 +20,7 @@ config file's `[serve]` table over the defaults.
     attempts = 3                              # NEWSVOICE_ATTEMPTS: tries before a job fails
     lease = 60                                # NEWSVOICE_LEASE: seconds a dead worker holds a job
     backoff = 30                              # NEWSVOICE_BACKOFF: seconds before a first retry
+    access_log = "quiet"                      # NEWSVOICE_ACCESS_LOG: quiet (no job polling), all, off
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 import platformdirs
 
 from ..config import Config, ConfigError, parse_size
+from ..logs import ACCESS_LOGS, AccessLog
 
 ENVIRONMENT_PREFIX = "NEWSVOICE_"
 
@@ -71,6 +73,8 @@ class Settings:
     """Seconds a worker holds a job without renewing it; then it is taken to have died."""
     backoff: float = 30.0
     """Seconds before a failed job's first retry; each further retry waits twice as long."""
+    access_log: AccessLog = "quiet"
+    """uvicorn's access log: "quiet" leaves out job polling and static assets, "all", "off"."""
 
     @property
     def store_url(self) -> str:
@@ -119,6 +123,12 @@ def _within(low: int, high: int) -> Callable[[Any], int]:
     return convert
 
 
+def _access_log(value: Any) -> AccessLog:
+    if value not in ACCESS_LOGS:
+        raise ValueError(f"not one of {', '.join(ACCESS_LOGS)}")
+    return value
+
+
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "data_dir": lambda value: Path(value).expanduser(),
     "host": str,
@@ -138,6 +148,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "attempts": _within(1, 100),
     "lease": _within(1, 86400),
     "backoff": _within(0, 86400),
+    "access_log": _access_log,
 }
 
 
