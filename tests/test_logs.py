@@ -220,8 +220,13 @@ def test_the_log_format_option(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["--log-format", "json", "keys", "list", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
+    (line,) = [json.loads(line) for line in result.stderr.splitlines()]
+    assert line["message"] == f"data in {tmp_path}" and line["data_dir"] == str(tmp_path)
+    assert line["level"] == "INFO" and line["logger"] == "newsvoice.cli"
+
     environment = {"NEWSVOICE_LOG_FORMAT": "json"}
-    assert runner.invoke(main, ["watches", "--data-dir", str(tmp_path)], env=environment).exit_code == 0
+    result = runner.invoke(main, ["watches", "--data-dir", str(tmp_path)], env=environment)
+    assert result.exit_code == 0 and json.loads(result.stderr)["message"] == f"data in {tmp_path}"
 
     result = runner.invoke(main, ["--log-format", "xml", "keys", "list"])
     assert result.exit_code == 2

@@ -415,9 +415,15 @@ _allow_option = click.option(
 
 
 def _settings(**options: Any):
+    """The service's settings; every command that touches its state reads them here, and says
+    where that state is (a key made in one data directory is unknown to a server on another)."""
     from .server import load_settings
+    from .server.store import shown_url
 
-    return load_settings(load_config(), os.environ, **options)
+    settings = load_settings(load_config(), os.environ, **options)
+    where = {"data_dir": str(settings.data_dir), "database": shown_url(settings.store_url)}
+    _note(f"data in {settings.state}", **where)
+    return settings
 
 
 @main.command()
@@ -442,14 +448,12 @@ def serve(allow: tuple[str, ...], **options: object) -> None:
     import uvicorn
 
     from .server import create_app
-    from .server.store import shown_url
     from .voice import load_voice
 
     config = load_config()
     settings = _settings(allow=allow or None, **options)
     voice = None if settings.queue else load_voice(config.voice)  # workers narrate, not the server
     app = create_app(settings, voice, _normalizer(config, ()))
-    _note(f"data in {shown_url(settings.store_url)}; API docs at /docs")
     uvicorn.run(
         app,
         host=settings.host,
@@ -475,12 +479,16 @@ def _store(**options: Any):
 @click.argument("name")
 @_backend_options
 def keys_create(name: str, **backend: Any) -> None:
-    """Make a key for NAME (who or what uses it); the key is shown only this once."""
-    from .server.keys import create_key
+    """Make a key for NAME (who or what uses it); the key is shown only this once.
 
-    record, token = create_key(_store(**backend), name)
+    The key works for the servers on the same data directory or database (see --data-dir)."""
+    from .server.keys import create_key
+    from .server.store import Store
+
+    settings = _settings(**backend)
+    record, token = create_key(Store(settings.store_url), name)
     click.echo(token)
-    click.echo(f"newsvoice: key {record.id} ({record.name}) created; it is not shown again", err=True)
+    _note(f"key {record.id} ({record.name}) created in {settings.store_shown}; it is not shown again")
 
 
 @keys.command("list")
@@ -516,14 +524,13 @@ def keys_revoke(key: str, **backend: Any) -> None:
 def worker(threads: int | None, burst: bool, name: str | None, **backend: Any) -> None:
     """Narrate jobs from the Redis queue (--queue): start one or more a machine, with the same
     --database and --storage as the server."""
-    from .server.store import shown_url
-    from .server.worker import NEEDS_QUEUE, QueueError, work
+    from .server.worker import NEEDS_QUEUE, QueueError, shown_queue, work
 
     settings = _settings(**backend)
     if not settings.queue:
         raise QueueError(NEEDS_QUEUE)
     adopt("rq")  # RQ's warnings in our format, JSON included
-    _note(f"worker on {settings.queue}, state in {shown_url(settings.store_url)}")
+    _note(f"worker on {shown_queue(settings.queue)}")
     work(settings, threads=threads, burst=burst, name=name)
 
 

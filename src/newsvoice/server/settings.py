@@ -1,6 +1,11 @@
 """Settings of `newsvoice serve`: command-line options over environment variables over the
 config file's `[serve]` table over the defaults.
 
+Every command that touches the service's state (serve, worker, keys, watch, watches, unwatch,
+backfill, db) reads them here, so that all find the same data directory and database. A
+relative data_dir or storage is relative to the working directory when given as an option or
+in the environment, and to the config file's directory when given there.
+
     [serve]                                   # in ~/.config/newsvoice/config.toml
     host = "0.0.0.0"                          # NEWSVOICE_HOST
     port = 8000                               # NEWSVOICE_PORT
@@ -35,6 +40,7 @@ import platformdirs
 
 from ..config import Config, ConfigError, parse_size
 from ..logs import ACCESS_LOGS, AccessLog
+from .store import shown_url
 
 ENVIRONMENT_PREFIX = "NEWSVOICE_"
 
@@ -79,6 +85,23 @@ class Settings:
     @property
     def store_url(self) -> str:
         return self.database or str(self.data_dir / "newsvoice.sqlite3")
+
+    @property
+    def store_shown(self) -> str:
+        """Where the database is, as shown to people: the data directory, or the database's URL
+        without its password."""
+        return shown_url(self.database) if self.database else str(self.data_dir)
+
+    @property
+    def store_option(self) -> str:
+        """The option that gives another command this database: --data-dir DIR or --database URL."""
+        return f"{'--database' if self.database else '--data-dir'} {self.store_shown}"
+
+    @property
+    def state(self) -> str:
+        """Where the database and the files are, as shown to people."""
+        files = self.storage or (self.data_dir if self.database else None)
+        return f"{self.store_shown}, files in {files}" if files else self.store_shown
 
     @property
     def audio_dir(self) -> Path:
@@ -129,8 +152,12 @@ def _access_log(value: Any) -> AccessLog:
     return value
 
 
+def _directory(value: Any) -> Path:
+    return Path(value).expanduser().absolute()
+
+
 _CONVERT: dict[str, Callable[[Any], Any]] = {
-    "data_dir": lambda value: Path(value).expanduser(),
+    "data_dir": _directory,
     "host": str,
     "port": _within(0, 65535),
     "base_url": lambda value: str(value).rstrip("/") or None,
@@ -141,7 +168,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "bitrate": _within(8, 320),
     "database": lambda value: str(value) or None,
     "queue": lambda value: str(value) or None,
-    "storage": lambda value: Path(value).expanduser(),
+    "storage": _directory,
     "cache_size": lambda value: parse_size(str(value)),
     "webhook_secrets": _names,
     "opus": lambda value: _boolean(value),
@@ -150,6 +177,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "backoff": _within(0, 86400),
     "access_log": _access_log,
 }
+_PATHS = ("data_dir", "storage")
 
 
 def load_settings(config: Config, environ: Mapping[str, str], **options: Any) -> Settings:
@@ -160,7 +188,7 @@ def load_settings(config: Config, environ: Mapping[str, str], **options: Any) ->
     if unknown:
         raise ConfigError(f"config: unknown [serve] settings: {', '.join(sorted(unknown))}")
     values: dict[str, tuple[str, Any]] = {
-        name: ("config [serve]", value) for name, value in config.serve.items()
+        name: ("config [serve]", _anchored(config, name, value)) for name, value in config.serve.items()
     }
     for name in _CONVERT:
         if (variable := ENVIRONMENT_PREFIX + name.upper()) in environ:
@@ -174,3 +202,10 @@ def load_settings(config: Config, environ: Mapping[str, str], **options: Any) ->
         except (TypeError, ValueError, ConfigError):
             raise ConfigError(f"{origin}: invalid {name} {value!r}") from None
     return dataclasses.replace(Settings(), **converted)
+
+
+def _anchored(config: Config, name: str, value: Any) -> Any:
+    """A relative path in the config file, taken as relative to the file's directory."""
+    if name in _PATHS and isinstance(value, str) and config.directory:
+        return config.directory / Path(value).expanduser()
+    return value
