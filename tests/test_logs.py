@@ -64,11 +64,12 @@ def test_a_failing_job_logs_its_retry_then_its_failure_without_a_traceback(
     lines = events(caplog, job["id"])
     assert [r.event for r in lines] == ["queued", "started", "retried", "started", "failed"]
     retried, failed = lines[2], lines[4]
-    retry = f"will be retried in 0.1 s (attempt 2 of 2): {job['error']}"
-    assert retried.getMessage() == f"job {job['id']} {retry}"
+    retry = rf"job \S+ will be retried in 0\.\d s \(attempt 2 of 2\): {re.escape(job['error'])}"
+    assert re.fullmatch(retry, retried.getMessage())
     assert failed.getMessage() == f"job {job['id']} failed: {job['error']}"
     assert (retried.levelname, failed.levelname) == ("WARNING", "ERROR")
-    assert retried.error == failed.error == job["error"] and retried.delay == pytest.approx(0.1, abs=0.05)
+    assert retried.error == failed.error == job["error"] and retried.delay == pytest.approx(0.1, abs=0.1)
+    assert retried.attempt == failed.attempt == 2  # the attempt the line is about
     assert retried.exc_info is None and failed.exc_info is None  # an error to expect: one line
 
 
@@ -113,7 +114,7 @@ def test_the_dispatcher_logs_a_dead_workers_job_handed_over_then_failed(
     assert handed.attempt == 2  # the next one
     reason = "its worker host/2/b stopped (lease expired) on each of 2 tries"
     assert failed.getMessage() == f"job {job.id} failed: {reason}"
-    assert (failed.levelname, failed.event, failed.error) == ("ERROR", "failed", reason)
+    assert (failed.levelname, failed.event, failed.error, failed.attempt) == ("ERROR", "failed", reason, 2)
 
 
 def test_json_lines_have_the_time_level_logger_message_and_the_events_fields(

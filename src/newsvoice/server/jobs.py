@@ -132,9 +132,10 @@ class Narrator:
         if after is None:
             job_event(logging.WARNING, "abandoned", job.id, f"abandoned: {LEASE_LOST} ({reason})")
         elif after.status == "queued":
-            delay = max(0.0, (after.not_before or 0.0) - time.time())
+            delay = round(max(0.0, (after.not_before or 0.0) - time.time()), 1)
             text = f"will be retried in {_seconds(delay)} (attempt {job.attempts + 1} of {attempts})"
-            job_event(logging.WARNING, "retried", job.id, f"{text}: {reason}", trace, delay=delay, **fields)
+            fields |= {"attempt": job.attempts + 1, "delay": delay}  # the attempt to come
+            job_event(logging.WARNING, "retried", job.id, f"{text}: {reason}", trace, **fields)
         else:
             job_event(logging.ERROR, "failed", job.id, f"failed: {reason}", trace, **fields)
 
@@ -270,12 +271,12 @@ class Dispatcher(Periodic):
         requeued, failed = self._store.recover(self._settings.attempts)
         for job in requeued:
             text = f"handed over: its worker {job.worker} stopped (lease expired)"
-            next_try = {"attempt": job.attempts + 1, "worker": job.worker}
-            job_event(logging.WARNING, "handed_over", job.id, text, article=job.article_id, **next_try)
+            fields = {"article": job.article_id, "worker": job.worker, "attempt": job.attempts + 1}
+            job_event(logging.WARNING, "handed_over", job.id, text, **fields)
         for job in failed:
             reason = f"its worker {job.worker} stopped (lease expired) on each of {job.attempts} tries"
-            fields = {"article": job.article_id, "worker": job.worker, "error": reason}
-            job_event(logging.ERROR, "failed", job.id, f"failed: {reason}", **fields)
+            fields = {"article": job.article_id, "worker": job.worker, "attempt": job.attempts}
+            job_event(logging.ERROR, "failed", job.id, f"failed: {reason}", error=reason, **fields)
         due = self._store.due(STALE)
         for job_id in due:
             log.debug("job %s handed to the queue", job_id)

@@ -157,9 +157,9 @@ class Service:
 
 
 def _log_queued(job: Job, record: Record, note: str = "") -> None:
-    title = f' "{record.article.title}"' if record.article.title else ""
-    text = f"queued: article {record.id}{title}{note}"
-    job_event(logging.INFO, "queued", job.id, text, article=record.id, title=record.article.title)
+    title = record.article.title or None
+    text = f"queued: article {record.id}" + (f' "{title}"' if title else "") + note
+    job_event(logging.INFO, "queued", job.id, text, article=record.id, title=title)
 
 
 async def get_service(request: Request) -> Service:
