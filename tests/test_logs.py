@@ -60,7 +60,12 @@ def test_a_failing_job_logs_its_retry_then_its_failure_without_a_traceback(
         (tmp_path / "audio").write_text("not a directory")  # the disk is not what it was
         submitted = client.post("/api/articles", json={"text": TEXT}, headers=key).json()
         job = wait_for_job(client, submitted["job"])
+        again = client.post(f"/api/jobs/{job['id']}/retry", headers=key).json()  # by hand
     assert job["status"] == "failed"
+    queued_again = events(caplog, again["id"])[0].getMessage()
+    article = submitted["article"]["id"]
+    title = '"Ferry timetable changes"'
+    assert queued_again == f"job {again['id']} queued: article {article} {title} (retry of job {job['id']})"
     lines = events(caplog, job["id"])
     assert [r.event for r in lines] == ["queued", "started", "retried", "started", "failed"]
     retried, failed = lines[2], lines[4]
