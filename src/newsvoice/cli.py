@@ -390,7 +390,9 @@ def _backend_options(command: Callable) -> Callable:
         click.option(
             "--data-dir",
             type=click.Path(file_okay=False, path_type=Path),
-            help="Where the SQLite database and audio files are (NEWSVOICE_DATA_DIR).",
+            help="Where the SQLite database and audio files are (NEWSVOICE_DATA_DIR; else the config's "
+            "[serve] data_dir; else the user data directory's newsvoice/server). Every command finds "
+            "it by this same rule, and says which it uses.",
         ),
         click.option(
             "--database", help="A PostgreSQL URL instead of SQLite in the data dir (NEWSVOICE_DATABASE)."
