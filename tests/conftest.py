@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -23,6 +24,11 @@ from newsvoice.narrate import Narration, load_article, narrate
 from newsvoice.normalization import Normalizer
 from newsvoice.script import Script, write_script
 from newsvoice.voice import Voice, load_voice
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from newsvoice.server import Settings
 
 # In CI the repository is cloned fresh with `shared/` beside it (/work/main and /work/shared).
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "000_62326b8596af4b11.txt"
@@ -148,12 +154,14 @@ SERVER_TEXT = (
 
 
 class LiveServer:
-    """The service's app under uvicorn on 127.0.0.1 (a free port), in a background thread."""
+    """The service's app under uvicorn on 127.0.0.1 (a free port), in a background thread;
+    OPTIONS for uvicorn's config (its logging)."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, **options) -> None:
         import uvicorn
 
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        options = {"log_level": "warning"} | options
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, **options))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:
@@ -265,6 +273,22 @@ def api_key(server_dir: Path, live_server: LiveServer) -> dict[str, str]:
     _, token = create_key(store, "tests")
     store.close()
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.contextmanager
+def running(
+    data_dir: Path, voice, normalizer, settings: Settings | None = None
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The service on DATA_DIR, from start to stop, and headers with a key for it."""
+    from fastapi.testclient import TestClient
+
+    from newsvoice.server import Settings, create_app
+    from newsvoice.server.keys import create_key
+
+    app = create_app(settings or Settings(data_dir=data_dir), voice, normalizer)
+    with TestClient(app) as client:
+        _, token = create_key(app.state.service.store, "tests")
+        yield client, {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="session")

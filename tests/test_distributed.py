@@ -82,10 +82,13 @@ def test_a_worker_process_narrates_what_the_server_queues(
         assert audio.content == (cluster.storage / "audio" / article["id"] / f"{job['id']}.mp3").read_bytes()
         assert streamed == without_id3(audio.content)  # from the worker, through Redis
         assert len(client.get(f"/api/articles/{article['id']}/versions").json()["versions"]) == 1
+    log = (tmp_path / "worker-0.log").read_text()  # the worker says what it did
+    assert f"newsvoice: INFO: job {job['id']} started (attempt 1 of 3) on " in log
+    assert f"newsvoice: INFO: job {job['id']} done: " in log
 
 
 def test_a_worker_killed_mid_job_leaves_it_to_another_which_publishes_it_once(
-    cluster: Settings, tmp_path: Path, sample_text: str
+    cluster: Settings, tmp_path: Path, sample_text: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with serving(cluster) as (client, key), workers(cluster, tmp_path, 2) as started:
         submitted = client.post("/api/articles", json={"text": sample_text}, headers=key).json()
@@ -110,3 +113,6 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_publishes_it_once(
         assert files == sorted(f"{job['id']}.{ext}" for ext in ("mp3", "opus", "vtt", "json"))
         article = client.get(f"/api/articles/{article_id}").json()
         assert article["duration"] > 300 and client.get(article["links"]["mp3"]).status_code == 200
+    # Whichever dispatcher (the server's, or a worker's) found the job's worker dead says so.
+    logs = caplog.text + "".join(path.read_text() for path in tmp_path.glob("worker-*.log"))
+    assert logs.count(f"job {job['id']} handed over: its worker {holder} stopped (lease expired)") == 1

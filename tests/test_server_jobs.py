@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-from conftest import SERVER_TEXT, wait_for_job
-from fastapi.testclient import TestClient
+from conftest import SERVER_TEXT, running, wait_for_job
 
-from newsvoice.server import Settings, create_app
-from newsvoice.server.keys import create_key
+from newsvoice.server import Settings
 from newsvoice.server.store import Store
 
 OTHER_TEXT = "Ferry timetable changes\n\nThe morning ferry will leave ten minutes earlier from Monday.\n"
-
-
-@contextlib.contextmanager
-def running(
-    data_dir: Path, voice, normalizer, settings: Settings | None = None
-) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    """The service on DATA_DIR, from start to stop, and headers with a key for it."""
-    app = create_app(settings or Settings(data_dir=data_dir), voice, normalizer)
-    with TestClient(app) as client:
-        _, token = create_key(app.state.service.store, "tests")
-        yield client, {"Authorization": f"Bearer {token}"}
 
 
 def test_restart_resumes_queued_and_interrupted_jobs(tmp_path: Path, voice, normalizer) -> None:

@@ -1,4 +1,5 @@
-"""API keys from the command line (stored hashed), and the settings of `newsvoice serve`."""
+"""API keys from the command line (stored hashed), the settings of `newsvoice serve`, and the one
+rule by which every command finds the service's data directory."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from newsvoice.cli import main
-from newsvoice.config import Config, ConfigError
+from newsvoice.config import Config, ConfigError, load_config
 from newsvoice.server.keys import check_key
 from newsvoice.server.settings import Settings, load_settings
 from newsvoice.server.store import Store
@@ -76,6 +79,7 @@ def test_settings_precedence(tmp_path: Path) -> None:
         ({"bitrate": 999}, {}, "invalid bitrate 999"),
         ({"opus": "maybe"}, {}, "invalid opus 'maybe'"),
         ({}, {"NEWSVOICE_CACHE_SIZE": "lots"}, "NEWSVOICE_CACHE_SIZE: invalid cache_size 'lots'"),
+        ({}, {"NEWSVOICE_ACCESS_LOG": "loud"}, "NEWSVOICE_ACCESS_LOG: invalid access_log 'loud'"),
     ],
 )
 def test_settings_errors(tmp_path: Path, serve: dict, environment: dict, message: str) -> None:
@@ -92,3 +96,79 @@ def test_serve_reports_bad_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert error == "newsvoice: error: config [serve]: invalid port 'eighty'\n"
     code, _, error = run("serve", "--port", "8080", "--workers", "0")
     assert code == 1 and "--workers: invalid workers 0" in error
+
+
+@pytest.fixture
+def serving(monkeypatch: pytest.MonkeyPatch, voice, normalizer) -> list[FastAPI]:
+    """`newsvoice serve` runs up to uvicorn, which is handed the app here instead of serving it."""
+    served: list[FastAPI] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: served.append(app))
+    monkeypatch.setattr("newsvoice.voice.load_voice", lambda *args, **kwargs: voice)
+    monkeypatch.setattr("newsvoice.cli._normalizer", lambda *args: normalizer)
+    return served
+
+
+def writes(app: FastAPI, token: str) -> int:
+    """The status of a write with TOKEN on APP: 404 (no such article) if the key is known, else 401."""
+    with TestClient(app) as client:
+        return client.delete("/api/articles/nosuch", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_keys_create_then_serve_find_the_same_data_dir_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serving: list[FastAPI]
+) -> None:
+    monkeypatch.setenv("NEWSVOICE_DATA_DIR", str(tmp_path / "state"))
+    code, token, notice = run("keys", "create", "cms")
+    assert code == 0
+    assert notice.splitlines()[0] == f"newsvoice: data in {tmp_path / 'state'}"
+    assert f"created in {tmp_path / 'state'}" in notice
+    code, _, notice = run("serve")
+    assert code == 0 and notice == f"newsvoice: data in {tmp_path / 'state'}\n"
+    assert writes(serving[0], token.strip()) == 404
+
+
+def test_keys_create_then_serve_with_the_same_data_dir_option(
+    tmp_path: Path, serving: list[FastAPI], caplog: pytest.LogCaptureFixture
+) -> None:
+    _, token, _ = run("keys", "create", "cms", "--data-dir", str(tmp_path / "a"))
+    assert run("serve", "--data-dir", str(tmp_path / "a"))[0] == 0
+    assert writes(serving[0], token.strip()) == 404
+    assert "no API keys" not in caplog.text
+
+    assert run("serve", "--data-dir", str(tmp_path / "b"))[0] == 0  # the mistake of the bug report...
+    assert writes(serving[1], token.strip()) == 401
+    other = tmp_path / "b"  # ...which the server now points out
+    warning = f"no API keys in {other}: writes will be refused; create one with "
+    assert warning + f"`newsvoice keys create NAME --data-dir {other}`" in caplog.messages
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("keys", "list"),
+        ("keys", "revoke", "1"),
+        ("watches",),
+        ("unwatch", "x"),
+        ("db", "current"),
+        ("db", "upgrade"),
+    ],
+)
+def test_every_command_on_the_service_says_where_its_data_is(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    _, _, notice = run(*command, "--data-dir", str(tmp_path))
+    assert notice.splitlines()[0] == f"newsvoice: data in {tmp_path}"
+
+
+def test_a_relative_data_dir_is_relative_to_where_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "etc").mkdir()
+    config = tmp_path / "etc" / "config.toml"
+    config.write_text('[serve]\ndata_dir = "state"\nstorage = "~/shared"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    from_file = load_settings(load_config(config), {})
+    assert from_file.data_dir == tmp_path / "etc" / "state"  # wherever the command runs
+    assert from_file.storage == Path("~/shared").expanduser()
+    assert load_settings(load_config(config), {}, data_dir=Path("here")).data_dir == tmp_path / "here"
+    assert load_settings(load_config(config), {"NEWSVOICE_DATA_DIR": "env"}).data_dir == tmp_path / "env"

@@ -16,7 +16,10 @@ import click
 from . import __version__
 from .config import Config, load_config, parse_size
 from .errors import NewsvoiceError
+from .logs import ACCESS_LOGS, LOG_FORMATS, LogFormat, adopt, configure, uvicorn_config
 from .script import DEFAULT_DISCLOSURE
+
+log = logging.getLogger(__name__)
 
 
 class _Group(click.Group):
@@ -36,14 +39,29 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="newsvoice")
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, for debugging.")
-def main(verbose: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    envvar="NEWSVOICE_LOG_FORMAT",
+    show_default=True,
+    help="Logs as text, or as one JSON object a line for log shippers (NEWSVOICE_LOG_FORMAT).",
+)
+def main(verbose: bool, log_format: LogFormat) -> None:
     """Narrate news articles with a local neural voice."""
-    # Our own log only: the libraries' chatter (trafilatura, NeMo) is not the user's business.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("newsvoice: %(levelname)s: %(message)s"))
-    logger = logging.getLogger("newsvoice")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    configure(log_format, verbose)
+
+
+def _log_format() -> LogFormat:
+    return click.get_current_context().find_root().params.get("log_format", "text")
+
+
+def _note(message: str, **fields: Any) -> None:
+    """MESSAGE on stderr for the user; in JSON logs, a log record like the others (with FIELDS)."""
+    if _log_format() == "json":
+        log.info(message, extra=fields)
+    else:
+        click.echo(f"newsvoice: {message}", err=True)
 
 
 _lexicon_option = click.option(
@@ -372,7 +390,9 @@ def _backend_options(command: Callable) -> Callable:
         click.option(
             "--data-dir",
             type=click.Path(file_okay=False, path_type=Path),
-            help="Where the SQLite database and audio files are (NEWSVOICE_DATA_DIR).",
+            help="Where the SQLite database and audio files are (NEWSVOICE_DATA_DIR; else the config's "
+            "[serve] data_dir; else the user data directory's newsvoice/server). Every command finds "
+            "it by this same rule, and says which it uses.",
         ),
         click.option(
             "--database", help="A PostgreSQL URL instead of SQLite in the data dir (NEWSVOICE_DATABASE)."
@@ -397,9 +417,15 @@ _allow_option = click.option(
 
 
 def _settings(**options: Any):
+    """The service's settings; every command that touches its state reads them here, and says
+    where that state is (a key made in one data directory is unknown to a server on another)."""
     from .server import load_settings
+    from .server.store import shown_url
 
-    return load_settings(load_config(), os.environ, **options)
+    settings = load_settings(load_config(), os.environ, **options)
+    where = {"data_dir": str(settings.data_dir), "database": shown_url(settings.store_url)}
+    _note(f"data in {settings.state}", **where)
+    return settings
 
 
 @main.command()
@@ -409,6 +435,12 @@ def _settings(**options: Any):
 @click.option("--base-url", help="The public address, for feeds and embeds (NEWSVOICE_BASE_URL).")
 @click.option("--workers", type=int, help="Narrations at once (NEWSVOICE_WORKERS; default 1).")
 @_allow_option
+@click.option(
+    "--access-log",
+    type=click.Choice(ACCESS_LOGS),
+    help="Log each request (all), all but job polling and static assets (quiet; the default), "
+    "or none (off). Errors are logged in quiet too (NEWSVOICE_ACCESS_LOG).",
+)
 def serve(allow: tuple[str, ...], **options: object) -> None:
     """Run the listening service: API, player, dashboard and podcast feeds.
 
@@ -418,15 +450,20 @@ def serve(allow: tuple[str, ...], **options: object) -> None:
     import uvicorn
 
     from .server import create_app
-    from .server.store import shown_url
     from .voice import load_voice
 
     config = load_config()
     settings = _settings(allow=allow or None, **options)
     voice = None if settings.queue else load_voice(config.voice)  # workers narrate, not the server
     app = create_app(settings, voice, _normalizer(config, ()))
-    click.echo(f"newsvoice: data in {shown_url(settings.store_url)}; API docs at /docs", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=uvicorn_config(_log_format(), settings.access_log),
+        access_log=settings.access_log != "off",
+    )
 
 
 @main.group()
@@ -444,12 +481,16 @@ def _store(**options: Any):
 @click.argument("name")
 @_backend_options
 def keys_create(name: str, **backend: Any) -> None:
-    """Make a key for NAME (who or what uses it); the key is shown only this once."""
-    from .server.keys import create_key
+    """Make a key for NAME (who or what uses it); the key is shown only this once.
 
-    record, token = create_key(_store(**backend), name)
+    The key works for the servers on the same data directory or database (see --data-dir)."""
+    from .server.keys import create_key
+    from .server.store import Store
+
+    settings = _settings(**backend)
+    record, token = create_key(Store(settings.store_url), name)
     click.echo(token)
-    click.echo(f"newsvoice: key {record.id} ({record.name}) created; it is not shown again", err=True)
+    _note(f"key {record.id} ({record.name}) created in {settings.store_shown}; it is not shown again")
 
 
 @keys.command("list")
@@ -485,13 +526,13 @@ def keys_revoke(key: str, **backend: Any) -> None:
 def worker(threads: int | None, burst: bool, name: str | None, **backend: Any) -> None:
     """Narrate jobs from the Redis queue (--queue): start one or more a machine, with the same
     --database and --storage as the server."""
-    from .server.store import shown_url
-    from .server.worker import NEEDS_QUEUE, QueueError, work
+    from .server.worker import NEEDS_QUEUE, QueueError, shown_queue, work
 
     settings = _settings(**backend)
     if not settings.queue:
         raise QueueError(NEEDS_QUEUE)
-    click.echo(f"newsvoice: worker on {settings.queue}, state in {shown_url(settings.store_url)}", err=True)
+    adopt("rq")  # RQ's warnings in our format, JSON included
+    _note(f"worker on {shown_queue(settings.queue)}")
     work(settings, threads=threads, burst=burst, name=name)
 
 
@@ -551,7 +592,7 @@ def watch(
     try:
         known = service.store.feed(feed_url) is not None
         feed = service.store.add_feed(feed_url, tags, interval * 60, new_feed_state(feed_url, interval * 60))
-        click.echo(f"newsvoice: watching {feed.url} every {interval:g} min (id {feed.id})", err=True)
+        _note(f"watching {feed.url} every {interval:g} min (id {feed.id})")
         service.start(watching=False)
         if once:
             report = service.watcher.poll(feed)
@@ -587,7 +628,7 @@ def _wait_for_narrations(service) -> None:
     if service.workers is None:
         return
     while pending := sum(service.store.articles(status=status)[1] for status in ("queued", "running")):
-        click.echo(f"newsvoice: {pending} narrations to finish", err=True)
+        _note(f"{pending} narrations to finish")
         time.sleep(5)
 
 

@@ -43,6 +43,8 @@ class Config:
     """The `[cache]` table's `dir`: where synthesized segments are kept."""
     cache_max_bytes: int | None = None
     """The `[cache]` table's `max_size`, in bytes."""
+    directory: Path | None = None
+    """The config file's directory: relative paths in it are relative to it."""
 
 
 def config_path() -> Path:
@@ -71,6 +73,7 @@ def load_config(path: Path | None = None) -> Config:
         serve=data.get("serve", {}),
         cache_dir=cache_dir,
         cache_max_bytes=cache_max_bytes,
+        directory=path.parent,
     )
 
 

@@ -233,9 +233,7 @@ def retry_job(job_id: JobId, service: ServiceDep, request: Request) -> dict[str,
         raise HTTPException(404, f"no job {job_id}")
     if job.status != "failed":
         raise HTTPException(409, f"only a failed job can be retried; this one is {job.status}")
-    retried = service.store.retry(job)
-    service.dispatcher.wake()
-    return job_json(retried, service.base_url(request))
+    return job_json(service.retry(job), service.base_url(request))
 
 
 @router.get("/articles/{article_id}/versions", tags=["versions"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,11 +20,13 @@ from .. import __version__
 from ..normalization import Normalizer
 from ..voice import Voice
 from . import api, pages
+from .keys import list_keys
 from .service import Service
 from .settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 FAVICON = "/static/favicon.svg"
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -40,6 +43,7 @@ def create_app(
         service = Service.open(settings, voice, normalizer)
         app.state.service = service
         await run_in_threadpool(service.start)
+        _warn_without_keys(service)
         try:
             yield
         finally:
@@ -68,6 +72,18 @@ def create_app(
     )
     app.add_middleware(BodyLimit, limit=settings.max_body)
     return app
+
+
+def _warn_without_keys(service: Service) -> None:
+    """A server with no key refuses every write: say so, and where a key is to be made (the
+    key may be in another data directory than the server's)."""
+    if not any(key.revoked is None for key in list_keys(service.store)):
+        settings = service.settings
+        log.warning(
+            "no API keys in %s: writes will be refused; create one with `newsvoice keys create NAME %s`",
+            settings.store_shown,
+            settings.store_option,
+        )
 
 
 class BodyLimit:

@@ -19,12 +19,13 @@ import queue
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..cache import SegmentCache
 from ..errors import NewsvoiceError
-from ..narrate import narrate
+from ..narrate import Narration, narrate
 from ..normalization import Normalizer
 from ..pronunciation import check_script
 from ..script import Script
@@ -52,6 +53,18 @@ class _Stopping(Exception):
 class _LeaseLost(Exception):
     """The job is no longer this worker's: its article was deleted, or another worker took it
     over (this one was taken to be dead). The narration is abandoned."""
+
+
+LEASE_LOST = "its article was deleted, or another worker took it over"
+
+
+def job_event(
+    level: int, event: str, job_id: str, text: str, trace: BaseException | None = None, **fields: Any
+) -> None:
+    """Log one event of a job as `job ID TEXT` (with TRACE's traceback if given), the event
+    and its FIELDS under their names for JSON logs."""
+    extra = {"event": event, "job": job_id, **fields}
+    log.log(level, "job %s %s", job_id, text, exc_info=trace, extra=extra)
 
 
 class Narrator:
@@ -87,27 +100,50 @@ class Narrator:
         job = self._store.claim(job_id, f"{self.name}/{secrets.token_hex(4)}", self._settings.lease)
         if job is None:
             return
+        started = time.monotonic()
+        attempt = f"attempt {job.attempts} of {self._settings.attempts}"
+        fields = {"article": job.article_id, "attempt": job.attempts, "worker": job.worker}
+        job_event(logging.INFO, "started", job.id, f"started ({attempt}) on {job.worker}", **fields)
         try:
             with self._leased(job):
-                self._narrate(job)
+                narration = self._narrate(job)
         except _Stopping:
             self._store.release(job)
+            job_event(logging.INFO, "released", job.id, "put back in the queue: this process is stopping")
         except _LeaseLost:
-            log.warning("job %s: deleted or taken over by another worker; abandoned", job.id)
-        except NewsvoiceError as error:
-            self._store.fail(job, str(error), self._settings.attempts, self._settings.backoff)
+            job_event(logging.WARNING, "abandoned", job.id, f"abandoned: {LEASE_LOST}")
         except Exception as error:  # recorded on the job, which is tried again; the worker goes on
-            log.exception("job %s failed", job.id)
-            message = f"{error.__class__.__name__}: {error}"
-            self._store.fail(job, message, self._settings.attempts, self._settings.backoff)
+            self._failed(job, error)
+        else:
+            _log_done(job, narration, time.monotonic() - started)
         finally:
             self._streams.finish(job.article_id)
+
+    def _failed(self, job: Job, error: Exception) -> None:
+        """Record ERROR on JOB and log it: the errors to expect (ours, and the system's, such as
+        a full disk) in one line, others (bugs) with their traceback."""
+        ours = isinstance(error, NewsvoiceError)
+        reason = str(error) if ours else f"{error.__class__.__name__}: {error}"
+        attempts = self._settings.attempts
+        after = self._store.fail(job, reason, attempts, self._settings.backoff)
+        expected = ours or isinstance(error, OSError)
+        trace = None if expected and not log.isEnabledFor(logging.DEBUG) else error
+        fields = {"article": job.article_id, "attempt": job.attempts, "error": reason}
+        if after is None:
+            job_event(logging.WARNING, "abandoned", job.id, f"abandoned: {LEASE_LOST} ({reason})")
+        elif after.status == "queued":
+            delay = round(max(0.0, (after.not_before or 0.0) - time.time()), 1)
+            text = f"will be retried in {_seconds(delay)} (attempt {job.attempts + 1} of {attempts})"
+            fields |= {"attempt": job.attempts + 1, "delay": delay}  # the attempt to come
+            job_event(logging.WARNING, "retried", job.id, f"{text}: {reason}", trace, **fields)
+        else:
+            job_event(logging.ERROR, "failed", job.id, f"failed: {reason}", trace, **fields)
 
     def stop(self) -> None:
         """Abandon the narrations under way at their next segment (their files are not touched)."""
         self._stopping.set()
 
-    def _narrate(self, job: Job) -> None:
+    def _narrate(self, job: Job) -> Narration:
         voice, normalizer = self._voice, self._normalizer
         assert voice and normalizer, "prepare() first"
         record = self._store.article(job.article_id)
@@ -141,6 +177,7 @@ class Narrator:
             for path in files.values():
                 path.unlink(missing_ok=True)
             raise _LeaseLost
+        return narration
 
     def _progress(self, job: Job, done: int, total: int) -> None:
         if self._stopping.is_set():
@@ -164,6 +201,25 @@ class Narrator:
         finally:
             stop.set()
             thread.join()
+
+
+def _log_done(job: Job, narration: Narration, wall: float) -> None:
+    duration = narration.duration
+    rtf = wall / duration if duration else 0.0
+    segments = len(narration.segments)
+    text = f"done: {_clock(duration)} of audio in {wall:.1f} s (RTF {rtf:.3f}), {segments} segments"
+    fields = {"duration": round(duration, 2), "wall": round(wall, 2), "rtf": round(rtf, 4)}
+    job_event(logging.INFO, "done", job.id, text, article=job.article_id, segments=segments, **fields)
+
+
+def _clock(seconds: float) -> str:
+    """SECONDS as minutes and seconds: "4:12"."""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
 
 
 class LocalQueue:
@@ -213,11 +269,16 @@ class Dispatcher(Periodic):
     def dispatch(self) -> int:
         """Hand over what is due now; answers how many jobs."""
         requeued, failed = self._store.recover(self._settings.attempts)
-        for job_id in requeued:
-            log.warning("job %s: its worker stopped; queued again", job_id)
-        for job_id in failed:
-            log.error("job %s: its worker stopped on every try; failed", job_id)
+        for job in requeued:
+            text = f"handed over: its worker {job.worker} stopped (lease expired)"
+            fields = {"article": job.article_id, "worker": job.worker, "attempt": job.attempts + 1}
+            job_event(logging.WARNING, "handed_over", job.id, text, **fields)
+        for job in failed:
+            reason = f"its worker {job.worker} stopped (lease expired) on each of {job.attempts} tries"
+            fields = {"article": job.article_id, "worker": job.worker, "attempt": job.attempts}
+            job_event(logging.ERROR, "failed", job.id, f"failed: {reason}", error=reason, **fields)
         due = self._store.due(STALE)
         for job_id in due:
+            log.debug("job %s handed to the queue", job_id)
             self._jobs.enqueue(job_id)
         return len(due)

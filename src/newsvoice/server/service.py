@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -23,7 +24,7 @@ from ..extract import extract
 from ..normalization import Normalizer
 from ..sources import Document
 from ..voice import Voice
-from .jobs import AUDIO_FORMATS, Dispatcher, JobQueue, LocalQueue, Narrator
+from .jobs import AUDIO_FORMATS, Dispatcher, JobQueue, LocalQueue, Narrator, job_event
 from .keys import check_key
 from .netguard import AddressPolicy
 from .settings import Settings
@@ -115,7 +116,16 @@ class Service:
         submitted = self.store.submit(article, url, tags, article_id)
         if submitted and submitted.queued:
             self.dispatcher.wake()
+            _log_queued(submitted.job, submitted.record)
         return submitted
+
+    def retry(self, failed: Job) -> Job:
+        """Queue a failed job's article again: the new job."""
+        job = self.store.retry(failed)
+        self.dispatcher.wake()
+        if record := self.store.article(job.article_id):
+            _log_queued(job, record, f" (retry of job {failed.id})")
+        return job
 
     def submit_document(self, document: Document, feed: Feed) -> Submitted:
         """A watched feed's item, extracted and submitted with the feed's tags."""
@@ -144,6 +154,12 @@ class Service:
         for extension in AUDIO_FORMATS:
             self.settings.audio_file(article_id, None, extension).unlink(missing_ok=True)
         shutil.rmtree(self.settings.audio_dir / article_id, ignore_errors=True)
+
+
+def _log_queued(job: Job, record: Record, note: str = "") -> None:
+    title = record.article.title or None
+    text = f"queued: article {record.id}" + (f' "{title}"' if title else "") + note
+    job_event(logging.INFO, "queued", job.id, text, article=record.id, title=title)
 
 
 async def get_service(request: Request) -> Service:

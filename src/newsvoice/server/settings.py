@@ -1,6 +1,11 @@
 """Settings of `newsvoice serve`: command-line options over environment variables over the
 config file's `[serve]` table over the defaults.
 
+Every command that touches the service's state (serve, worker, keys, watch, watches, unwatch,
+backfill, db) reads them here, so that all find the same data directory and database. A
+relative data_dir or storage is relative to the working directory when given as an option or
+in the environment, and to the config file's directory when given there.
+
     [serve]                                   # in ~/.config/newsvoice/config.toml
     host = "0.0.0.0"                          # NEWSVOICE_HOST
     port = 8000                               # NEWSVOICE_PORT
@@ -20,6 +25,7 @@ config file's `[serve]` table over the defaults.
     attempts = 3                              # NEWSVOICE_ATTEMPTS: tries before a job fails
     lease = 60                                # NEWSVOICE_LEASE: seconds a dead worker holds a job
     backoff = 30                              # NEWSVOICE_BACKOFF: seconds before a first retry
+    access_log = "quiet"                      # NEWSVOICE_ACCESS_LOG: quiet (no job polling), all, off
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from typing import Any
 import platformdirs
 
 from ..config import Config, ConfigError, parse_size
+from ..logs import ACCESS_LOGS, AccessLog
+from .store import shown_url
 
 ENVIRONMENT_PREFIX = "NEWSVOICE_"
 
@@ -71,10 +79,29 @@ class Settings:
     """Seconds a worker holds a job without renewing it; then it is taken to have died."""
     backoff: float = 30.0
     """Seconds before a failed job's first retry; each further retry waits twice as long."""
+    access_log: AccessLog = "quiet"
+    """uvicorn's access log: "quiet" leaves out job polling and static assets, "all", "off"."""
 
     @property
     def store_url(self) -> str:
         return self.database or str(self.data_dir / "newsvoice.sqlite3")
+
+    @property
+    def store_shown(self) -> str:
+        """Where the database is, as shown to people: the data directory, or the database's URL
+        without its password."""
+        return shown_url(self.database) if self.database else str(self.data_dir)
+
+    @property
+    def store_option(self) -> str:
+        """The option that gives another command this database: --data-dir DIR or --database URL."""
+        return f"{'--database' if self.database else '--data-dir'} {self.store_shown}"
+
+    @property
+    def state(self) -> str:
+        """Where the database and the files are, as shown to people."""
+        files = self.storage or (self.data_dir if self.database else None)
+        return f"{self.store_shown}, files in {files}" if files else self.store_shown
 
     @property
     def audio_dir(self) -> Path:
@@ -119,8 +146,18 @@ def _within(low: int, high: int) -> Callable[[Any], int]:
     return convert
 
 
+def _access_log(value: Any) -> AccessLog:
+    if value not in ACCESS_LOGS:
+        raise ValueError(f"not one of {', '.join(ACCESS_LOGS)}")
+    return value
+
+
+def _directory(value: Any) -> Path:
+    return Path(value).expanduser().absolute()
+
+
 _CONVERT: dict[str, Callable[[Any], Any]] = {
-    "data_dir": lambda value: Path(value).expanduser(),
+    "data_dir": _directory,
     "host": str,
     "port": _within(0, 65535),
     "base_url": lambda value: str(value).rstrip("/") or None,
@@ -131,14 +168,16 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "bitrate": _within(8, 320),
     "database": lambda value: str(value) or None,
     "queue": lambda value: str(value) or None,
-    "storage": lambda value: Path(value).expanduser(),
+    "storage": _directory,
     "cache_size": lambda value: parse_size(str(value)),
     "webhook_secrets": _names,
     "opus": lambda value: _boolean(value),
     "attempts": _within(1, 100),
     "lease": _within(1, 86400),
     "backoff": _within(0, 86400),
+    "access_log": _access_log,
 }
+_PATHS = ("data_dir", "storage")
 
 
 def load_settings(config: Config, environ: Mapping[str, str], **options: Any) -> Settings:
@@ -149,7 +188,7 @@ def load_settings(config: Config, environ: Mapping[str, str], **options: Any) ->
     if unknown:
         raise ConfigError(f"config: unknown [serve] settings: {', '.join(sorted(unknown))}")
     values: dict[str, tuple[str, Any]] = {
-        name: ("config [serve]", value) for name, value in config.serve.items()
+        name: ("config [serve]", _anchored(config, name, value)) for name, value in config.serve.items()
     }
     for name in _CONVERT:
         if (variable := ENVIRONMENT_PREFIX + name.upper()) in environ:
@@ -163,3 +202,10 @@ def load_settings(config: Config, environ: Mapping[str, str], **options: Any) ->
         except (TypeError, ValueError, ConfigError):
             raise ConfigError(f"{origin}: invalid {name} {value!r}") from None
     return dataclasses.replace(Settings(), **converted)
+
+
+def _anchored(config: Config, name: str, value: Any) -> Any:
+    """A relative path in the config file, taken as relative to the file's directory."""
+    if name in _PATHS and isinstance(value, str) and config.directory:
+        return config.directory / Path(value).expanduser()
+    return value

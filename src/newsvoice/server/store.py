@@ -73,6 +73,8 @@ class Job:
     finished: float | None
     attempts: int = 0
     worker: str | None = None
+    not_before: float | None = None
+    """A job to retry waits until then."""
 
 
 @dataclass(frozen=True)
@@ -493,13 +495,16 @@ class Store:
         with self.transaction() as db:
             return self._queue(db, job.article_id, time.time())
 
-    def recover(self, max_attempts: int) -> tuple[list[str], list[str]]:
+    def recover(self, max_attempts: int) -> tuple[list[Job], list[Job]]:
         """Jobs whose worker died: those with tries left are queued again, the others failed.
-        Answers (queued again, failed) job ids."""
+        Answers (queued again, failed), each job as it was when its worker was found dead."""
         now = time.time()
         lapsed = and_(jobs.c.status == "running", jobs.c.lease < now)
         message = "its worker stopped (killed, or its machine lost) during each of {} tries"
         with self.transaction(counted=False) as db:
+            found = {row.id: _job(row) for row in db.execute(select(jobs).where(lapsed))}
+            if not found:
+                return [], []
             failed = db.execute(
                 update(jobs)
                 .where(lapsed, jobs.c.attempts >= max_attempts)
@@ -518,7 +523,7 @@ class Store:
                 .values(status="queued", worker=None, lease=None, enqueued=None, error="its worker stopped")
                 .returning(jobs.c.id)
             ).all()
-        return [row.id for row in queued], [row.id for row in failed]
+        return [found[row.id] for row in queued], [found[row.id] for row in failed]
 
     def due(self, stale: float) -> list[str]:
         """Queued jobs to hand to the queue: never handed over, ready to retry, or handed over

@@ -10,6 +10,7 @@ worker that dies mid-job (SIGKILL, a lost machine) leaves it to the others' disp
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit, urlunsplit
 
 from redis import Redis
 from rq import Queue, SimpleWorker
@@ -82,6 +83,15 @@ def work(
     finally:
         dispatcher.stop()
         store.close()
+
+
+def shown_queue(url: str) -> str:
+    """The queue's URL as it may be shown or logged: without its password."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def _connect(url: str) -> Redis:
