@@ -31,7 +31,9 @@ def all_docs() -> str:
     return "\n".join(path.read_text(encoding="utf-8") for path in sorted(DOCS.glob("*.md")))
 
 
-def commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+def commands(
+    group: click.Group, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     for name in sorted(group.commands):
         command = group.commands[name]
         yield (*path, name), command
