@@ -135,7 +135,7 @@ def script(source: str, lexicons: tuple[Path, ...], as_json: bool) -> None:
     from .narrate import load_article
     from .script import write_script
 
-    written = write_script(load_article(source), _normalizer(load_config(), lexicons).normalize)
+    written = write_script(load_article(source), _normalizer(load_config(), lexicons).spoken)
     for warning in written.warnings:
         click.echo(f"newsvoice: warning: {warning}", err=True)
     width = len(str(len(written.segments)))
