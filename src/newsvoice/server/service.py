@@ -16,7 +16,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from ..article import Article
 from ..extract import extract
@@ -26,6 +25,7 @@ from ..voice import Voice
 from .jobs import AUDIO_FORMATS, Dispatcher, JobQueue, LocalQueue, Narrator
 from .keys import check_key
 from .netguard import AddressPolicy
+from .ranges import MalformedRange, RangeNotSatisfiable, byte_ranges
 from .settings import Settings
 from .store import Feed, Job, Record, Store, Submitted, Version
 from .streams import RedisStreams, Streams
@@ -228,9 +228,9 @@ def _ranges(request: Request, response: FileResponse, size: int) -> list[tuple[i
     ):
         return []  # no range, or one for another version of the file: the whole file is sent
     try:
-        return FileResponse._parse_range_header(header, size)
-    except MalformedRangeHeader as error:
-        raise HTTPException(400, f"bad Range header {header!r}: {error.content}") from None
+        return byte_ranges(header, size)
+    except MalformedRange as error:
+        raise HTTPException(400, f"bad Range header {header!r}: {error}") from None
     except RangeNotSatisfiable:
         raise HTTPException(
             416,
