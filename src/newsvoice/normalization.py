@@ -25,12 +25,12 @@ import roman
 
 from . import __version__
 from .lexicon import Lexicon, load_lexicon
+from .written import MONTH, is_shouted
 
 log = logging.getLogger(__name__)
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _WEEKDAYS = {
     "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
     "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday",
@@ -85,7 +85,7 @@ _BEFORE_TN: list[Rule] = [
     (re.compile(r"\b50-50\b"), "fifty-fifty"),
     # News shorthand: weekdays before a date, "per cent", "No. 10", vs., e.g., i.e.
     (
-        re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b\.?(?=,?\s+(?:{_MONTHS}|\d))"),
+        re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b\.?(?=,?\s+(?:{MONTH}|\d))"),
         lambda m: _WEEKDAYS[m.group(1)],
     ),
     (re.compile(r"\bper\s+cent\b"), "percent"),
@@ -177,7 +177,8 @@ class Normalizer:
 
     def _spoken(self, text: str) -> Spoken:
         text = speakable(text)
-        if _is_shouted(text):
+        words = sum(any(char.isalpha() for char in word) for word in text.split())
+        if is_shouted(text) and words >= _SHOUTED_MIN_WORDS:  # one shouted word is an acronym
             text = _unshout(text)
         text = _apply(_BEFORE_TN, text)
         problems: tuple[str, ...] = ()
@@ -258,12 +259,6 @@ def _acronym(letters: str, plural: str) -> str:
         # reads longer all-caps words ("WINNER") as words unless they are unpronounceable.
         return letters + plural
     return " ".join(letters) + ("'s" if plural else "")
-
-
-def _is_shouted(text: str) -> bool:
-    letters = [char for char in text if char.isalpha()]
-    words = [word for word in text.split() if any(char.isalpha() for char in word)]
-    return len(words) >= _SHOUTED_MIN_WORDS and len(letters) >= 4 and all(char.isupper() for char in letters)
 
 
 def _unshout(text: str) -> str:

@@ -13,6 +13,7 @@ from sentencex import segment as split_sentences
 
 from .article import Article
 from .normalization import Spoken, normalize, speakable
+from .written import is_shouted
 
 SegmentKind = Literal["title", "byline", "heading", "sentence", "disclosure"]
 Speak = Callable[[str], str | Spoken]
@@ -109,7 +110,7 @@ def plan_segments(article: Article, disclosure: str | None = DEFAULT_DISCLOSURE)
     vocabulary = _casing_vocabulary(article)
     planned: list[_Planned] = []
     if article.title:
-        title = _sentence_case(article.title, vocabulary) if _is_shouted(article.title) else article.title
+        title = _sentence_case(article.title, vocabulary) if is_shouted(article.title) else article.title
         planned.append(_Planned("title", article.title, title, PAUSE_AFTER_INTRO, chapter=title))
     if intro := _byline(article):
         planned.append(_Planned("byline", intro, intro, PAUSE_AFTER_INTRO))
@@ -117,7 +118,7 @@ def plan_segments(article: Article, disclosure: str | None = DEFAULT_DISCLOSURE)
         if block.kind == "heading":
             if planned:
                 planned[-1] = _with_pause(planned[-1], PAUSE_BEFORE_HEADING)
-            heading = _sentence_case(block.text, vocabulary) if _is_shouted(block.text) else block.text
+            heading = _sentence_case(block.text, vocabulary) if is_shouted(block.text) else block.text
             planned.append(_Planned("heading", block.text, heading, PAUSE_AFTER_HEADING, chapter=heading))
             continue
         sentences = [s.strip() for s in split_sentences("en", block.text) if s.strip()]
@@ -143,11 +144,6 @@ def _byline(article: Article) -> str | None:
     if article.site_name:
         return f"From {article.site_name}."
     return None
-
-
-def _is_shouted(text: str) -> bool:
-    letters = [char for char in text if char.isalpha()]
-    return len(letters) >= 4 and all(char.isupper() for char in letters)
 
 
 def _casing_vocabulary(article: Article) -> dict[str, str]:

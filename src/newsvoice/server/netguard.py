@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,13 +21,10 @@ import httpcore
 import httpx
 
 from ..errors import SourceError
-from ..sources import Document, fetch_url
+from ..sources import Document, fetch_url, is_web_address
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-_ARTICLE_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text"}
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
 
 
 class AddressRefused(SourceError):
@@ -176,6 +172,6 @@ def _httpx_errors() -> Iterator[None]:
 
 def fetch_document(url: str, policy: AddressPolicy) -> Document:
     """GET an article page as `newsvoice.sources.fetch_url` does, through the address guard."""
-    if not re.match(r"^https?://", url, re.I):
+    if not is_web_address(url):
         raise SourceError(f"{url}: not an http or https URL")
     return fetch_url(url, transport=GuardedTransport(policy))

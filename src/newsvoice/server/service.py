@@ -9,7 +9,6 @@ import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,6 +20,7 @@ from ..article import Article
 from ..extract import extract
 from ..normalization import Normalizer
 from ..sources import Document
+from ..times import iso
 from ..voice import Voice
 from .jobs import AUDIO_FORMATS, Dispatcher, JobQueue, LocalQueue, Narrator
 from .keys import check_key
@@ -32,8 +32,6 @@ from .streams import RedisStreams, Streams
 from .watcher import Watcher
 from .worker import RedisQueue
 
-ARTICLE_ID = r"^[A-Za-z0-9_-]{1,32}$"
-"""Ids are URL-safe tokens; anything else is refused before it can name a file."""
 CACHE_ENTRIES = 4096
 T = TypeVar("T")
 SMALL_RANGE = 256 * 1024
@@ -237,10 +235,6 @@ def _ranges(request: Request, response: FileResponse, size: int) -> list[tuple[i
             f"range {header!r} is past the end of the file ({size} bytes)",
             {"Content-Range": f"bytes */{size}"},
         ) from None
-
-
-def iso(timestamp: float | None) -> str | None:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds") if timestamp else None
 
 
 def job_json(job: Job, base: str) -> dict[str, Any]:
