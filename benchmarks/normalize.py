@@ -93,8 +93,8 @@ def main() -> None:
     nemo = Normalizer(lexicon=Lexicon())
     nemo._nemo = newsvoice._nemo
     print(f"GoogleTN ({len(rows)} sentences), lower-cased, punctuation dropped:")
-    print(score("NeMo text processing", nemo.run_nemo, rows))
-    print(score("newsvoice", newsvoice._normalize, rows))
+    print(score("NeMo text processing", lambda text: nemo.run_nemo(text).text, rows))
+    print(score("newsvoice", lambda text: newsvoice._spoken(text).text, rows))
     if SAMPLE.exists():
         print(sample_cost())
 

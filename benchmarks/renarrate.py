@@ -45,7 +45,7 @@ def edited(article: Article) -> Article:
 def timed(
     article: Article, output: Path, voice: Voice, normalizer: Normalizer, cache: SegmentCache | None
 ) -> tuple[float, Narration]:
-    normalizer.normalize.cache_clear()  # normalized afresh, as in a new process
+    normalizer.spoken.cache_clear()  # normalized afresh, as in a new process
     started = time.perf_counter()
     narration = narrate(article, output, voice=voice, normalizer=normalizer, cache=cache)
     return time.perf_counter() - started, narration

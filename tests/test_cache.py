@@ -328,6 +328,7 @@ def test_cli_stats_prune_clear(cache_dir: Path, tmp_path: Path) -> None:
     figures = json.loads(stats.stdout)
     assert figures["directory"] == str(cache_dir)
     assert (figures["entries"], figures["bytes"], figures["max_bytes"]) == (3, 3 * size, 2 * 10**9)
+    assert figures["oldest_use"].endswith("+00:00")  # in UTC, as the API shows times
     human = runner.invoke(main, ["cache", "stats"]).stdout.splitlines()
     assert human[:2] == [str(cache_dir), f"3 segments, {3 * size / 1000:.1f} kB of 2.0 GB (0%)"]
     assert human[2].startswith("used from ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,18 @@ def test_check_flags_rare_names(sample_script: Script, voice: Voice) -> None:
     assert "Steve Tsang" in findings["Tsang"].example
     # Common names are said right; lexicon words are covered.
     assert not {"Putin", "Trump", "Friday", "Kyiv", "Zelenskyy"} & set(findings)
+
+
+def test_piper_phonemizes_under_the_lock_the_espeak_trace_holds(voice: Voice) -> None:
+    # The trace shares Piper's espeak by taking Piper's private lock (piper-tts is pinned for
+    # it): while the lock is held, Piper must not phonemize.
+    from piper import voice as piper_voice
+
+    said = threading.Event()
+    with piper_voice._ESPEAK_PHONEMIZER_LOCK:
+        threading.Thread(target=lambda: said.set() if voice.phonemes("harbour") else None).start()
+        assert not said.wait(0.5), "Piper phonemized while the lock was held"
+    assert said.wait(30)
 
 
 def test_check_skips_what_the_lexicon_covers(sample_article, voice: Voice) -> None:

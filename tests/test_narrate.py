@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,12 @@ from mutagen.id3 import ID3
 from mutagen.oggopus import OggOpus
 from mutagen.wave import WAVE
 
+from newsvoice.article import Article, Block
 from newsvoice.audio import loudness, true_peak_db
 from newsvoice.cli import main
+from newsvoice.lexicon import Lexicon
 from newsvoice.narrate import Narration, narrate
+from newsvoice.normalization import Normalizer
 from newsvoice.script import DEFAULT_DISCLOSURE
 from newsvoice.voice import spoken_words
 
@@ -230,6 +234,41 @@ def test_narration_warnings_name_the_dropped_character(sample_narration: Narrati
 
 
 # --- short texts with the real voice -------------------------------------------------------
+
+
+class GrammarMissing(Normalizer):
+    """Every text that needs NeMo fails, and is a problem to report."""
+
+    def _load(self):
+        raise RuntimeError("grammar missing")
+
+
+def test_narrations_at_once_each_warn_of_their_own_problems(tmp_path: Path, voice) -> None:
+    shared = GrammarMissing(lexicon=Lexicon())
+    titles = {"ferry": "Ferry fares rise 7%", "bus": "Bus fares fall 3%"}
+    # Both titles fail before either narration ends: each waits for the other after its title.
+    both_titled = threading.Barrier(len(titles), timeout=60)
+    narrations: dict[str, Narration] = {}
+
+    def run(name: str) -> None:
+        article = Article(title=titles[name], blocks=(Block("paragraph", "Fares change on Monday."),))
+        narrations[name] = narrate(
+            article,
+            tmp_path / f"{name}.mp3",
+            voice=voice,
+            normalizer=shared,
+            disclosure=None,
+            progress=lambda done, total: both_titled.wait() if done == 1 else None,
+        )
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in titles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for name, title in titles.items():
+        (warning,) = narrations[name].warnings
+        assert warning == f"normalization failed, read as written: {title!r} (grammar missing)"
 
 
 @pytest.fixture

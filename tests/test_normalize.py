@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 import newsvoice
+from newsvoice.article import Article, Block
 from newsvoice.lexicon import Lexicon
 from newsvoice.normalization import Normalizer
+from newsvoice.script import write_script
 
 CASES = Path(__file__).parent / "cases" / "normalize.tsv"
 
@@ -64,14 +66,27 @@ def test_punctuation_marks_are_pauses_not_words(normalizer: Normalizer) -> None:
     assert "," in spoken
 
 
-def test_failure_reads_the_text_as_written() -> None:
-    class Broken(Normalizer):
-        def _load(self):
-            raise RuntimeError("grammar missing")
+class Broken(Normalizer):
+    def _load(self):
+        raise RuntimeError("grammar missing")
 
+
+def test_failure_reads_the_text_as_written() -> None:
     broken = Broken(lexicon=Lexicon())
     assert broken.normalize("It rose 5% in 2022.") == "It rose 5% in 2022."
-    assert "grammar missing" in broken.problems[0]
+    spoken = broken.spoken("It rose 5% in 2022.")
+    assert spoken.text == "It rose 5% in 2022."
+    assert len(spoken.problems) == 1 and "grammar missing" in spoken.problems[0]
+
+
+def test_a_text_that_failed_reports_its_problem_every_time() -> None:
+    broken = Broken(lexicon=Lexicon())
+    first, again = broken.spoken("It rose 5% in 2022."), broken.spoken("It rose 5% in 2022.")
+    assert again == first and again.problems == first.problems != ()
+    article = Article(title="It rose 5% in 2022.", blocks=(Block("paragraph", "Nothing else changed."),))
+    for _ in range(2):
+        warnings = write_script(article, broken.spoken, disclosure=None).warnings
+        assert warnings == first.problems
 
 
 def test_unspeakable_characters_are_dropped(normalizer: Normalizer) -> None:

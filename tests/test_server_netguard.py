@@ -7,12 +7,14 @@ import ipaddress
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
 
+from newsvoice import sources
 from newsvoice.errors import SourceError
 from newsvoice.server import Settings, create_app
 from newsvoice.server.keys import create_key
@@ -33,6 +35,14 @@ class Site:
     def __init__(self) -> None:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path == "/slow":  # the headers, then a body that stops coming
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(ARTICLE)))
+                    self.end_headers()
+                    self.wfile.write(ARTICLE[:100])
+                    self.wfile.flush()
+                    time.sleep(2)
+                    return
                 if self.path.startswith("/to?"):
                     self.send_response(302)
                     self.send_header("Location", self.path.removeprefix("/to?"))
@@ -142,6 +152,12 @@ def test_fetch_errors(site: Site) -> None:
         fetch_document("gopher://127.0.0.1/", allowed)
     with pytest.raises(SourceError, match="cannot fetch"):
         fetch_document("http://nonexistent.invalid/", allowed)
+
+
+def test_a_body_that_stops_coming_times_out(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "TIMEOUT_SECONDS", 0.5)
+    with pytest.raises(SourceError, match=r"no answer within 0\.5 seconds"):
+        fetch_document(site.url("/slow"), AddressPolicy(("127.0.0.1",)))
 
 
 @pytest.fixture(scope="module")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from conftest import postgres_database
 from pydantic import ValidationError
 
+from newsvoice.server.store import Store
 from newsvoice.webhook import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     TOLERANCE,
-    MemoryReplayGuard,
     WebhookEvent,
     WebhookRefused,
     sign,
@@ -118,69 +123,65 @@ def test_no_secret_never_verifies(secrets: str | list[str]) -> None:
         verify(secrets, BODY, signed(secret=""), now=NOW)
 
 
-# --- replays within the window ----------------------------------------------------------------
+# --- replays within the window: the service's guard is its store -------------------------------
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            store = Store(tmp_path / "newsvoice.sqlite3")
+        else:
+            store = Store(stack.enter_context(postgres_database()))
+        yield store
+        store.close()
 
-    def __call__(self) -> float:
-        return self.now
 
-
-def test_replay_within_the_window_is_refused() -> None:
-    clock = Clock(NOW)
-    guard = MemoryReplayGuard(clock=clock)
-    headers = signed()
-    verify(SECRET, BODY, headers, now=NOW, replay=guard)
+def test_replay_within_the_window_is_refused(store: Store) -> None:
+    now = int(time.time())  # the store forgets by its own clock
+    headers = signed(timestamp=now)
+    verify(SECRET, BODY, headers, now=now, replay=store)
     with pytest.raises(WebhookRefused, match="replayed"):
-        verify(SECRET, BODY, headers, now=NOW + 10, replay=guard)
+        verify(SECRET, BODY, headers, now=now + 10, replay=store)
     # The same event sent again by the CMS is signed anew: a new timestamp, another signature.
-    verify(SECRET, BODY, signed(timestamp=NOW + 1), now=NOW + 10, replay=guard)
+    verify(SECRET, BODY, signed(timestamp=now + 1), now=now + 10, replay=store)
     # Past the window the timestamp alone refuses a replay, so the guard may forget it.
-    clock.now = NOW + TOLERANCE + 1
     with pytest.raises(WebhookRefused, match="too old"):
-        verify(SECRET, BODY, headers, now=clock.now, replay=guard)
+        verify(SECRET, BODY, headers, now=now + TOLERANCE + 1, replay=store)
 
 
-def test_refused_requests_are_not_remembered() -> None:
-    guard = MemoryReplayGuard(clock=Clock(NOW))
-    headers = signed()
+def test_refused_requests_are_not_remembered(store: Store) -> None:
+    now = int(time.time())
+    headers = signed(timestamp=now)
     with pytest.raises(WebhookRefused, match="wrong signature"):
-        verify(SECRET, BODY + b" ", headers, now=NOW, replay=guard)
-    assert len(guard) == 0
-    verify(SECRET, BODY, headers, now=NOW, replay=guard)
+        verify(SECRET, BODY + b" ", headers, now=now, replay=store)
+    verify(SECRET, BODY, headers, now=now, replay=store)
 
 
-def test_guard_forgets_expired_signatures() -> None:
-    clock = Clock(NOW)
-    guard = MemoryReplayGuard(tolerance=60, clock=clock)
-    assert not guard.seen("a", NOW)
-    assert not guard.seen("b", NOW + 30)
-    assert guard.seen("a", NOW)
-    clock.now = NOW + 61
-    assert not guard.seen("c", NOW + 61)
-    assert len(guard) == 2, "a expired, b and c kept"
-    assert guard.seen("b", NOW + 30)
-    assert not guard.seen("a", NOW)
+def test_guard_forgets_expired_signatures(store: Store) -> None:
+    now = int(time.time())
+    assert not store.seen("a", now)
+    assert not store.seen("b", now - TOLERANCE - 1), "expired as soon as recorded"
+    assert store.seen("a", now)
+    assert not store.seen("b", now - TOLERANCE - 1), "b forgotten, a kept"
 
 
-def test_guard_is_thread_safe() -> None:
-    guard = MemoryReplayGuard(clock=Clock(NOW))
+def test_guard_is_thread_safe(store: Store) -> None:
+    now = int(time.time())
     accepted: list[bool] = []
     start = threading.Barrier(8)
 
     def send() -> None:
         start.wait()
-        accepted.extend(not guard.seen(f"signature-{n}", NOW) for n in range(500))
+        accepted.extend(not store.seen(f"signature-{n}", now) for n in range(50))
 
     threads = [threading.Thread(target=send) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert accepted.count(True) == 500 and len(guard) == 500
+    assert accepted.count(True) == 50 and len(accepted) == 400
+    assert all(store.seen(f"signature-{n}", now) for n in range(50))
 
 
 # --- the event ---------------------------------------------------------------------------------

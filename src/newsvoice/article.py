@@ -7,6 +7,10 @@ from typing import Literal
 
 BlockKind = Literal["paragraph", "heading"]
 
+ARTICLE_ID = r"^[A-Za-z0-9_-]{1,32}$"
+"""The form of an article's id in the service (and a job's): a URL-safe token, so that an id
+a client sends can name no other file."""
+
 
 @dataclass(frozen=True)
 class Block:

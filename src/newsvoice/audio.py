@@ -114,7 +114,7 @@ def _fast_loudness(audio: np.ndarray, rate: int) -> float:
 
 def _k_weighted(audio: np.ndarray, rate: int) -> np.ndarray:
     signal = audio.astype(np.float64)
-    for stage in _meter(rate)._filters.values():
+    for stage in _k_weighting(rate):
         signal = stage.apply_filter(signal)
     return signal
 
@@ -144,6 +144,16 @@ def _gated_loudness(weighted: np.ndarray, rate: int) -> float:
 @lru_cache(maxsize=8)
 def _meter(rate: int) -> pyloudnorm.Meter:
     return pyloudnorm.Meter(rate)
+
+
+@lru_cache(maxsize=8)
+def _k_weighting(rate: int) -> tuple[pyloudnorm.IIRfilter, ...]:
+    """BS.1770's K-weighting filter (a high shelf, then a high pass), in the stages that
+    `pyloudnorm.Meter` applies for its default "K-weighting" class."""
+    return (
+        pyloudnorm.IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
+        pyloudnorm.IIRfilter(0.0, 0.5, 38.0, rate, "high_pass"),
+    )
 
 
 def _peak_envelope(audio: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ from lxml import etree
 
 from .errors import NewsvoiceError, SourceError
 from .files import atomic_files
-from .sources import fetch_error, http_client, read_limited
+from .sources import fetch_error, http_client, is_web_address, read_file, read_limited
 
 MAX_ARCHIVE_BYTES = 50 * 2**20
 """The most one sitemap fetched from the web may hold, compressed or not: the sitemaps.org limit."""
@@ -57,7 +57,6 @@ ARCHIVE_ACCEPT = (
 NOT_AN_ARCHIVE = "not a sitemap, feed or URL list"
 _FEED_ROOTS = ("rss", "feed", "RDF")
 _GZIP_MAGIC = b"\x1f\x8b"
-_URL_PREFIX = re.compile(r"https?://", re.I)
 _HTTP_URL = re.compile(r"https?://[^\s/?#]+\S*", re.I)
 
 Outcome = Literal["queued", "unchanged", "failed"]
@@ -106,8 +105,8 @@ def _urls_of(
     location: str, fetch_bytes: Callable[[str], bytes], visited: set[str], depth: int
 ) -> Iterator[str]:
     """The URLs LOCATION lists, child sitemaps of an index read as the iteration reaches them."""
-    remote = bool(_URL_PREFIX.match(location))
-    data = fetch_bytes(location) if remote else _read_file(location)
+    remote = is_web_address(location)
+    data = fetch_bytes(location) if remote else read_file(location, "a sitemap, feed or URL list")
     data = _gunzipped(data, location, MAX_ARCHIVE_BYTES if remote else None)  # a local file is the user's
     base = location if remote else ""  # relative links resolve against a web address only
     start = _start(data)
@@ -138,17 +137,6 @@ def _child_urls(
         yield from _urls_of(child, fetch_bytes, visited, depth)
     except SourceError as error:
         raise SourceError(f"{error} (listed in {index})") from None
-
-
-def _read_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SourceError(f"{path}: is a directory, not a sitemap, feed or URL list") from None
-    except OSError as error:
-        raise SourceError(f"{path}: cannot read ({error.strerror})") from None
 
 
 def _gunzipped(data: bytes, name: str, limit: int | None) -> bytes:
@@ -237,7 +225,7 @@ def _listed_urls(data: bytes, name: str) -> Iterator[str]:
 def _resolved(base: str, link: str) -> str:
     """LINK made absolute against BASE. (urljoin is most of the time spent on a large sitemap,
     whose links are absolute already.)"""
-    return link if not base or _URL_PREFIX.match(link) else urljoin(base, link)
+    return link if not base or is_web_address(link) else urljoin(base, link)
 
 
 def _checked(url: str, where: str) -> str:

@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import struct
-import tempfile
 import threading
 import time
 import zlib
@@ -36,6 +35,8 @@ import numpy as np
 import platformdirs
 
 from .config import Config
+from .errors import OutputError
+from .files import write_atomically
 from .voice import Speech, Word
 
 log = logging.getLogger(__name__)
@@ -120,12 +121,13 @@ class SegmentCache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, data)
-        except OSError as error:
+            write_atomically(path, data)
+        except (OSError, OutputError) as error:
             if not self._warned:
                 log.warning("cannot write the segment cache in %s (%s)", self.directory, error)
                 self._warned = True
             return
+        _touch(path)
         with self._lock:
             # A first scan counts the entry just written too.
             self._size = self._scan_size() if self._size is None else self._size + len(data)
@@ -219,19 +221,6 @@ def _touch(path: Path) -> None:
     now = time.time_ns()
     with contextlib.suppress(OSError):
         os.utime(path, ns=(now, now))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _touch(path)
 
 
 def _encode(speech: Speech) -> bytes:

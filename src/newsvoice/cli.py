@@ -18,6 +18,7 @@ from .config import Config, load_config, parse_size
 from .errors import NewsvoiceError
 from .logs import ACCESS_LOGS, LOG_FORMATS, LogFormat, adopt, configure, uvicorn_config
 from .script import DEFAULT_DISCLOSURE
+from .times import iso
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def script(source: str, lexicons: tuple[Path, ...], as_json: bool) -> None:
     from .narrate import load_article
     from .script import write_script
 
-    written = write_script(load_article(source), _normalizer(load_config(), lexicons).normalize)
+    written = write_script(load_article(source), _normalizer(load_config(), lexicons).spoken)
     for warning in written.warnings:
         click.echo(f"newsvoice: warning: {warning}", err=True)
     width = len(str(len(written.segments)))
@@ -277,14 +278,14 @@ def cache_stats(as_json: bool) -> None:
 
     stats = default_cache(load_config()).stats()
     if as_json:
-        used = {"oldest_use": _iso(stats.oldest_use), "newest_use": _iso(stats.newest_use)}
+        used = {"oldest_use": iso(stats.oldest_use), "newest_use": iso(stats.newest_use)}
         click.echo(json.dumps({**dataclasses.asdict(stats), "directory": str(stats.directory), **used}))
         return
     share = f" ({stats.bytes / stats.max_bytes:.0%})" if stats.max_bytes else ""
     click.echo(stats.directory)
     click.echo(f"{_segments(stats.entries)}, {_size(stats.bytes)} of {_size(stats.max_bytes)}{share}")
     if stats.oldest_use is not None:
-        click.echo(f"used from {_iso(stats.oldest_use)} to {_iso(stats.newest_use)}")
+        click.echo(f"used from {iso(stats.oldest_use)} to {iso(stats.newest_use)}")
 
 
 @cache.command("prune")
@@ -320,12 +321,6 @@ def _size(count: float) -> str:
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1000
     return f"{count:.1f} GB"
-
-
-def _iso(timestamp: float | None) -> str | None:
-    from datetime import datetime
-
-    return None if timestamp is None else datetime.fromtimestamp(timestamp).isoformat(" ", "seconds")
 
 
 def _voice_for(article) -> Path:
@@ -498,7 +493,6 @@ def keys_create(name: str, **backend: Any) -> None:
 def keys_list(**backend: Any) -> None:
     """List the keys: id, name, first characters, created, and revoked if so."""
     from .server.keys import list_keys
-    from .server.service import iso
 
     for key in list_keys(_store(**backend)):
         revoked = f"\trevoked {iso(key.revoked)}" if key.revoked else ""
@@ -636,8 +630,6 @@ def _wait_for_narrations(service) -> None:
 @_backend_options
 def watches(**backend: Any) -> None:
     """List the watched feeds: id, URL, last poll, items seen, last error."""
-    from .server.service import iso
-
     for feed in _store(**backend).feeds():
         error = f"\terror: {feed.error}" if feed.error else ""
         seen = len(feed.state.get("fingerprints", {}))

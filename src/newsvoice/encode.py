@@ -22,7 +22,6 @@ from . import __version__
 
 AudioFormat = Literal["mp3", "opus", "wav"]
 FORMATS: dict[str, AudioFormat] = {".mp3": "mp3", ".opus": "opus", ".ogg": "opus", ".wav": "wav"}
-MIME_TYPES: dict[AudioFormat, str] = {"mp3": "audio/mpeg", "opus": "audio/ogg", "wav": "audio/wav"}
 OPUS_RATE = 48000  # Opus runs at 48 kHz; Piper voices at 16 or 22.05 kHz are resampled
 
 

@@ -1,4 +1,4 @@
-"""Writing files atomically: all of a narration's files appear together, or none does."""
+"""Writing files atomically: a file, or all of a narration's files together, appear whole or not at all."""
 
 from __future__ import annotations
 
@@ -63,3 +63,12 @@ def atomic_files() -> Iterator[AtomicFiles]:
         yield files
     finally:
         files.discard()
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """TARGET holding DATA, replaced in one step: readers see the old file or the new one.
+    Each writer has a temporary file of its own, so writers at once never mix their bytes."""
+    with atomic_files() as files:
+        with files.open(target) as file:
+            file.write(data)
+        files.commit()

@@ -113,9 +113,8 @@ def narrate(
     voice = voice or load_voice()
     normalizer = normalizer or Normalizer()
     total = len(plan_segments(article, disclosure))
-    known_problems = len(normalizer.problems)
     warnings: list[str] = list(article.warnings)
-    segments = iter_segments(article, normalizer.normalize, disclosure, warnings.append)
+    segments = iter_segments(article, normalizer.spoken, disclosure, warnings.append)
     speaker = _Speaker(voice, cache, warnings.append)
 
     with atomic_files() as files:
@@ -149,7 +148,7 @@ def narrate(
             duration=timeline.position,
             segments=tuple(timeline.segments),
             chapters=_chapters(timeline.segments, timeline.position),
-            warnings=tuple(warnings + normalizer.problems[known_problems:]),
+            warnings=tuple(warnings),
             synthesized=speaker.synthesized,
             reused=speaker.reused,
         )

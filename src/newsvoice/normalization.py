@@ -16,6 +16,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,12 +25,12 @@ import roman
 
 from . import __version__
 from .lexicon import Lexicon, load_lexicon
+from .written import MONTH, is_shouted
 
 log = logging.getLogger(__name__)
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _WEEKDAYS = {
     "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
     "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday",
@@ -84,7 +85,7 @@ _BEFORE_TN: list[Rule] = [
     (re.compile(r"\b50-50\b"), "fifty-fifty"),
     # News shorthand: weekdays before a date, "per cent", "No. 10", vs., e.g., i.e.
     (
-        re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b\.?(?=,?\s+(?:{_MONTHS}|\d))"),
+        re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b\.?(?=,?\s+(?:{MONTH}|\d))"),
         lambda m: _WEEKDAYS[m.group(1)],
     ),
     (re.compile(r"\bper\s+cent\b"), "percent"),
@@ -151,6 +152,14 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _REPEATED_PUNCT = re.compile(r"([,;:])(?:\s*[,;:.])+")
 
 
+@dataclass(frozen=True)
+class Spoken:
+    """What the narrator says for a text, with the problems met working it out."""
+
+    text: str
+    problems: tuple[str, ...] = ()
+
+
 class Normalizer:
     """Written text in, spoken words out. Thread-safe; NeMo is loaded on first use."""
 
@@ -159,28 +168,35 @@ class Normalizer:
         self._cache_dir = cache_dir or default_cache_dir()
         self._nemo = None
         self._lock = threading.Lock()
-        self.problems: list[str] = []
-        self.normalize = lru_cache(maxsize=4096)(self._normalize)
+        # Problems are cached with the words, so a text that failed reports it every time.
+        self.spoken = lru_cache(maxsize=4096)(self._spoken)
 
-    def _normalize(self, text: str) -> str:
+    def normalize(self, text: str) -> str:
+        """The words alone; `spoken` also tells what went wrong on the way."""
+        return self.spoken(text).text
+
+    def _spoken(self, text: str) -> Spoken:
         text = speakable(text)
-        if _is_shouted(text):
+        words = sum(any(char.isalpha() for char in word) for word in text.split())
+        if is_shouted(text) and words >= _SHOUTED_MIN_WORDS:  # one shouted word is an acronym
             text = _unshout(text)
         text = _apply(_BEFORE_TN, text)
+        problems: tuple[str, ...] = ()
         if _NEEDS_TN.search(text):
-            text = self.run_nemo(text)
+            nemo = self.run_nemo(text)
+            text, problems = nemo.text, nemo.problems
         text = _apply(_AFTER_TN, text)
-        return _tidy(self.lexicon.apply(text))
+        return Spoken(_tidy(self.lexicon.apply(text)), problems)
 
-    def run_nemo(self, text: str) -> str:
-        """NeMo alone; on failure, the text as it was (and the problem recorded)."""
+    def run_nemo(self, text: str) -> Spoken:
+        """NeMo alone; on failure, the text as it was, with the problem."""
         try:
             with self._lock:
-                return self._load().normalize(text, verbose=False, punct_post_process=True)
+                return Spoken(self._load().normalize(text, verbose=False, punct_post_process=True))
         except Exception as error:  # a normalization failure must never stop a narration
-            self.problems.append(f"normalization failed, read as written: {text!r} ({error})")
-            log.debug(self.problems[-1])
-            return text
+            problem = f"normalization failed, read as written: {text!r} ({error})"
+            log.debug(problem)
+            return Spoken(text, (problem,))
 
     def _load(self):
         if self._nemo is None:
@@ -243,12 +259,6 @@ def _acronym(letters: str, plural: str) -> str:
         # reads longer all-caps words ("WINNER") as words unless they are unpronounceable.
         return letters + plural
     return " ".join(letters) + ("'s" if plural else "")
-
-
-def _is_shouted(text: str) -> bool:
-    letters = [char for char in text if char.isalpha()]
-    words = [word for word in text.split() if any(char.isalpha() for char in word)]
-    return len(words) >= _SHOUTED_MIN_WORDS and len(letters) >= 4 and all(char.isupper() for char in letters)
 
 
 def _unshout(text: str) -> str:

@@ -137,6 +137,9 @@ class _EspeakTrace:
         """espeak's trace for WORD (its first line says whether the dictionary had it)."""
         from piper import voice as piper_voice
 
+        # espeak is one global state: the trace takes the lock Piper phonemizes under. It is
+        # private to Piper and no public one exists, so piper-tts is pinned to a minor version
+        # and tests/test_check.py checks that Piper still takes it.
         with piper_voice._ESPEAK_PHONEMIZER_LOCK:
             self._libc.rewind(self._stream)
             self._libc.ftruncate(self._libc.fileno(self._stream), 0)

@@ -25,6 +25,7 @@ MAX_REDIRECTS = 5
 
 HEADERS = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.8"}
 
+_WEB_ADDRESS = re.compile(r"https?://", re.I)
 _HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<article|<meta|<!--)", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
@@ -43,20 +44,30 @@ class Document:
 
 def read_source(source: str) -> Document:
     """Read SOURCE: an http(s) URL, "-" for standard input, or a file path."""
-    if re.match(r"^https?://", source, re.I):
+    if is_web_address(source):
         return fetch_url(source)
     if source == "-":
         return _document_from_bytes(sys.stdin.buffer.read(), "standard input", suffix="")
-    path = Path(source)
+    data = read_file(source, "an article file")
+    return _document_from_bytes(data, source, suffix=Path(source).suffix.lower())
+
+
+def is_web_address(source: str) -> bool:
+    """Whether SOURCE is an http or https URL (to fetch), not a file name."""
+    return bool(_WEB_ADDRESS.match(source))
+
+
+def read_file(path: str, kind: str) -> bytes:
+    """The bytes of the file at PATH, or a `SourceError` that says why not; KIND is what a
+    directory there is not ("an article file")."""
     try:
-        data = path.read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
-        raise SourceError(f"{source}: no such file") from None
+        raise SourceError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise SourceError(f"{source}: is a directory, not an article file") from None
+        raise SourceError(f"{path}: is a directory, not {kind}") from None
     except OSError as error:
-        raise SourceError(f"{source}: cannot read ({error.strerror})") from None
-    return _document_from_bytes(data, source, suffix=path.suffix.lower())
+        raise SourceError(f"{path}: cannot read ({error.strerror})") from None
 
 
 def fetch_url(url: str, transport: httpx.BaseTransport | None = None) -> Document:

@@ -20,12 +20,11 @@ from piper import PiperVoice
 from piper.config import PiperConfig, SynthesisConfig
 
 from .errors import VoiceError
+from .files import write_atomically
 
 log = logging.getLogger(__name__)
 
-DEFAULT_VOICE = "en_US-joe-medium"
 ENGINE = f"piper-tts {version('piper-tts')}"
-_PHONEME_ESCAPE = re.compile(r"\[\[.*?\]\]")
 
 
 @dataclass(frozen=True)
@@ -332,7 +331,5 @@ def _aligned_model(model_path: Path) -> Path:
     except ValueError:
         log.debug("%s: already has alignments or cannot have them", model_path)
     cache.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(".tmp")
-    onnx.save(model, str(temporary))
-    temporary.replace(target)
+    write_atomically(target, model.SerializeToString())  # processes starting at once may race here
     return target

@@ -22,17 +22,16 @@ In Python, `sign(secret, body)` gives the two headers.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import hmac
 import re
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from .article import ARTICLE_ID
 from .errors import NewsvoiceError
 
 TIMESTAMP_HEADER = "X-Newsvoice-Timestamp"
@@ -65,7 +64,7 @@ class ReplayGuard(Protocol):
     """Remembers the signatures of accepted requests, to refuse a request sent again.
 
     `seen` must check and record in one atomic step, across every server process sharing the
-    guard: a store-backed guard is a table with the signature as its primary key, where an
+    guard: the service's is its store, a table with the signature as its primary key, where an
     insert that conflicts means seen. An entry may be dropped once its timestamp is more than
     the tolerance in the past, since `verify` refuses such a request as too old anyway.
     """
@@ -73,35 +72,6 @@ class ReplayGuard(Protocol):
     def seen(self, signature: str, timestamp: int) -> bool:
         """Record SIGNATURE, sent at TIMESTAMP; True if it was recorded before."""
         ...
-
-
-class MemoryReplayGuard:
-    """A `ReplayGuard` for one server process (each process of several would have its own).
-
-    A signature is kept TOLERANCE seconds past its timestamp: give it the tolerance `verify` has.
-    """
-
-    def __init__(self, tolerance: int = TOLERANCE, clock: Callable[[], float] = time.time) -> None:
-        self._tolerance = tolerance
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._signatures: set[str] = set()
-        self._expiries: list[tuple[int, str]] = []  # a heap: the next signature to forget first
-
-    def seen(self, signature: str, timestamp: int) -> bool:
-        with self._lock:
-            now = self._clock()
-            while self._expiries and self._expiries[0][0] < now:
-                self._signatures.discard(heapq.heappop(self._expiries)[1])
-            if signature in self._signatures:
-                return True
-            self._signatures.add(signature)
-            heapq.heappush(self._expiries, (timestamp + self._tolerance, signature))
-            return False
-
-    def __len__(self) -> int:
-        """How many signatures are remembered."""
-        return len(self._signatures)
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
@@ -164,7 +134,7 @@ class WebhookEvent(BaseModel):
     url: HttpUrl = Field(description="The article's address.")
     id: str | None = Field(
         None,
-        pattern=r"^[A-Za-z0-9_-]{1,32}$",  # the form of the service's article ids
+        pattern=ARTICLE_ID,
         description="The newsvoice article's id, when the CMS keeps it; else the URL finds the article.",
     )
     html: str | None = Field(

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
+from ..written import MONTH
 from .structure import Piece
 
 # Blocks longer than these are prose, whatever words they contain.
@@ -113,10 +114,9 @@ _NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
 _BYLINE = re.compile(
     rf"^\W*(?i:by)\s+(?P<names>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)(?:\s*[,|/–—-]\s*[^.!?]{{0,60}})?\s*$"
 )
-_MONTH = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 # A date or a time: "Nov. 19", "19 November", "2019-11-19", "11/19/2019", "8:45".
 _DATE = re.compile(
-    rf"""\b(?:(?:{_MONTH})[a-z]*\.?\s+\d{{1,2}}\b | \d{{1,2}}\s+(?:{_MONTH})
+    rf"""\b(?:{MONTH}\s+\d{{1,2}}\b | \d{{1,2}}\s+{MONTH}
       | \d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b | \d{{1,2}}:\d\d)""",
     re.I | re.X,
 )
@@ -124,7 +124,7 @@ _DATE = re.compile(
 _BYLINE_WORD = re.compile(r"by|and|staff|(?:writer|reporter|correspondent|editor|contributor|columnist)s?")
 # (and time zones: "ET", "PST", "GMT", "CEST")
 _STAMP_WORD = re.compile(
-    rf"""\d+ | [apm] | am | pm | (?:{_MONTH}|mon|tue|wed|thu|fri|sat|sun)[a-z]*
+    rf"""\d+ | [apm] | am | pm | (?:(?i:{MONTH})|mon|tue|wed|thu|fri|sat|sun)[a-z]*
       | published | updated | posted | last | on | at | [a-z]{{0,2}}[cempg][sdm]?t | utc""",
     re.X,
 )

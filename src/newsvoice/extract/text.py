@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..article import Article, Block
+from ..written import MONTH, is_shouted
 from .cleanup import byline_authors, is_furniture, key, pull_quotes
 
 # Navigation lines of a page saved as text, besides the furniture `is_furniture` knows.
@@ -35,10 +36,9 @@ _END_OF_ARTICLE = re.compile(
     re.I | re.X,
 )
 
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATELINE = re.compile(
     rf"^(?:(?:published|updated|posted)(?:\s+on)?:?\s*)?[\w\s,:/.-]*"
-    rf"(?:\b{_MONTH}\s+\d{{1,2}}|\b\d{{1,2}}\s+{_MONTH}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})[\w\s,:/.()+-]*$",
+    rf"(?:\b{MONTH}\s+\d{{1,2}}|\b\d{{1,2}}\s+{MONTH}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})[\w\s,:/.()+-]*$",
     re.I,
 )
 _TERMINAL = re.compile(r"""[.!?…:;"'”’)\]]$""")
@@ -61,8 +61,7 @@ class _Line:
 
     @property
     def is_all_caps(self) -> bool:
-        letters = [c for c in self.text if c.isalpha()]
-        return len(letters) >= 4 and all(c.isupper() for c in letters) and self.words >= 2
+        return is_shouted(self.text) and self.words >= 2
 
 
 def extract_text(text: str, url: str | None = None) -> Article:

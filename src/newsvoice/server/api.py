@@ -12,15 +12,14 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from ..article import Article
+from ..article import ARTICLE_ID, Article
 from ..errors import NewsvoiceError
 from ..extract import extract
 from ..sources import Document
 from ..watch import DEFAULT_INTERVAL
-from ..webhook import TOLERANCE, HttpUrl, Tag, WebhookEvent, WebhookRefused, verify
+from ..webhook import HttpUrl, Tag, WebhookEvent, WebhookRefused, verify
 from .netguard import AddressRefused, fetch_document
 from .service import (
-    ARTICLE_ID,
     Service,
     ServiceDep,
     article_json,
@@ -382,7 +381,7 @@ async def webhook(request: Request, service: ServiceDep) -> Response:
         raise HTTPException(404, "webhooks are off: set webhook_secrets (NEWSVOICE_WEBHOOK_SECRETS)")
     body = await request.body()
     try:
-        verify(service.settings.webhook_secrets, body, request.headers, replay=_Deliveries(service))
+        verify(service.settings.webhook_secrets, body, request.headers, replay=service.store)
     except WebhookRefused as error:
         raise HTTPException(401, f"webhook refused: {error}") from None
     try:
@@ -398,13 +397,3 @@ def _handle_event(service: Service, request: Request, event: WebhookEvent) -> Re
         return JSONResponse({"deleted": article_id is not None and service.delete(article_id)})
     submission = Submission(url=event.url, html=event.html, text=event.text, tags=event.tags)
     return JSONResponse(_submit(service, request, submission, event.id), 202)
-
-
-class _Deliveries:
-    """Signatures accepted, remembered in the database: shared by every server."""
-
-    def __init__(self, service: Service) -> None:
-        self._store = service.store
-
-    def seen(self, signature: str, timestamp: int) -> bool:
-        return self._store.seen(signature, timestamp, TOLERANCE)

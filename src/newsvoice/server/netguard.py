@@ -10,9 +10,10 @@ environment are not used: a proxy would make the connections the guard cannot se
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
-import re
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,13 +21,10 @@ import httpcore
 import httpx
 
 from ..errors import SourceError
-from ..sources import Document, fetch_url
+from ..sources import Document, fetch_url, is_web_address
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-_ARTICLE_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text"}
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
 
 
 class AddressRefused(SourceError):
@@ -97,19 +95,83 @@ class _GuardedBackend(httpcore.SyncBackend):
         raise failure or httpcore.ConnectError(f"no address for {host}")
 
 
-class GuardedTransport(httpx.HTTPTransport):
-    """An httpx transport whose every connection goes only where POLICY allows."""
+class GuardedTransport(httpx.BaseTransport):
+    """An httpx transport whose every connection goes only where POLICY allows.
+
+    httpx's own transport takes no network backend, so this one drives httpcore's connection
+    pool, which does, as httpx's does: the same request and response, the same errors.
+    """
 
     def __init__(self, policy: AddressPolicy) -> None:
-        super().__init__()
-        # httpx takes no network backend of its own, so its connection pool is made again with one.
-        self._pool = httpcore.ConnectionPool(
+        self._connections = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(), network_backend=_GuardedBackend(policy)
         )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        target = httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path)
+        with _httpx_errors():
+            answer = self._connections.handle_request(
+                httpcore.Request(
+                    request.method,
+                    target,
+                    headers=request.headers.raw,
+                    content=request.stream,
+                    extensions=request.extensions,
+                )
+            )
+        return httpx.Response(
+            answer.status, headers=answer.headers, stream=_Body(answer), extensions=answer.extensions
+        )
+
+    def close(self) -> None:
+        self._connections.close()
+
+
+class _Body(httpx.SyncByteStream):
+    def __init__(self, answer: httpcore.Response) -> None:
+        self._answer = answer
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _httpx_errors():
+            yield from self._answer.iter_stream()
+
+    def close(self) -> None:
+        self._answer.close()
+
+
+# httpcore's errors and the httpx errors that callers catch, most specific first.
+_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+)
+
+
+@contextlib.contextmanager
+def _httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as error:
+        mapped = next((theirs for ours, theirs in _ERRORS if isinstance(error, ours)), None)
+        if mapped is None:
+            raise  # an AddressRefused, say: the caller's own error, as it is
+        raise mapped(str(error)) from error
 
 
 def fetch_document(url: str, policy: AddressPolicy) -> Document:
     """GET an article page as `newsvoice.sources.fetch_url` does, through the address guard."""
-    if not re.match(r"^https?://", url, re.I):
+    if not is_web_address(url):
         raise SourceError(f"{url}: not an http or https URL")
     return fetch_url(url, transport=GuardedTransport(policy))

@@ -10,31 +10,29 @@ import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from ..article import Article
 from ..extract import extract
 from ..normalization import Normalizer
 from ..sources import Document
+from ..times import iso
 from ..voice import Voice
 from .jobs import AUDIO_FORMATS, Dispatcher, JobQueue, LocalQueue, Narrator, job_event
 from .keys import check_key
 from .netguard import AddressPolicy
+from .ranges import MalformedRange, RangeNotSatisfiable, byte_ranges
 from .settings import Settings
 from .store import Feed, Job, Record, Store, Submitted, Version
 from .streams import RedisStreams, Streams
 from .watcher import Watcher
 from .worker import RedisQueue
 
-ARTICLE_ID = r"^[A-Za-z0-9_-]{1,32}$"
-"""Ids are URL-safe tokens; anything else is refused before it can name a file."""
 CACHE_ENTRIES = 4096
 T = TypeVar("T")
 SMALL_RANGE = 256 * 1024
@@ -244,19 +242,15 @@ def _ranges(request: Request, response: FileResponse, size: int) -> list[tuple[i
     ):
         return []  # no range, or one for another version of the file: the whole file is sent
     try:
-        return FileResponse._parse_range_header(header, size)
-    except MalformedRangeHeader as error:
-        raise HTTPException(400, f"bad Range header {header!r}: {error.content}") from None
+        return byte_ranges(header, size)
+    except MalformedRange as error:
+        raise HTTPException(400, f"bad Range header {header!r}: {error}") from None
     except RangeNotSatisfiable:
         raise HTTPException(
             416,
             f"range {header!r} is past the end of the file ({size} bytes)",
             {"Content-Range": f"bytes */{size}"},
         ) from None
-
-
-def iso(timestamp: float | None) -> str | None:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds") if timestamp else None
 
 
 def job_json(job: Job, base: str) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, InterfaceError, Operat
 
 from ..article import Article, Block
 from ..errors import NewsvoiceError
+from ..webhook import TOLERANCE
 from .migrations import current, upgrade
 from .schema import articles, deliveries, feeds, jobs, versions
 
@@ -616,9 +617,9 @@ class Store:
 
     # --- webhook deliveries --------------------------------------------------------------
 
-    def seen(self, signature: str, timestamp: float, tolerance: float) -> bool:
+    def seen(self, signature: str, timestamp: float, tolerance: float = TOLERANCE) -> bool:
         """Whether a webhook with SIGNATURE was delivered before; remembers it until it would
-        be too old to accept anyway."""
+        be too old to accept anyway. (The store is the service's `webhook.ReplayGuard`.)"""
         now = time.time()
         with self.transaction(counted=False) as db:
             db.execute(delete(deliveries).where(deliveries.c.expires < now))
