@@ -136,6 +136,31 @@ def test_byline_with_two_authors() -> None:
     assert article.byline == "Jane Doe and John Smith"
 
 
+def test_byline_under_the_standfirst() -> None:
+    standfirst = "The vote ends months of disagreement over two new libraries and a bus line."
+    article = extract_text(
+        page(
+            "City approves budget after long debate",
+            standfirst,
+            "By Jane Doe, City Hall Reporter",
+            "Published Aug 14, 2025",
+            LEAD,
+            SECOND,
+        )
+    )
+    assert article.authors == ("Jane Doe",)
+    assert article.date == "Published Aug 14, 2025"
+    assert article.paragraphs == [standfirst, LEAD, SECOND]
+
+
+def test_byline_shaped_subhead_in_the_body_is_a_subhead() -> None:
+    article = extract_text(
+        page("City approves budget after long debate", LEAD, SECOND, "By The Numbers", THIRD)
+    )
+    assert article.authors == ()
+    assert article.headings == ["By The Numbers"]
+
+
 def test_first_paragraph_starting_with_by_is_not_a_byline() -> None:
     lead = "By Monday, the talks had collapsed."
     article = extract_text(page("Trade talks collapse in Geneva", lead, SECOND))
@@ -191,6 +216,16 @@ def test_lines_after_end_marker_are_dropped(marker: str) -> None:
     )
     assert article.paragraphs == [LEAD, SECOND]
     assert all(marker not in text for text in all_text(article))
+
+
+@pytest.mark.parametrize("label", ["Read more:", "READ MORE:", "Related:", "See also:"])
+def test_link_to_another_story_inside_the_article_is_dropped(label: str) -> None:
+    link = f"{label} Council votes to keep the harbour ferry running through the winter months"
+    article = extract_text(
+        page("City approves budget after long debate", LEAD, SECOND, link, "What happens next", THIRD)
+    )
+    assert article.paragraphs == [LEAD, SECOND, THIRD]
+    assert article.headings == ["What happens next"]
 
 
 @pytest.mark.parametrize(
