@@ -47,7 +47,7 @@ _SCALES = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion", "b
            "tn": "trillion", "trn": "trillion"}  # fmt: skip
 _DOLLARS = {"US": "US dollars", "A": "Australian dollars", "C": "Canadian dollars",
             "NZ": "New Zealand dollars", "HK": "Hong Kong dollars", "S": "Singapore dollars"}  # fmt: skip
-_DECADES = {"2": "twenties", "3": "thirties", "4": "forties", "5": "fifties", "6": "sixties",
+_DECADES = {"1": "tens", "2": "twenties", "3": "thirties", "4": "forties", "5": "fifties", "6": "sixties",
             "7": "seventies", "8": "eighties", "9": "nineties", "0": "noughties"}  # fmt: skip
 _CARDINAL_NUMBERED = (
     r"World\ War|Super\ Bowl|Vatican|Apollo|Title|Article|Chapter|Part|Phase|Stage|Book|Volume"
@@ -77,6 +77,8 @@ _BEFORE_TN: list[Rule] = [
     # Decades, year ranges and compound ordinals NeMo reads wrongly: "'80s", "2023-24", "19th-century".
     (re.compile(r"\b(\d+(?:st|nd|rd|th))-(?=[a-z])"), r"\1 "),
     (re.compile(r"(?<!\w)['’](\d)0s\b"), lambda m: _DECADES[m.group(1)]),
+    # A decade's century as a number NeMo says as a year's first half: "2030s" is "20 thirties".
+    (re.compile(r"\b(1\d|20)([1-9])0s\b"), lambda m: f"{m.group(1)} {_DECADES[m.group(2)]}"),
     (re.compile(r"\b((?:19|20)\d\d)[-–/](\d\d)\b(?!\d|/)"), r"\1 to \2"),
     # Well-known numbers in shorthand.
     (re.compile(r"\b9/11\b"), "nine eleven"),
