@@ -70,6 +70,11 @@ _LETTER = {"A": "[[ˈeɪ]]"}
 _ESPEAK_SPELLS = frozenset({"AM", "PM"})
 
 _BEFORE_TN: list[Rule] = [
+    # A dateline opening a story ("PORT ELLERY — The…", "ROME (AP) — …") names a place: not letters.
+    (
+        re.compile(r"^[A-Z][A-Z .'’-]*[A-Z](?=(?:,? [A-Z][\w.]*)*(?: \(\w+\))? [–—-] [A-Z“])"),
+        lambda m: _place(m.group(0)),
+    ),
     # Typography is read as pauses, never aloud.
     (re.compile(r"\s*(?:…|\.{3,})\s*"), ", "),
     (re.compile(r"(?<!\d)\s+[–—-]+\s+|\s+[–—-]+\s+(?!\d)|\s*—\s*"), ", "),
@@ -261,6 +266,11 @@ def _unshout(text: str) -> str:
         keep = bare in WORD_ACRONYMS or (bare not in _CAPS_WORDS and bare in _SPELLED_IN_HEADLINES)
         words.append(word if keep else (word.capitalize() if index == 0 else word.lower()))
     return " ".join(words)
+
+
+def _place(name: str) -> str:
+    """A place name in capitals in title case, keeping acronyms ("NEW YORK" is "New York")."""
+    return " ".join(word if word in _SPELLED_IN_HEADLINES else word.capitalize() for word in name.split(" "))
 
 
 # Acronyms that stay capitals in a shouted headline ("US TROOPS" is not "us troops").
