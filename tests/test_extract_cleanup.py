@@ -241,6 +241,10 @@ def test_the_role_after_a_byline_is_not_an_author(byline: str) -> None:
     assert byline_authors(byline) == ("Jane Doe",)
 
 
+def test_a_byline_naming_only_a_role_is_still_a_byline() -> None:
+    assert byline_authors("By Our Political Correspondent") == ("Our Political Correspondent",)
+
+
 # --- tables -----------------------------------------------------------------------------------------
 
 

@@ -123,9 +123,9 @@ _DATE = re.compile(
     re.I | re.X,
 )
 # A journalist's role after the name ("By Jane Doe, Political Editor").
-_ROLE = r"(?:writer|reporter|correspondent|editor|contributor|columnist)s?"
+_ROLE = re.compile(r"(?:writer|reporter|correspondent|editor|contributor|columnist)s?")
 # Words a byline or a date stamp is made of, besides names, dates and times.
-_BYLINE_WORD = re.compile(rf"by|and|staff|{_ROLE}")
+_BYLINE_WORD = re.compile(rf"by|and|staff|{_ROLE.pattern}")
 # (and time zones: "ET", "PST", "GMT", "CEST")
 _STAMP_WORD = re.compile(
     rf"""\d+ | [apm] | am | pm | (?:{_MONTH}|mon|tue|wed|thu|fri|sat|sun)[a-z]*
@@ -183,15 +183,15 @@ def byline_authors(text: str) -> tuple[str, ...]:
     match = _BYLINE.match(text)
     if not match or len(text.split()) > 12:
         return ()
-    names = re.split(r"\s*(?:,|\band\b|&)\s*", match.group("names"))
-    return tuple(name for name in names if not _is_role(_WORD.findall(name.lower())))
-
-
-def _is_role(words: Sequence[str]) -> bool:
-    """Whether a name in a byline is a role instead ("Staff", "Business Correspondent")."""
-    return all(_BYLINE_WORD.fullmatch(word) for word in words) or any(
-        re.fullmatch(_ROLE, word) for word in words
-    )
+    names = [
+        name
+        for name in re.split(r"\s*(?:,|\band\b|&)\s*", match.group("names"))
+        if not all(_BYLINE_WORD.fullmatch(word) for word in _WORD.findall(name.lower()))
+    ]
+    # A role after a name is not an author ("By Jane Doe, Political Editor"); a role alone
+    # still says who wrote it ("By Our Political Correspondent").
+    people = [name for name in names if not any(map(_ROLE.fullmatch, _WORD.findall(name.lower())))]
+    return tuple(people or names)
 
 
 def key(text: str) -> str:
