@@ -27,9 +27,13 @@ from newsvoice.narrate import Narration, narrate
 from newsvoice.normalization import Normalizer
 from newsvoice.voice import Speech, Voice, Word
 
-EDITED_SENTENCE = "It will be Putin’s first time in the US in a decade."
-EDIT = (EDITED_SENTENCE, "It will be Putin’s first visit to the US in a decade.")
-ADDED = " The White House confirmed the date on Monday."
+EDITED_SENTENCE = "The government has offered a further £300m towards the new breakwater."
+EDIT = (EDITED_SENTENCE, "The government has offered a further £350m towards the new breakwater.")
+ADDED = " The Treasury confirmed the offer on Monday."
+# The excerpt is read as the title, the byline, the standfirst's two sentences, two one-sentence
+# paragraphs, the edited paragraph's sentences, one more paragraph and the disclosure.
+EDITED_AT = 7
+"""The segment the edit changes; the edited narration has one more after it."""
 
 
 class CountingVoice:
@@ -60,7 +64,7 @@ class Renarrated:
 def excerpt(sample_article: Article) -> Article:
     """Five paragraphs of the sample; the fourth has two sentences, the second of which the
     edit changes, and the edit adds a third."""
-    blocks = sample_article.blocks[8:13]
+    blocks = sample_article.blocks[:5]
     assert EDITED_SENTENCE in blocks[3].text
     return replace(sample_article, blocks=blocks)
 
@@ -90,26 +94,27 @@ def renarrated(
 
 def test_first_narration_synthesizes_everything(renarrated: Renarrated) -> None:
     first = renarrated.first
-    assert (first.synthesized, first.reused) == (len(first.segments), 0) == (8, 0)
+    assert (first.synthesized, first.reused) == (len(first.segments), 0) == (10, 0)
 
 
 def test_edit_synthesizes_only_the_changed_sentences(renarrated: Renarrated) -> None:
     first, edited = renarrated.first, renarrated.edited
-    new = [timed.segment.spoken for timed in edited.segments[5:7]]
-    assert [timed.segment.text for timed in edited.segments[5:7]] == [EDIT[1], ADDED.strip()]
+    changed = edited.segments[EDITED_AT : EDITED_AT + 2]
+    new = [timed.segment.spoken for timed in changed]
+    assert [timed.segment.text for timed in changed] == [EDIT[1], ADDED.strip()]
     assert renarrated.said_for_edit == new
     assert (edited.synthesized, edited.reused) == (2, len(edited.segments) - 2)
     # The sentence before the edit, in the edited paragraph, is reused though its neighbours changed.
-    assert edited.segments[4].segment.spoken in [t.segment.spoken for t in first.segments]
+    assert edited.segments[EDITED_AT - 1].segment.spoken in [t.segment.spoken for t in first.segments]
 
 
 def test_reused_segments_are_the_same_audio(renarrated: Renarrated, decode) -> None:
     first, edited = renarrated.first, renarrated.edited
-    assert edited.segments[:5] == first.segments[:5]  # same times, same words
+    assert edited.segments[:EDITED_AT] == first.segments[:EDITED_AT]  # same times, same words
     before, rate = decode(first.path)
     after, _ = decode(edited.path)
     # Identical samples up to the edit, short of the MP3 encoder's look-ahead.
-    end = int((edited.segments[5].start - 0.5) * rate)
+    end = int((edited.segments[EDITED_AT].start - 0.5) * rate)
     assert np.array_equal(before[:end], after[:end])
     moved = [(t.end - t.start, t.words[-1].end - t.start) for t in (first.segments[-1], edited.segments[-1])]
     assert moved[0] == pytest.approx(moved[1], abs=0.002)

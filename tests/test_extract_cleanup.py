@@ -234,6 +234,17 @@ def test_a_sentence_starting_with_by_is_not_a_byline() -> None:
     assert byline_authors("BY JANE DOE | CNN") == ("JANE DOE",)
 
 
+@pytest.mark.parametrize(
+    "byline", ["By Jane Doe, Political Editor", "By Jane Doe, Senior Business Correspondent"]
+)
+def test_the_role_after_a_byline_is_not_an_author(byline: str) -> None:
+    assert byline_authors(byline) == ("Jane Doe",)
+
+
+def test_a_byline_naming_only_a_role_is_still_a_byline() -> None:
+    assert byline_authors("By Our Political Correspondent") == ("Our Political Correspondent",)
+
+
 # --- tables -----------------------------------------------------------------------------------------
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from lxml import html as lxml_html
 
 from newsvoice import voice
 from newsvoice.article import Article
 from newsvoice.errors import NoArticleError
 from newsvoice.extract import extract
-from newsvoice.extract.html import extract_html
+from newsvoice.extract.html import TABLE_NOTE, extract_html
 from newsvoice.narrate import load_article
 from newsvoice.script import write_script
 from newsvoice.sources import Document
@@ -240,3 +241,166 @@ def test_language_picks_an_installed_voice_for_it(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(voice, "voice_dirs", lambda: [tmp_path])
     assert voice_for_language("de-AT") == (model, None)
     assert voice_for_language("en")[0] == default_voice_path()
+
+
+# --- the example page --------------------------------------------------------------------------
+
+HTML_SAMPLE_HEADINGS = ["A long-awaited line", "Taxes go up", "Where the money goes"]
+TWEET = (
+    "Tonight the council voted to build the Blue Line to Northgate. "
+    "Thank you to every neighbor who stayed past 10 p.m. to be heard.",
+    "— Mayor Theodora Vukovich (@MayorVukovich) June 18, 2025",
+)
+PULL_QUOTE = "This is the vote that people in Northgate have been waiting on for two decades"
+HTML_SAMPLE_FURNITURE = (
+    "cookies",
+    "Accept all",
+    "Manage preferences",
+    "Skip to main content",
+    "since 1884",
+    "Subscribe",
+    "Log in",
+    "Obituaries",
+    "e-Edition",
+    "thunderstorm",
+    "Advertisement",
+    "Lakeview Honda",
+    "Riders board a Blue Line train",
+    "Photo:",
+    "Castellanos",
+    "9:40 p.m. CDT",
+    "Updated",
+    "Facebook",
+    "Email",
+    "Copy link",
+    "Read more",
+    "got back on track",
+    "Morning Ledger",
+    "newsletter",
+    "inbox",
+    "Sign up",
+    "Terms of Use",
+    "General fund spending",
+    "$584",
+    "23.9%",
+    "Source:",
+    "Oyelowo, council member",  # the pull quote's attribution
+    "covers City Hall",
+    "mferreira@",
+    "@MarisolFH",
+    "Topics:",
+    "Join the conversation",
+    "View comments",
+    "Related",
+    "ridership hits a record",
+    "press the council",
+    "Editorial:",
+    "Most read",
+    "Storm knocks out power",
+    "walk-off",
+    "About us",
+    "Do Not Sell",
+    "All rights reserved",
+    "Harborview Media",
+    "pic.twitter.com",
+    "https://",
+)
+
+
+def expected_blocks(html: str) -> list[tuple[str, str]]:
+    """The story as the page's markup has it: the story body's own paragraphs (those without a
+    class) and subheads, the table as its notice and the embedded tweet as its text. The body's
+    pull quote, ads, promos and sign-up box are not the story."""
+    body = lxml_html.fromstring(html).find_class("story-body")[0]
+    blocks: list[tuple[str, str]] = []
+    for element in body:
+        if element.tag == "p" and not element.get("class"):
+            blocks.append(("paragraph", " ".join(element.text_content().split())))
+        elif element.tag == "h2":
+            blocks.append(("heading", element.text_content().strip()))
+        elif element.tag == "table":
+            blocks.append(("paragraph", TABLE_NOTE))
+        elif element.get("class") == "twitter-tweet":
+            blocks += [("paragraph", line) for line in TWEET]
+    return blocks
+
+
+def block_pairs(article: Article) -> list[tuple[str, str]]:
+    return [(block.kind, block.text) for block in article.blocks]
+
+
+def test_html_sample_expected_blocks_are_derived_from_the_file(html_sample_text: str) -> None:
+    # Guards the derivation itself: 17 paragraphs, the table, the tweet's two lines, 3 subheads.
+    blocks = expected_blocks(html_sample_text)
+    assert [kind for kind, _ in blocks].count("paragraph") == 20
+    assert [text for kind, text in blocks if kind == "heading"] == HTML_SAMPLE_HEADINGS
+    assert blocks[0][1].startswith("PORT ELLERY — The City Council approved")
+    assert blocks[-1][1].startswith("The budget takes effect July 1.")
+
+
+def test_html_sample_metadata(html_sample_article: Article) -> None:
+    article = html_sample_article
+    assert article.title == "Port Ellery council passes $2.1bn budget, raising taxes to extend the Blue Line"
+    assert article.authors == ("Marisol Ferreira-Haight",)
+    assert article.date == "2025-06-18"
+    assert article.site_name == "The Lakeshore Ledger"
+    assert article.language == "en"
+    assert article.url == "https://www.lakeshoreledger.example/news/2025/06/18/port-ellery-budget-blue-line"
+    assert article.image == (
+        "https://www.lakeshoreledger.example/images/2025/06/blue-line-harbor-street-1200x630.jpg"
+    )
+    assert article.description is not None and article.description.startswith("The spending plan raises")
+
+
+def test_html_sample_every_body_paragraph_appears_exactly_once_in_order(
+    html_sample_article: Article, html_sample_text: str
+) -> None:
+    expected = [text for kind, text in expected_blocks(html_sample_text) if kind == "paragraph"]
+    paragraphs = html_sample_article.paragraphs
+    for paragraph in expected:
+        assert paragraphs.count(paragraph) == 1, paragraph
+    assert [paragraph for paragraph in paragraphs if paragraph in expected] == expected
+
+
+def test_html_sample_is_the_story_and_nothing_else(
+    html_sample_article: Article, html_sample_text: str
+) -> None:
+    assert block_pairs(html_sample_article) == expected_blocks(html_sample_text)
+
+
+def test_html_sample_subheads_sit_between_the_right_paragraphs(html_sample_article: Article) -> None:
+    assert html_sample_article.headings == HTML_SAMPLE_HEADINGS
+    blocks = [(kind, text[:30]) for kind, text in block_pairs(html_sample_article)]
+    first, second, third = (blocks.index(("heading", heading)) for heading in HTML_SAMPLE_HEADINGS)
+    assert blocks[first - 1][1].startswith("The budget for fiscal 2026")
+    assert blocks[first + 1][1].startswith("The centerpiece is $340m")
+    assert blocks[second - 1][1] == TWEET[1][:30]
+    assert blocks[second + 1][1].startswith("To pay for it")
+    assert blocks[third - 1][1].startswith("“I support the train.")
+    assert blocks[third + 1][1].startswith("Public safety remains")
+
+
+def test_html_sample_table_is_a_notice_in_its_place(html_sample_article: Article) -> None:
+    paragraphs = html_sample_article.paragraphs
+    assert paragraphs.count(TABLE_NOTE) == 1
+    at = paragraphs.index(TABLE_NOTE)
+    assert paragraphs[at - 1].startswith("Public safety remains")
+    assert paragraphs[at + 1].startswith("Spending on parks and libraries")
+
+
+def test_html_sample_pull_quote_is_read_once(html_sample_article: Article) -> None:
+    assert sum(PULL_QUOTE in text for _, text in block_pairs(html_sample_article)) == 1
+
+
+def test_html_sample_embedded_tweet_is_read_once_after_its_paragraph(html_sample_article: Article) -> None:
+    paragraphs = html_sample_article.paragraphs
+    at = paragraphs.index(TWEET[0])
+    assert paragraphs[at - 1].startswith("Mayor Theodora Vukovich, who made the extension")
+    assert paragraphs[at : at + 2] == list(TWEET)
+    assert sum("Tonight the council voted" in paragraph for paragraph in paragraphs) == 1
+
+
+@pytest.mark.parametrize("phrase", HTML_SAMPLE_FURNITURE)
+def test_html_sample_has_no_boilerplate(html_sample_article: Article, phrase: str) -> None:
+    for text in [html_sample_article.title, *(block.text for block in html_sample_article.blocks)]:
+        assert phrase.lower() not in text.lower(), text

@@ -48,7 +48,7 @@ _SCALES = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion", "b
            "tn": "trillion", "trn": "trillion"}  # fmt: skip
 _DOLLARS = {"US": "US dollars", "A": "Australian dollars", "C": "Canadian dollars",
             "NZ": "New Zealand dollars", "HK": "Hong Kong dollars", "S": "Singapore dollars"}  # fmt: skip
-_DECADES = {"2": "twenties", "3": "thirties", "4": "forties", "5": "fifties", "6": "sixties",
+_DECADES = {"1": "tens", "2": "twenties", "3": "thirties", "4": "forties", "5": "fifties", "6": "sixties",
             "7": "seventies", "8": "eighties", "9": "nineties", "0": "noughties"}  # fmt: skip
 _CARDINAL_NUMBERED = (
     r"World\ War|Super\ Bowl|Vatican|Apollo|Title|Article|Chapter|Part|Phase|Stage|Book|Volume"
@@ -71,6 +71,11 @@ _LETTER = {"A": "[[ˈeɪ]]"}
 _ESPEAK_SPELLS = frozenset({"AM", "PM"})
 
 _BEFORE_TN: list[Rule] = [
+    # A dateline opening a story ("PORT ELLERY — The…", "ROME (AP) — …") names a place: not letters.
+    (
+        re.compile(r"^[A-Z][A-Z .'’-]*[A-Z](?=(?:,? [A-Z][\w.]*)*(?: \(\w+\))? [–—-] [A-Z“])"),
+        lambda m: _place(m.group(0)),
+    ),
     # Typography is read as pauses, never aloud.
     (re.compile(r"\s*(?:…|\.{3,})\s*"), ", "),
     (re.compile(r"(?<!\d)\s+[–—-]+\s+|\s+[–—-]+\s+(?!\d)|\s*—\s*"), ", "),
@@ -78,6 +83,8 @@ _BEFORE_TN: list[Rule] = [
     # Decades, year ranges and compound ordinals NeMo reads wrongly: "'80s", "2023-24", "19th-century".
     (re.compile(r"\b(\d+(?:st|nd|rd|th))-(?=[a-z])"), r"\1 "),
     (re.compile(r"(?<!\w)['’](\d)0s\b"), lambda m: _DECADES[m.group(1)]),
+    # A decade's century as a number NeMo says as a year's first half: "2030s" is "20 thirties".
+    (re.compile(r"\b(1\d|20)([1-9])0s\b"), lambda m: f"{m.group(1)} {_DECADES[m.group(2)]}"),
     (re.compile(r"\b((?:19|20)\d\d)[-–/](\d\d)\b(?!\d|/)"), r"\1 to \2"),
     # Well-known numbers in shorthand.
     (re.compile(r"\b9/11\b"), "nine eleven"),
@@ -269,6 +276,11 @@ def _unshout(text: str) -> str:
         keep = bare in WORD_ACRONYMS or (bare not in _CAPS_WORDS and bare in _SPELLED_IN_HEADLINES)
         words.append(word if keep else (word.capitalize() if index == 0 else word.lower()))
     return " ".join(words)
+
+
+def _place(name: str) -> str:
+    """A place name in capitals in title case, keeping acronyms ("NEW YORK" is "New York")."""
+    return " ".join(word if word in _SPELLED_IN_HEADLINES else word.capitalize() for word in name.split(" "))
 
 
 # Acronyms that stay capitals in a shouted headline ("US TROOPS" is not "us troops").

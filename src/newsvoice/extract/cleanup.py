@@ -23,6 +23,8 @@ from .structure import Piece
 # Blocks longer than these are prose, whatever words they contain.
 _SHAPE_WORDS = 60
 _PROMPT_WORDS = 35
+# A "Related"/"Read more" label with a headline after it is no longer than this.
+_RELATED_WORDS = 25
 # A linked block longer than this that ends a sentence is a paragraph that happens to be a link.
 _LINK_WORDS = 12
 
@@ -120,8 +122,10 @@ _DATE = re.compile(
       | \d{{1,4}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b | \d{{1,2}}:\d\d)""",
     re.I | re.X,
 )
+# A journalist's role after the name ("By Jane Doe, Political Editor").
+_ROLE = re.compile(r"(?:writer|reporter|correspondent|editor|contributor|columnist)s?")
 # Words a byline or a date stamp is made of, besides names, dates and times.
-_BYLINE_WORD = re.compile(r"by|and|staff|(?:writer|reporter|correspondent|editor|contributor|columnist)s?")
+_BYLINE_WORD = re.compile(rf"by|and|staff|{_ROLE.pattern}")
 # (and time zones: "ET", "PST", "GMT", "CEST")
 _STAMP_WORD = re.compile(
     rf"""\d+ | [apm] | am | pm | (?:(?i:{MONTH})|mon|tue|wed|thu|fri|sat|sun)[a-z]*
@@ -179,10 +183,15 @@ def byline_authors(text: str) -> tuple[str, ...]:
     match = _BYLINE.match(text)
     if not match or len(text.split()) > 12:
         return ()
-    names = re.split(r"\s*(?:,|\band\b|&)\s*", match.group("names"))
-    return tuple(
-        name for name in names if not all(_BYLINE_WORD.fullmatch(w) for w in _WORD.findall(name.lower()))
-    )
+    names = [
+        name
+        for name in re.split(r"\s*(?:,|\band\b|&)\s*", match.group("names"))
+        if not all(_BYLINE_WORD.fullmatch(word) for word in _WORD.findall(name.lower()))
+    ]
+    # A role after a name is not an author ("By Jane Doe, Political Editor"); a role alone
+    # still says who wrote it ("By Our Political Correspondent").
+    people = [name for name in names if not any(map(_ROLE.fullmatch, _WORD.findall(name.lower())))]
+    return tuple(people or names)
 
 
 def key(text: str) -> str:
@@ -220,7 +229,7 @@ def _drop_related_links(pieces: Sequence[Piece], links: Collection[str]) -> list
     kept: list[Piece] = []
     in_list = False
     for piece in pieces:
-        label = _related_label(piece)
+        label = is_related_label(piece.text)
         if label or _is_link(piece, links):
             in_list = label or in_list
             continue
@@ -240,8 +249,10 @@ def _is_link(piece: Piece, links: Collection[str]) -> bool:
     return not candidates.isdisjoint(links)
 
 
-def _related_label(piece: Piece) -> bool:
-    return piece.words <= 25 and bool(_RELATED.match(piece.text))
+def is_related_label(text: str) -> bool:
+    """A label that introduces links to other stories: alone ("Related") or before a headline
+    ("Read more: …")."""
+    return len(text.split()) <= _RELATED_WORDS and bool(_RELATED.match(text))
 
 
 def _is_byline(piece: Piece, authors: Sequence[str]) -> bool:

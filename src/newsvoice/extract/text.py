@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..article import Article, Block
 from ..written import MONTH, is_shouted
-from .cleanup import byline_authors, is_furniture, key, pull_quotes
+from .cleanup import byline_authors, is_furniture, is_related_label, key, pull_quotes
 
 # Navigation lines of a page saved as text, besides the furniture `is_furniture` knows.
 _NAVIGATION = re.compile(
@@ -44,6 +44,8 @@ _DATELINE = re.compile(
 _TERMINAL = re.compile(r"""[.!?…:;"'”’)\]]$""")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _WRAP_WIDTH = 100
+# The byline sits above the body: right under the headline, or under its standfirst.
+_BYLINE_BEFORE = 2
 
 
 @dataclass
@@ -80,10 +82,10 @@ def extract_text(text: str, url: str | None = None) -> Article:
     for position, line in enumerate(body):
         if _END_OF_ARTICLE.match(line.text) and blocks:
             break
-        if key(line.text) in seen or position in quotes:
-            continue
+        if key(line.text) in seen or position in quotes or is_related_label(line.text):
+            continue  # a repeat, a pull quote, or a link to another story ("Read more: …")
         seen.add(key(line.text))
-        if not blocks and not authors and (byline := byline_authors(line.text)):
+        if len(blocks) < _BYLINE_BEFORE and not authors and (byline := byline_authors(line.text)):
             authors = byline
         elif date is None and line.words <= 10 and _DATELINE.match(line.text) and not line.is_sentence:
             date = line.text
