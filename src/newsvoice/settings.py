@@ -98,7 +98,11 @@ class _Section(BaseSettings):
 
     table: ClassVar[str]
     model_config = SettingsConfigDict(
-        env_prefix=ENVIRONMENT_PREFIX, extra="forbid", frozen=True, validate_default=True
+        env_prefix=ENVIRONMENT_PREFIX,
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+        use_attribute_docstrings=True,  # a field's docstring is its help, in --help and the docs
     )
 
     @classmethod
@@ -186,8 +190,9 @@ class ServiceSettings(_Section):
     """Seconds a worker holds a job without renewing it; then it is taken to have died."""
     backoff: float = Field(30.0, ge=0, le=86400)
     """Seconds before a failed job's first retry; each further retry waits twice as long."""
-    log_format: Literal["text", "json"] = "text"
-    """`json`: one JSON object a log line, for log shippers."""
+    access_log: Literal["quiet", "all", "off"] = "quiet"
+    """`serve`'s access log: `quiet` leaves out job polling and static files (errors are always
+    logged), `all` logs every request, `off` none."""
 
     @field_validator("base_url", mode="after")
     @classmethod
@@ -204,11 +209,31 @@ class ServiceSettings(_Section):
         return self.database or str(self.data_dir / "newsvoice.sqlite3")
 
     @property
+    def store_shown(self) -> str:
+        """Where the database is, as shown to people: the data directory, or the database's URL
+        without its password."""
+        from .server.store import shown_url
+
+        return shown_url(self.database) if self.database else str(self.data_dir)
+
+    @property
+    def store_option(self) -> str:
+        """The option that gives another command this database: --data-dir DIR or --database URL."""
+        return f"{'--database' if self.database else '--data-dir'} {self.store_shown}"
+
+    @property
+    def state(self) -> str:
+        """Where the database and the files are, as shown to people."""
+        files = self.storage or (self.data_dir if self.database else None)
+        return f"{self.store_shown}, files in {files}" if files else self.store_shown
+
+    @property
     def audio_dir(self) -> Path:
         return (self.storage or self.data_dir) / "audio"
 
     @property
-    def cache_dir(self) -> Path:
+    def segments_dir(self) -> Path:
+        """The service's segment cache, unless `cache_dir` puts it elsewhere."""
         return (self.storage or self.data_dir) / "segments"
 
     def audio_file(self, article_id: str, version: str | None, extension: str) -> Path:
