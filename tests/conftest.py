@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -28,7 +28,7 @@ from newsvoice.voice import Voice, load_voice
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-    from newsvoice.server import Settings
+    from newsvoice.runtime import Runtime
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -235,8 +235,20 @@ def wait_for_job(client, job: dict, timeout: float = 60) -> dict:
     return job
 
 
-# Tests never touch the user's segment cache: narrations in tests use one of their own.
+# Tests never touch the user's segment cache (narrations in tests use one of their own), nor
+# read the user's config file.
 os.environ.setdefault("NEWSVOICE_CACHE_DIR", tempfile.mkdtemp(prefix="newsvoice-test-cache-"))
+os.environ.setdefault("NEWSVOICE_CONFIG", str(Path(tempfile.mkdtemp(prefix="newsvoice-test-")) / "none.toml"))
+
+
+def service_runtime(normalizer: Normalizer | None = None, **settings: Any) -> Runtime:
+    """The runtime of a service with SETTINGS (as on the command line), sharing the session's
+    NORMALIZER (NeMo's grammars take seconds to load)."""
+    from newsvoice.runtime import build_runtime
+    from newsvoice.settings import load_settings
+
+    return build_runtime(load_settings(**settings), service=True, normalizer=normalizer)
+
 
 POSTGRES = os.environ.get("NEWSVOICE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 """The PostgreSQL server every machine runs (CI's too); tests make their own databases on it."""
@@ -293,10 +305,10 @@ def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def live_server(server_dir: Path, voice: Voice, normalizer: Normalizer) -> Iterator[LiveServer]:
     """One service for the session: a data directory, a worker, a real socket."""
-    from newsvoice.server import Settings, create_app
+    from newsvoice.server import create_app
 
-    settings = Settings(data_dir=server_dir, max_body=256 * 1024, title="Test News")
-    with LiveServer(create_app(settings, voice, normalizer)) as server:
+    runtime = service_runtime(normalizer, data_dir=server_dir, max_body=256 * 1024, title="Test News")
+    with LiveServer(create_app(runtime)) as server:
         yield server
 
 
@@ -322,15 +334,15 @@ def api_key(server_dir: Path, live_server: LiveServer) -> dict[str, str]:
 
 @contextlib.contextmanager
 def running(
-    data_dir: Path, voice, normalizer, settings: Settings | None = None
+    data_dir: Path, normalizer: Normalizer, **settings: Any
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    """The service on DATA_DIR, from start to stop, and headers with a key for it."""
+    """The service on DATA_DIR with SETTINGS, from start to stop, and headers with a key for it."""
     from fastapi.testclient import TestClient
 
-    from newsvoice.server import Settings, create_app
+    from newsvoice.server import create_app
     from newsvoice.server.keys import create_key
 
-    app = create_app(settings or Settings(data_dir=data_dir), voice, normalizer)
+    app = create_app(service_runtime(normalizer, data_dir=data_dir, **settings))
     with TestClient(app) as client:
         _, token = create_key(app.state.service.store, "tests")
         yield client, {"Authorization": f"Bearer {token}"}

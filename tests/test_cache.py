@@ -20,11 +20,12 @@ from piper.config import SynthesisConfig
 from newsvoice import cache as cache_module
 from newsvoice import voice as voice_module
 from newsvoice.article import Article, Block
-from newsvoice.cache import SegmentCache, default_cache, segment_key
+from newsvoice.cache import SegmentCache, segment_key
 from newsvoice.cli import main
-from newsvoice.config import Config, ConfigError, load_config, parse_size
 from newsvoice.narrate import Narration, narrate
 from newsvoice.normalization import Normalizer
+from newsvoice.runtime import build_runtime
+from newsvoice.settings import ConfigError, load_settings, parse_size
 from newsvoice.voice import Speech, Voice, Word
 
 EDITED_SENTENCE = "The government has offered a further £300m towards the new breakwater."
@@ -293,26 +294,29 @@ def test_parse_size_refuses(text: str) -> None:
 
 def test_where_the_cache_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config_file = tmp_path / "config.toml"
-    config_file.write_text('[cache]\ndir = "segments"\nmax_size = "500MB"\n', encoding="utf-8")
-    config = load_config(config_file)
+    config_file.write_text('[pipeline]\ncache_dir = "segments"\ncache_size = "500MB"\n', encoding="utf-8")
+    monkeypatch.setenv("NEWSVOICE_CONFIG", str(config_file))
     monkeypatch.delenv("NEWSVOICE_CACHE_DIR", raising=False)
-    configured = default_cache(config)
+    configured = build_runtime().cache
     assert (configured.directory, configured.max_bytes) == (tmp_path / "segments", 5 * 10**8)
     monkeypatch.setenv("NEWSVOICE_CACHE_DIR", str(tmp_path / "env"))
-    assert default_cache(config).directory == tmp_path / "env"
-    assert default_cache(config, tmp_path / "server").directory == tmp_path / "server"
-    plain = default_cache(Config(lexicon=tmp_path / "lexicon.toml"))
-    assert plain.max_bytes == 2 * 10**9
+    assert build_runtime().cache.directory == tmp_path / "env"
+    config_file.write_text("", encoding="utf-8")
+    monkeypatch.delenv("NEWSVOICE_CACHE_DIR")
+    service = build_runtime(load_settings(data_dir=tmp_path / "server"), service=True).cache
+    assert service.directory == tmp_path / "server" / "segments"  # the service's storage
+    assert build_runtime().cache.max_bytes == 2 * 10**9
 
 
-def test_config_refuses_bad_cache_settings(tmp_path: Path) -> None:
+def test_config_refuses_bad_cache_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config_file = tmp_path / "config.toml"
-    config_file.write_text('[cache]\nmax_size = "lots"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"\[cache\] max_size: not a size: 'lots'"):
-        load_config(config_file)
-    config_file.write_text('[cache]\nsize = "2GB"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"unknown \[cache\] settings: size"):
-        load_config(config_file)
+    monkeypatch.setenv("NEWSVOICE_CONFIG", str(config_file))
+    config_file.write_text('[pipeline]\ncache_size = "lots"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"config \[pipeline\]: invalid cache_size 'lots'"):
+        load_settings()
+    config_file.write_text('[pipeline]\nsize = "2GB"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown \[pipeline\] settings: size"):
+        load_settings()
 
 
 @pytest.fixture
@@ -359,9 +363,10 @@ def test_cli_refuses_a_bad_size(cache_dir: Path) -> None:
 
 
 def test_cli_refuses_a_bad_configured_size(cache_dir: Path, tmp_path: Path) -> None:
-    (tmp_path / "config.toml").write_text('[cache]\nmax_size = "2 gigs"\n', encoding="utf-8")
+    (tmp_path / "config.toml").write_text('[pipeline]\ncache_size = "2 gigs"\n', encoding="utf-8")
     for command in (["cache", "stats"], ["narrate", "-", "-o", str(tmp_path / "out.mp3")]):
-        assert_one_line_error(CliRunner().invoke(main, command, input="Text."), "[cache] max_size")
+        result = CliRunner().invoke(main, command, input="Text.")
+        assert_one_line_error(result, "config [pipeline]: invalid cache_size '2 gigs'")
 
 
 def test_cli_narrate_uses_the_cache(cache_dir: Path, tmp_path: Path, voice: Voice) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer, LocalServer, wait_for_job
+from conftest import LiveServer, LocalServer, service_runtime, wait_for_job
 
-from newsvoice.server import Settings, create_app
+from newsvoice.server import create_app
 from newsvoice.server.keys import create_key
 from newsvoice.server.store import Store
 
@@ -57,9 +57,11 @@ def site() -> Iterator[LocalServer]:
 def service(tmp_path_factory: pytest.TempPathFactory, voice, normalizer, site) -> Iterator[LiveServer]:
     """A service of this module's own: its fetches may reach the site on 127.0.0.1, which the
     session's service (and any real deployment by default) refuses."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("dashboard"), allow=("127.0.0.1",))
-    with LiveServer(create_app(settings, voice, normalizer)) as server:
-        server.data_dir = settings.data_dir
+    data_dir = tmp_path_factory.mktemp("dashboard")
+    with LiveServer(
+        create_app(service_runtime(normalizer, data_dir=data_dir, allow=("127.0.0.1",)))
+    ) as server:
+        server.data_dir = data_dir
         yield server
 
 

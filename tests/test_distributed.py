@@ -12,20 +12,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import postgres_database, redis_database, wait_for_job, without_id3
+from conftest import postgres_database, redis_database, service_runtime, wait_for_job, without_id3
 from fastapi.testclient import TestClient
 
-from newsvoice.server import Settings, create_app
+from newsvoice.server import create_app
 from newsvoice.server.keys import create_key
+from newsvoice.settings import ServiceSettings
 
 NEWSVOICE = Path(sys.executable).with_name("newsvoice")
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Settings]:
+def cluster(tmp_path: Path) -> Iterator[ServiceSettings]:
     """A database and a queue of their own, and storage every process shares."""
     with postgres_database() as database, redis_database() as queue:
-        yield Settings(
+        yield ServiceSettings(
             data_dir=tmp_path / "server",
             database=database,
             queue=queue,
@@ -35,14 +36,14 @@ def cluster(tmp_path: Path) -> Iterator[Settings]:
 
 
 @contextlib.contextmanager
-def serving(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    app = create_app(settings)  # no voice: with a queue, the server narrates nothing itself
+def serving(settings: ServiceSettings) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    app = create_app(service_runtime(**settings.model_dump()))  # with a queue, workers narrate
     with TestClient(app) as client:
         _, token = create_key(app.state.service.store, "tests")
         yield client, {"Authorization": f"Bearer {token}"}
 
 
-def start_worker(settings: Settings, log: Path) -> subprocess.Popen:
+def start_worker(settings: ServiceSettings, log: Path) -> subprocess.Popen:
     """`newsvoice worker` with one inference thread, on SETTINGS's database, queue and storage."""
     environment = os.environ | {"NEWSVOICE_LEASE": str(int(settings.lease))}
     command = [str(NEWSVOICE), "worker", "--threads", "1", "--database", str(settings.database)]
@@ -52,7 +53,7 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen:
 
 
 @contextlib.contextmanager
-def workers(settings: Settings, logs: Path, count: int) -> Iterator[list[subprocess.Popen]]:
+def workers(settings: ServiceSettings, logs: Path, count: int) -> Iterator[list[subprocess.Popen]]:
     started = [start_worker(settings, logs / f"worker-{n}.log") for n in range(count)]
     try:
         yield started
@@ -66,7 +67,7 @@ def workers(settings: Settings, logs: Path, count: int) -> Iterator[list[subproc
 
 
 def test_a_worker_process_narrates_what_the_server_queues(
-    cluster: Settings, tmp_path: Path, sample_text: str
+    cluster: ServiceSettings, tmp_path: Path, sample_text: str
 ) -> None:
     with serving(cluster) as (client, key), workers(cluster, tmp_path, 1):
         submitted = client.post("/api/articles", json={"text": sample_text}, headers=key).json()
@@ -88,7 +89,7 @@ def test_a_worker_process_narrates_what_the_server_queues(
 
 
 def test_a_worker_killed_mid_job_leaves_it_to_another_which_publishes_it_once(
-    cluster: Settings, tmp_path: Path, sample_text: str, caplog: pytest.LogCaptureFixture
+    cluster: ServiceSettings, tmp_path: Path, sample_text: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with serving(cluster) as (client, key), workers(cluster, tmp_path, 2) as started:
         submitted = client.post("/api/articles", json={"text": sample_text}, headers=key).json()

@@ -71,25 +71,57 @@ def test_every_command_is_explained_beyond_the_reference(path: tuple[str, ...]) 
     assert explained, f"newsvoice {' '.join(path)} is only in the generated reference"
 
 
-def test_every_setting_is_documented() -> None:
-    from newsvoice.config import Config
-    from newsvoice.server.settings import ENVIRONMENT_PREFIX, Settings
+def shown(default: object) -> str:
+    """A default as the docs show it: true/false as in TOML, paths under ~ (they are per user)."""
+    if isinstance(default, bool):
+        return str(default).lower()
+    return str(default).replace(str(Path.home()), "~")
 
+
+def settings_reference() -> str:
+    """The settings, a table a section, made from their declarations (see newsvoice.settings)."""
+    from newsvoice.settings import ENVIRONMENT_PREFIX, SECTIONS, describe
+
+    parts = []
+    for table, section in SECTIONS.items():
+        rows = [
+            f"### [{table}]\n",
+            "| setting | environment | default | what it is |",
+            "| --- | --- | --- | --- |",
+        ]
+        for name, field in section.model_fields.items():
+            default = "" if field.default in (None, ()) else f"`{shown(field.default)}`"
+            variable = ENVIRONMENT_PREFIX + name.upper()
+            rows.append(f"| `{name}` | `{variable}` | {default} | {describe(name)[1]} |")
+        parts.append("\n".join(rows) + "\n")
+    return "\n".join(parts)
+
+
+SETTINGS_START = "<!-- settings: made from newsvoice/settings.py by tests/test_docs.py -->\n"
+SETTINGS_END = "<!-- end of settings -->\n"
+
+
+def test_every_setting_is_documented() -> None:
     page = (DOCS / "configuration.md").read_text(encoding="utf-8")
-    for name in Settings.__dataclass_fields__:
-        assert f"`{name}`" in page, f"setting {name} is not in docs/configuration.md"
-        assert ENVIRONMENT_PREFIX + name.upper() in page, f"NEWSVOICE_{name.upper()} is not documented"
-    for name in Config.__dataclass_fields__:
-        assert name.split("_")[0] in page, f"config file setting {name} is not in docs/configuration.md"
+    before, _, rest = page.partition(SETTINGS_START)
+    _, _, after = rest.partition(SETTINGS_END)
+    expected = f"{before}{SETTINGS_START}{settings_reference()}{SETTINGS_END}{after}"
+    if os.environ.get("NEWSVOICE_WRITE_DOCS"):
+        (DOCS / "configuration.md").write_text(expected, encoding="utf-8")
+    assert page == expected, (
+        "docs/configuration.md is out of date: NEWSVOICE_WRITE_DOCS=1 pytest tests/test_docs.py"
+    )
 
 
 def route_paths() -> list[str]:
     from fastapi.routing import APIRoute
     from starlette.routing import Route
 
-    from newsvoice.server import Settings, create_app
+    from newsvoice.runtime import build_runtime
+    from newsvoice.server import create_app
+    from newsvoice.settings import load_settings
 
-    app = create_app(Settings(data_dir=ROOT / "unused"))
+    app = create_app(build_runtime(load_settings(data_dir=ROOT / "unused"), service=True))
     return sorted({route.path for route in app.routes if isinstance(route, APIRoute | Route)})
 
 

@@ -94,7 +94,7 @@ def test_bad_lexicon_files(tmp_path: Path, content: str, message: str) -> None:
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     lexicon = tmp_path / "lexicon.toml"
     config = tmp_path / "config.toml"
-    config.write_text(f'lexicon = "{lexicon}"\n', encoding="utf-8")
+    config.write_text(f'[pipeline]\nlexicon = "{lexicon}"\n', encoding="utf-8")
     monkeypatch.setenv("NEWSVOICE_CONFIG", str(config))
     return lexicon
 

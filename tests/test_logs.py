@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import LiveServer, running, wait_for_job
+from conftest import LiveServer, running, service_runtime, wait_for_job
 
 from newsvoice.article import Article, Block
 from newsvoice.cli import main
 from newsvoice.logs import AccessFilter, JsonFormatter, uvicorn_config
-from newsvoice.server import Settings
 from newsvoice.server.jobs import Dispatcher, job_event
 from newsvoice.server.store import Store
+from newsvoice.settings import ServiceSettings
 
 TEXT = "Ferry timetable changes\n\nThe morning ferry will leave ten minutes earlier from Monday.\n"
 JOBS = "newsvoice.server.jobs"
@@ -35,7 +35,7 @@ def test_a_narration_logs_queued_started_and_done(
     tmp_path: Path, voice, normalizer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="newsvoice")
-    with running(tmp_path, voice, normalizer) as (client, key):
+    with running(tmp_path, normalizer) as (client, key):
         submitted = client.post("/api/articles", json={"text": TEXT}, headers=key).json()
         job = wait_for_job(client, submitted["job"])
     queued, started, done = events(caplog, job["id"])  # all logged: the workers have stopped
@@ -54,8 +54,8 @@ def test_a_failing_job_logs_its_retry_then_its_failure_without_a_traceback(
     tmp_path: Path, voice, normalizer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="newsvoice")
-    settings = Settings(data_dir=tmp_path, attempts=2, backoff=0.1)
-    with running(tmp_path, voice, normalizer, settings) as (client, key):
+    settings = {"attempts": 2, "backoff": 0.1}
+    with running(tmp_path, normalizer, **settings) as (client, key):
         shutil.rmtree(tmp_path / "audio")
         (tmp_path / "audio").write_text("not a directory")  # the disk is not what it was
         submitted = client.post("/api/articles", json={"text": TEXT}, headers=key).json()
@@ -85,7 +85,7 @@ def test_a_bug_is_logged_with_its_traceback(
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr("newsvoice.server.jobs.narrate", broken)
-    with running(tmp_path, voice, normalizer, Settings(data_dir=tmp_path, attempts=1)) as (client, key):
+    with running(tmp_path, normalizer, attempts=1) as (client, key):
         submitted = client.post("/api/articles", json={"text": TEXT}, headers=key).json()
         job = wait_for_job(client, submitted["job"])
     (failed,) = [r for r in events(caplog, job["id"]) if r.event == "failed"]
@@ -107,7 +107,7 @@ def test_the_dispatcher_logs_a_dead_workers_job_handed_over_then_failed(
     store = Store(tmp_path / "newsvoice.sqlite3")
     article = Article(title="Ferry", blocks=(Block("paragraph", "The ferry leaves at nine."),))
     job = store.submit(article, None, []).job
-    dispatcher = Dispatcher(store, _Queue(), Settings(data_dir=tmp_path, attempts=2))
+    dispatcher = Dispatcher(store, _Queue(), ServiceSettings(data_dir=tmp_path, attempts=2))
     for worker in ("host/1/a", "host/2/b"):
         assert store.claim(job.id, worker, lease=0.05)
         time.sleep(0.1)
@@ -204,7 +204,7 @@ def test_serve_logs_json_through_uvicorn_quietly(tmp_path: Path, voice, normaliz
     streams = {name: io.StringIO() for name in ("default", "access")}  # stderr and stdout in `serve`
     for name, stream in streams.items():
         config["handlers"][name]["stream"] = stream
-    app = create_app(Settings(data_dir=tmp_path), voice, normalizer)
+    app = create_app(service_runtime(normalizer, data_dir=tmp_path))
     server = LiveServer(app, log_config=config, log_level="info")
     with server, httpx.Client(base_url=server.url, trust_env=False) as client:
         assert client.get("/api/jobs/nojob").status_code == 404

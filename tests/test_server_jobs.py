@@ -8,14 +8,13 @@ from pathlib import Path
 
 from conftest import SERVER_TEXT, running, wait_for_job
 
-from newsvoice.server import Settings
 from newsvoice.server.store import Store
 
 OTHER_TEXT = "Ferry timetable changes\n\nThe morning ferry will leave ten minutes earlier from Monday.\n"
 
 
 def test_restart_resumes_queued_and_interrupted_jobs(tmp_path: Path, voice, normalizer) -> None:
-    with running(tmp_path, voice, normalizer) as (client, key):
+    with running(tmp_path, normalizer) as (client, key):
         service = client.app.state.service
         service.workers.stop(timeout=10)  # as if the server went down before the workers got to them
         first = client.post("/api/articles", json={"text": SERVER_TEXT}, headers=key).json()
@@ -25,7 +24,7 @@ def test_restart_resumes_queued_and_interrupted_jobs(tmp_path: Path, voice, norm
         assert client.get(first["job"]["links"]["self"]).json()["status"] == "running"
         assert client.get(first["article"]["links"]["self"] + "/audio.mp3").status_code == 404
     # ...and died, its lease lapsing, when the server stopped.
-    with running(tmp_path, voice, normalizer) as (client, _):
+    with running(tmp_path, normalizer) as (client, _):
         for submitted in (first, second):
             job = wait_for_job(client, submitted["job"])
             assert job["status"] == "done" and job["id"] == submitted["job"]["id"]
@@ -33,7 +32,7 @@ def test_restart_resumes_queued_and_interrupted_jobs(tmp_path: Path, voice, norm
 
 
 def test_a_queued_article_submitted_again_keeps_its_job(tmp_path: Path, voice, normalizer) -> None:
-    with running(tmp_path, voice, normalizer) as (client, key):
+    with running(tmp_path, normalizer) as (client, key):
         client.app.state.service.workers.stop(timeout=10)
         body = {"url": "https://news.invalid/ferry", "text": OTHER_TEXT}
         first = client.post("/api/articles", json=body, headers=key).json()
@@ -48,8 +47,8 @@ def test_a_queued_article_submitted_again_keeps_its_job(tmp_path: Path, voice, n
 def test_a_failing_job_is_tried_again_then_failed_and_can_be_retried(
     tmp_path: Path, voice, normalizer
 ) -> None:
-    settings = Settings(data_dir=tmp_path, attempts=2, backoff=0.1)
-    with running(tmp_path, voice, normalizer, settings) as (client, key):
+    settings = {"attempts": 2, "backoff": 0.1}
+    with running(tmp_path, normalizer, **settings) as (client, key):
         audio = tmp_path / "audio"
         shutil.rmtree(audio)
         audio.write_text("the disk is not what it was")
@@ -76,7 +75,7 @@ def test_a_failing_job_is_tried_again_then_failed_and_can_be_retried(
 def test_stopping_puts_a_running_job_back_in_the_queue(
     tmp_path: Path, voice, normalizer, sample_text
 ) -> None:
-    with running(tmp_path, voice, normalizer) as (client, key):
+    with running(tmp_path, normalizer) as (client, key):
         job = client.post("/api/articles", json={"text": sample_text}, headers=key).json()["job"]
         deadline = time.monotonic() + 30
         while job["progress"]["done"] < 2:  # under way
@@ -92,7 +91,7 @@ def test_stopping_puts_a_running_job_back_in_the_queue(
 
 
 def test_without_opus_only_the_mp3_is_made(tmp_path: Path, voice, normalizer) -> None:
-    with running(tmp_path, voice, normalizer, Settings(data_dir=tmp_path, opus=False)) as (client, key):
+    with running(tmp_path, normalizer, opus=False) as (client, key):
         submitted = client.post("/api/articles", json={"text": OTHER_TEXT}, headers=key).json()
         assert wait_for_job(client, submitted["job"])["status"] == "done"
         article = client.get(submitted["article"]["links"]["self"]).json()

@@ -11,10 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from newsvoice.cli import main
-from newsvoice.config import Config, ConfigError, load_config
 from newsvoice.server.keys import check_key
-from newsvoice.server.settings import Settings, load_settings
 from newsvoice.server.store import Store
+from newsvoice.settings import ConfigError, ServiceSettings, load_settings
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -50,50 +49,68 @@ def test_keys_create_list_revoke(tmp_path: Path) -> None:
     store.close()
 
 
-def test_settings_precedence(tmp_path: Path) -> None:
-    config = Config(lexicon=tmp_path / "lexicon.toml", serve={"port": 9000, "title": "Herald", "workers": 2})
+def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("NEWSVOICE_CONFIG", str(config))
+    return config
+
+
+def test_settings_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config(tmp_path, monkeypatch, '[service]\nport = 9000\ntitle = "Herald"\nworkers = 2\n')
     environment = {
         "NEWSVOICE_PORT": "9100",
         "NEWSVOICE_ALLOW": "cms.internal, 10.1.0.0/16",
         "NEWSVOICE_OPUS": "off",
         "NEWSVOICE_CACHE_SIZE": "500MB",
-        "HOME": "/x",
     }
-    settings = load_settings(config, environment, port=9200, host=None, data_dir=tmp_path)
-    assert settings.port == 9200  # option over environment over file
-    assert settings.title == "Herald" and settings.workers == 2  # file over defaults
-    assert settings.allow == ("cms.internal", "10.1.0.0/16")
-    assert settings.opus is False and settings.cache_size == 500_000_000
-    assert settings.host == Settings().host and settings.data_dir == tmp_path
-    assert settings.audio_file("abc", "j1", "mp3") == tmp_path / "audio" / "abc" / "j1.mp3"
-    assert settings.store_url == str(tmp_path / "newsvoice.sqlite3")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(port=9200, host=None, data_dir=tmp_path)
+    service, pipeline = settings.service, settings.pipeline
+    assert service.port == 9200  # option over environment over file
+    assert service.title == "Herald" and service.workers == 2  # file over defaults
+    assert service.allow == ("cms.internal", "10.1.0.0/16")
+    assert pipeline.opus is False and pipeline.cache_size == 500_000_000
+    assert service.host == ServiceSettings.model_fields["host"].default and service.data_dir == tmp_path
+    assert service.audio_file("abc", "j1", "mp3") == tmp_path / "audio" / "abc" / "j1.mp3"
+    assert service.store_url == str(tmp_path / "newsvoice.sqlite3")
 
 
 @pytest.mark.parametrize(
-    ("serve", "environment", "message"),
+    ("table", "environment", "message"),
     [
-        ({"port": 70000}, {}, "config [serve]: invalid port 70000"),
-        ({}, {"NEWSVOICE_WORKERS": "none"}, "NEWSVOICE_WORKERS: invalid workers 'none'"),
-        ({"colour": "red"}, {}, "unknown [serve] settings: colour"),
-        ({"allow": 5}, {}, "invalid allow 5"),
-        ({"bitrate": 999}, {}, "invalid bitrate 999"),
-        ({"opus": "maybe"}, {}, "invalid opus 'maybe'"),
-        ({}, {"NEWSVOICE_CACHE_SIZE": "lots"}, "NEWSVOICE_CACHE_SIZE: invalid cache_size 'lots'"),
-        ({}, {"NEWSVOICE_ACCESS_LOG": "loud"}, "NEWSVOICE_ACCESS_LOG: invalid access_log 'loud'"),
+        ("[service]\nport = 70000", {}, "config [service]: invalid port 70000"),
+        ("", {"NEWSVOICE_WORKERS": "none"}, "NEWSVOICE_WORKERS: invalid workers 'none'"),
+        ('[service]\ncolour = "red"', {}, "unknown [service] settings: colour"),
+        ("[service]\nallow = 5", {}, "invalid allow 5"),
+        ("[pipeline]\nbitrate = 999", {}, "config [pipeline]: invalid bitrate 999"),
+        ('[pipeline]\nopus = "maybe"', {}, "invalid opus 'maybe'"),
+        ("", {"NEWSVOICE_CACHE_SIZE": "lots"}, "NEWSVOICE_CACHE_SIZE: invalid cache_size 'lots'"),
+        ("", {"NEWSVOICE_ACCESS_LOG": "loud"}, "NEWSVOICE_ACCESS_LOG: invalid access_log 'loud'"),
+        ("[serve]\nport = 80", {}, "`serve` belongs in the [service] table now"),
+        ('voice = "joe"', {}, "`voice` belongs in the [pipeline] table now"),
+        ("[colours]\nred = 1", {}, "unknown table [colours]"),
+        ("[service", {}, "cannot read config"),
     ],
 )
-def test_settings_errors(tmp_path: Path, serve: dict, environment: dict, message: str) -> None:
+def test_settings_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, environment: dict, message: str
+) -> None:
+    write_config(tmp_path, monkeypatch, table)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        load_settings(Config(lexicon=tmp_path / "l.toml", serve=serve), environment)
+        load_settings()
 
 
 def test_serve_reports_bad_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "config.toml"
-    config.write_text('[serve]\nport = "eighty"\n', encoding="utf-8")
+    config.write_text('[service]\nport = "eighty"\n', encoding="utf-8")
     monkeypatch.setenv("NEWSVOICE_CONFIG", str(config))
     code, _, error = run("serve")
     assert code == 1
-    assert error == "newsvoice: error: config [serve]: invalid port 'eighty'\n"
+    assert error == "newsvoice: error: config [service]: invalid port 'eighty'\n"
     code, _, error = run("serve", "--port", "8080", "--workers", "0")
     assert code == 1 and "--workers: invalid workers 0" in error
 
@@ -103,8 +120,8 @@ def serving(monkeypatch: pytest.MonkeyPatch, voice, normalizer) -> list[FastAPI]
     """`newsvoice serve` runs up to uvicorn, which is handed the app here instead of serving it."""
     served: list[FastAPI] = []
     monkeypatch.setattr("uvicorn.run", lambda app, **options: served.append(app))
-    monkeypatch.setattr("newsvoice.voice.load_voice", lambda *args, **kwargs: voice)
-    monkeypatch.setattr("newsvoice.cli._normalizer", lambda *args: normalizer)
+    monkeypatch.setattr("newsvoice.runtime.load_voice", lambda *args, **kwargs: voice)
+    monkeypatch.setattr("newsvoice.runtime.Normalizer", lambda **kwargs: normalizer)
     return served
 
 
@@ -165,10 +182,12 @@ def test_a_relative_data_dir_is_relative_to_where_it_is_given(
 ) -> None:
     (tmp_path / "etc").mkdir()
     config = tmp_path / "etc" / "config.toml"
-    config.write_text('[serve]\ndata_dir = "state"\nstorage = "~/shared"\n', encoding="utf-8")
+    config.write_text('[service]\ndata_dir = "state"\nstorage = "~/shared"\n', encoding="utf-8")
+    monkeypatch.setenv("NEWSVOICE_CONFIG", str(config))
     monkeypatch.chdir(tmp_path)
-    from_file = load_settings(load_config(config), {})
+    from_file = load_settings().service
     assert from_file.data_dir == tmp_path / "etc" / "state"  # wherever the command runs
     assert from_file.storage == Path("~/shared").expanduser()
-    assert load_settings(load_config(config), {}, data_dir=Path("here")).data_dir == tmp_path / "here"
-    assert load_settings(load_config(config), {"NEWSVOICE_DATA_DIR": "env"}).data_dir == tmp_path / "env"
+    assert load_settings(data_dir=Path("here")).service.data_dir == tmp_path / "here"
+    monkeypatch.setenv("NEWSVOICE_DATA_DIR", "env")
+    assert load_settings().service.data_dir == tmp_path / "env"

@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import service_runtime
 from fastapi.testclient import TestClient
 
 from newsvoice import sources
 from newsvoice.errors import SourceError
-from newsvoice.server import Settings, create_app
+from newsvoice.server import create_app
 from newsvoice.server.keys import create_key
 from newsvoice.server.netguard import AddressPolicy, AddressRefused, fetch_document, refusal
 
@@ -162,7 +163,7 @@ def test_a_body_that_stops_coming_times_out(site: Site, monkeypatch: pytest.Monk
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory, voice, normalizer) -> Iterator[tuple[TestClient, dict]]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("guarded")), voice, normalizer)
+    app = create_app(service_runtime(normalizer, data_dir=tmp_path_factory.mktemp("guarded")))
     with TestClient(app) as client:
         client.app.state.service.workers.stop(timeout=10)  # fetching is what is tested here
         _, token = create_key(app.state.service.store, "tests")
@@ -187,7 +188,7 @@ def test_api_refuses_private_urls(guarded, site: Site, url: str, message: str) -
 
 
 def test_api_fetches_allowed_urls(tmp_path, voice, normalizer, site: Site) -> None:
-    app = create_app(Settings(data_dir=tmp_path, allow=("127.0.0.1",)), voice, normalizer)
+    app = create_app(service_runtime(normalizer, data_dir=tmp_path, allow=("127.0.0.1",)))
     with TestClient(app) as client:
         client.app.state.service.workers.stop(timeout=10)
         _, token = create_key(app.state.service.store, "tests")

@@ -12,10 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import wait_for_job
+from conftest import service_runtime, wait_for_job
 from fastapi.testclient import TestClient
 
-from newsvoice.server import Settings, create_app
+from newsvoice.server import create_app
 from newsvoice.server.keys import create_key
 from newsvoice.webhook import sign
 
@@ -99,7 +99,7 @@ def site() -> Iterator[Site]:
 @contextlib.contextmanager
 def service(tmp_path: Path, voice, normalizer, **settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
     options = {"data_dir": tmp_path, "allow": ("127.0.0.1",), "webhook_secrets": (SECRET,)} | settings
-    app = create_app(Settings(**options), voice, normalizer)
+    app = create_app(service_runtime(normalizer, **options))
     with TestClient(app) as client:
         _, token = create_key(app.state.service.store, "tests")
         yield client, {"Authorization": f"Bearer {token}"}

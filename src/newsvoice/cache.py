@@ -32,16 +32,13 @@ from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 
-from .config import Config
 from .errors import OutputError
 from .files import write_atomically
 from .voice import Speech, Word
 
 log = logging.getLogger(__name__)
 
-CACHE_ENVIRONMENT = "NEWSVOICE_CACHE_DIR"
 DEFAULT_MAX_BYTES = 2 * 10**9
 
 # An entry: this header, the words as JSON, then the samples as raw little-endian float32.
@@ -183,20 +180,6 @@ class SegmentCache:
         with self._lock:
             if self._size is not None:
                 self._size -= size
-
-
-def default_cache(config: Config, directory: Path | None = None) -> SegmentCache:
-    """The cache the configuration asks for: in DIRECTORY if given (the server keeps one of its
-    own), else $NEWSVOICE_CACHE_DIR, else the config file's `[cache] dir`, else the user cache
-    directory's `newsvoice/segments`; limited to `[cache] max_size` (default 2 GB)."""
-    directory = (
-        directory
-        or (Path(os.environ[CACHE_ENVIRONMENT]) if os.environ.get(CACHE_ENVIRONMENT) else None)
-        or config.cache_dir
-        or Path(platformdirs.user_cache_dir("newsvoice")) / "segments"
-    )
-    limit = config.cache_max_bytes
-    return SegmentCache(directory.expanduser(), DEFAULT_MAX_BYTES if limit is None else limit)
 
 
 def _entries(directory: Path) -> list[tuple[int, int, Path]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,10 +13,9 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import Config, load_config, parse_size
 from .errors import NewsvoiceError
 from .logs import ACCESS_LOGS, LOG_FORMATS, LogFormat, adopt, configure, uvicorn_config
-from .script import DEFAULT_DISCLOSURE
+from .settings import ENVIRONMENT_PREFIX, Settings, describe, load_settings, parse_size
 from .times import iso
 
 log = logging.getLogger(__name__)
@@ -65,13 +63,35 @@ def _note(message: str, **fields: Any) -> None:
         click.echo(f"newsvoice: {message}", err=True)
 
 
-_lexicon_option = click.option(
-    "--lexicon",
+def _setting(name: str, *flags: str, help: str | None = None, **extra: Any) -> Callable:
+    """The option that sets the setting NAME: its help is the setting's own description, and
+    its value is checked with the setting's (so a bad one names this option)."""
+    section, description = describe(name)
+    variable = f"{ENVIRONMENT_PREFIX}{name.upper()}"
+    flags = flags or (f"--{name.replace('_', '-')}",)
+    kind = section.model_fields[name].annotation
+    if kind in (int, float):  # checked here as a number; its range is the setting's to check
+        extra.setdefault("type", kind)
+    text = f"{(help or description).rstrip('.')} ({variable})."
+    return click.option(*flags, name, default=None, help=text, **extra)
+
+
+def _paths(**kind: bool) -> click.Path:
+    return click.Path(path_type=Path, **kind)
+
+
+_lexicon_option = _setting(
     "lexicons",
+    "--lexicon",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A pronunciation lexicon (TOML) laid over the default and the configured one; repeatable.",
+    type=_paths(dir_okay=False),
+    help="A pronunciation lexicon (TOML) laid over the default and the configured one; repeatable",
 )
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """The options given on the command line (an option not given is None; a repeatable one, ())."""
+    return {name: value for name, value in options.items() if value not in (None, ())}
 
 
 @main.command()
@@ -83,16 +103,9 @@ _lexicon_option = click.option(
     required=True,
     help="Audio file to write: .mp3, .opus, .ogg or .wav. A .vtt and a .json go beside it.",
 )
-@click.option("--voice", help="A Piper voice: path to its .onnx file, or the name of an installed voice.")
-@click.option(
-    "--bitrate", type=click.IntRange(8, 320), default=64, show_default=True, help="MP3 bitrate, kbit/s."
-)
-@click.option(
-    "--disclosure",
-    default=DEFAULT_DISCLOSURE,
-    show_default=True,
-    help="Sentence read at the end to say the voice is synthetic.",
-)
+@_setting("voice")
+@_setting("bitrate")
+@_setting("disclosure")
 @click.option("--no-disclosure", is_flag=True, help="Leave out the AI-voice disclosure.")
 @_lexicon_option
 @click.option("--no-cache", is_flag=True, help="Synthesize every segment, without the segment cache.")
@@ -101,33 +114,32 @@ def narrate(
     source: str,
     output: Path,
     voice: str | None,
-    bitrate: int,
-    disclosure: str,
+    bitrate: str | None,
+    disclosure: str | None,
     no_disclosure: bool,
     lexicons: tuple[Path, ...],
     no_cache: bool,
     quiet: bool,
 ) -> None:
     """Narrate SOURCE (a URL, an .html or .txt file, or - for stdin) into OUTPUT."""
-    from .cache import default_cache
     from .narrate import load_article
     from .narrate import narrate as run
-    from .voice import load_voice
 
-    config = load_config()
+    disclosure = "" if no_disclosure else disclosure
+    runtime = _runtime(voice=voice, bitrate=bitrate, disclosure=disclosure, lexicons=lexicons)
     article = load_article(source)
-    loaded = load_voice(voice or config.voice or _voice_for(article))
+    loaded = _voice(runtime, article.language)
     show_progress = not quiet and sys.stderr.isatty()
     with _progress_bar(show_progress) as progress:
         narration = run(
             article,
             output,
             voice=loaded,
-            normalizer=_normalizer(config, lexicons),
-            bitrate=bitrate,
-            disclosure=None if no_disclosure else disclosure,
+            normalizer=runtime.normalizer,
+            bitrate=runtime.pipeline.bitrate,
+            disclosure=runtime.pipeline.disclosure or None,
             progress=progress,
-            cache=None if no_cache else default_cache(config),
+            cache=None if no_cache else runtime.cache,
         )
     for warning in narration.warnings:
         click.echo(f"newsvoice: warning: {warning}", err=True)
@@ -154,7 +166,10 @@ def script(source: str, lexicons: tuple[Path, ...], as_json: bool) -> None:
     from .narrate import load_article
     from .script import write_script
 
-    written = write_script(load_article(source), _normalizer(load_config(), lexicons).spoken)
+    runtime = _runtime(lexicons=lexicons)
+    written = write_script(
+        load_article(source), runtime.normalizer.spoken, runtime.pipeline.disclosure or None
+    )
     for warning in written.warnings:
         click.echo(f"newsvoice: warning: {warning}", err=True)
     width = len(str(len(written.segments)))
@@ -171,7 +186,7 @@ def script(source: str, lexicons: tuple[Path, ...], as_json: bool) -> None:
 @main.command()
 @click.argument("source")
 @_lexicon_option
-@click.option("--voice", help="The voice to check against (default: the configured one).")
+@_setting("voice", help="The voice to check against; by default the configured one")
 def check(source: str, lexicons: tuple[Path, ...], voice: str | None) -> None:
     """List the words of SOURCE the voice is most likely to mispronounce.
 
@@ -181,12 +196,11 @@ def check(source: str, lexicons: tuple[Path, ...], voice: str | None) -> None:
     from .narrate import load_article
     from .pronunciation import check_script
     from .script import write_script
-    from .voice import load_voice
 
-    config = load_config()
-    normalizer = _normalizer(config, lexicons)
-    written = write_script(load_article(source), normalizer.normalize)
-    findings = check_script(written, load_voice(voice or config.voice), normalizer.lexicon)
+    runtime = _runtime(voice=voice, lexicons=lexicons)
+    article = load_article(source)
+    written = write_script(article, runtime.normalizer.normalize, runtime.pipeline.disclosure or None)
+    findings = check_script(written, _voice(runtime, article.language), runtime.lexicon)
     if not findings:
         click.echo("No words at risk: every rare word is in the lexicon.")
         return
@@ -224,9 +238,9 @@ def lexicon_add(word: str, says: str, path: Path | None) -> None:
     from .lexicon import Lexicon, read_lexicon, validate_entry, write_lexicon
     from .voice import voice_phonemes
 
-    config = load_config()
-    validate_entry(word, says, voice_phonemes(config.voice))
-    path = path or config.lexicon
+    pipeline = load_settings().pipeline
+    validate_entry(word, says, voice_phonemes(pipeline.voice))
+    path = path or pipeline.lexicon
     current = read_lexicon(path)
     write_lexicon(path, Lexicon({word: says}).over(current))
     click.echo(f"{word} = {says!r} ({path})")
@@ -239,7 +253,7 @@ def lexicon_remove(word: str, path: Path | None) -> None:
     """Remove WORD from the lexicon file."""
     from .lexicon import Lexicon, LexiconError, read_lexicon, write_lexicon
 
-    path = path or load_config().lexicon
+    path = path or load_settings().pipeline.lexicon
     entries = dict(read_lexicon(path).entries)
     if entries.pop(word, None) is None:
         raise LexiconError(f"{word}: not in {path}")
@@ -254,8 +268,8 @@ def lexicon_list(lexicons: tuple[Path, ...]) -> None:
     from .lexicon import default_lexicon, read_lexicon
 
     layers = [("default", default_lexicon())]
-    config = load_config()
-    layers += [(str(path), read_lexicon(path)) for path in (config.lexicon, *lexicons)]
+    pipeline = _runtime(lexicons=lexicons).pipeline
+    layers += [(str(path), read_lexicon(path)) for path in (pipeline.lexicon, *pipeline.lexicons)]
     effective: dict[str, tuple[str, str]] = {}
     for name, layer in layers:
         effective.update({word: (says, name) for word, says in layer.entries.items()})
@@ -266,17 +280,15 @@ def lexicon_list(lexicons: tuple[Path, ...]) -> None:
 
 @main.group()
 def cache() -> None:
-    """The segment cache: synthesized segments kept for narrating edited articles again
-    (in $NEWSVOICE_CACHE_DIR, the config file's [cache] dir, or the user cache directory)."""
+    """The segment cache of `narrate`: synthesized segments kept for narrating edited articles
+    again (in the cache_dir setting, else the user cache directory)."""
 
 
 @cache.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="As one JSON object.")
 def cache_stats(as_json: bool) -> None:
     """Where the cache is, how full, and when it was used."""
-    from .cache import default_cache
-
-    stats = default_cache(load_config()).stats()
+    stats = _runtime().cache.stats()
     if as_json:
         used = {"oldest_use": iso(stats.oldest_use), "newest_use": iso(stats.newest_use)}
         click.echo(json.dumps({**dataclasses.asdict(stats), "directory": str(stats.directory), **used}))
@@ -292,9 +304,7 @@ def cache_stats(as_json: bool) -> None:
 @click.option("--max-size", help="Evict down to this size (like 500MB) instead of the configured limit.")
 def cache_prune(max_size: str | None) -> None:
     """Evict the least recently used segments down to the cache's limit."""
-    from .cache import default_cache
-
-    segments = default_cache(load_config())
+    segments = _runtime().cache
     removed = segments.prune(parse_size(max_size) if max_size is not None else None)
     left = segments.stats()
     gone = f"removed {_segments(removed.entries)} ({_size(removed.bytes)})"
@@ -304,9 +314,7 @@ def cache_prune(max_size: str | None) -> None:
 @cache.command("clear")
 def cache_clear() -> None:
     """Remove every segment from the cache."""
-    from .cache import default_cache
-
-    removed = default_cache(load_config()).clear()
+    removed = _runtime().cache.clear()
     click.echo(f"removed {_segments(removed.entries)} ({_size(removed.bytes)})")
 
 
@@ -323,21 +331,19 @@ def _size(count: float) -> str:
     return f"{count:.1f} GB"
 
 
-def _voice_for(article) -> Path:
-    """An installed voice in the article's language; the default voice, with a warning, if none."""
-    from .voice import voice_for_language
+def _runtime(**options: Any):
+    """The runtime of a narrating command, with the options given on its command line."""
+    from .runtime import build_runtime
 
-    path, warning = voice_for_language(article.language)
+    return build_runtime(load_settings(**_given(**options)))
+
+
+def _voice(runtime, language: str | None):
+    """The voice for an article in LANGUAGE, with a warning when none speaks it."""
+    voice, warning = runtime.voice(language)
     if warning:
         click.echo(f"newsvoice: warning: {warning}", err=True)
-    return path
-
-
-def _normalizer(config: Config, lexicons: tuple[Path, ...]):
-    from .lexicon import load_lexicon
-    from .normalization import Normalizer
-
-    return Normalizer(lexicon=load_lexicon([config.lexicon, *lexicons]))
+    return voice
 
 
 def _shorten(text: str, width: int) -> str:
@@ -382,77 +388,62 @@ class _progress_bar:
 def _backend_options(command: Callable) -> Callable:
     """Where the service's state is: options shared by serve, worker, keys, watch, backfill, db."""
     options = [
-        click.option(
-            "--data-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Where the SQLite database and audio files are (NEWSVOICE_DATA_DIR; else the config's "
-            "[serve] data_dir; else the user data directory's newsvoice/server). Every command finds "
-            "it by this same rule, and says which it uses.",
-        ),
-        click.option(
-            "--database", help="A PostgreSQL URL instead of SQLite in the data dir (NEWSVOICE_DATABASE)."
-        ),
-        click.option(
-            "--queue", help="A Redis URL: narrate in `newsvoice worker` processes (NEWSVOICE_QUEUE)."
-        ),
-        click.option(
-            "--storage",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="A directory for audio and the segment cache that all workers share (NEWSVOICE_STORAGE).",
-        ),
+        _setting("data_dir", type=_paths(file_okay=False)),
+        _setting("database"),
+        _setting("queue"),
+        _setting("storage", type=_paths(file_okay=False)),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-_allow_option = click.option(
-    "--allow", multiple=True, help="A private host, address or network (CIDR) URLs may reach; repeatable."
+_allow_option = _setting(
+    "allow", multiple=True, help="A private host, address or network (CIDR) URLs may reach; repeatable"
 )
 
 
-def _settings(**options: Any):
-    """The service's settings; every command that touches its state reads them here, and says
-    where that state is (a key made in one data directory is unknown to a server on another)."""
-    from .server import load_settings
+def _settings(**options: Any) -> Settings:
+    """The settings of a command of the service; every command that touches its state reads
+    them here, and says where that state is (a key made in one data directory is unknown to a
+    server on another)."""
     from .server.store import shown_url
 
-    settings = load_settings(load_config(), os.environ, **options)
-    where = {"data_dir": str(settings.data_dir), "database": shown_url(settings.store_url)}
-    _note(f"data in {settings.state}", **where)
+    settings = load_settings(**_given(**options))
+    service = settings.service
+    where = {"data_dir": str(service.data_dir), "database": shown_url(service.store_url)}
+    _note(f"data in {service.state}", **where)
     return settings
 
 
+def _service_runtime(threads: int | None = None, **options: Any):
+    from .runtime import build_runtime
+
+    return build_runtime(_settings(**options), service=True, threads=threads)
+
+
 @main.command()
-@click.option("--host", help="Address to listen on (NEWSVOICE_HOST; default 127.0.0.1).")
-@click.option("--port", type=int, help="Port to listen on (NEWSVOICE_PORT; default 8000).")
+@_setting("host")
+@_setting("port")
 @_backend_options
-@click.option("--base-url", help="The public address, for feeds and embeds (NEWSVOICE_BASE_URL).")
-@click.option("--workers", type=int, help="Narrations at once (NEWSVOICE_WORKERS; default 1).")
+@_setting("base_url")
+@_setting("workers")
 @_allow_option
-@click.option(
-    "--access-log",
-    type=click.Choice(ACCESS_LOGS),
-    help="Log each request (all), all but job polling and static assets (quiet; the default), "
-    "or none (off). Errors are logged in quiet too (NEWSVOICE_ACCESS_LOG).",
-)
-def serve(allow: tuple[str, ...], **options: object) -> None:
+@_setting("access_log", type=click.Choice(ACCESS_LOGS))
+def serve(**options: Any) -> None:
     """Run the listening service: API, player, dashboard and podcast feeds.
 
     Settings come from these options, else NEWSVOICE_* environment variables, else the
-    [serve] table of the config file.
+    [service] table of the config file (see docs/configuration.md).
     """
     import uvicorn
 
     from .server import create_app
-    from .voice import load_voice
 
-    config = load_config()
-    settings = _settings(allow=allow or None, **options)
-    voice = None if settings.queue else load_voice(config.voice)  # workers narrate, not the server
-    app = create_app(settings, voice, _normalizer(config, ()))
+    runtime = _service_runtime(**options)
+    settings = runtime.service
     uvicorn.run(
-        app,
+        create_app(runtime),
         host=settings.host,
         port=settings.port,
         log_level="info",
@@ -469,7 +460,7 @@ def keys() -> None:
 def _store(**options: Any):
     from .server.store import Store
 
-    return Store(_settings(**options).store_url)
+    return Store(_settings(**options).service.store_url)
 
 
 @keys.command("create")
@@ -482,7 +473,7 @@ def keys_create(name: str, **backend: Any) -> None:
     from .server.keys import create_key
     from .server.store import Store
 
-    settings = _settings(**backend)
+    settings = _settings(**backend).service
     record, token = create_key(Store(settings.store_url), name)
     click.echo(token)
     _note(f"key {record.id} ({record.name}) created in {settings.store_shown}; it is not shown again")
@@ -513,7 +504,9 @@ def keys_revoke(key: str, **backend: Any) -> None:
 @main.command()
 @_backend_options
 @click.option(
-    "--threads", type=int, help="Inference threads (default: one a core; one a worker for several workers)."
+    "--threads",
+    type=click.IntRange(1, 256),
+    help="Inference threads (default: one a core; one a worker for several workers).",
 )
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @click.option("--name", help="The worker's name in the queue (default: host and process).")
@@ -522,12 +515,13 @@ def worker(threads: int | None, burst: bool, name: str | None, **backend: Any) -
     --database and --storage as the server."""
     from .server.worker import NEEDS_QUEUE, QueueError, shown_queue, work
 
-    settings = _settings(**backend)
-    if not settings.queue:
+    runtime = _service_runtime(threads=threads, **backend)
+    queue = runtime.service.queue
+    if not queue:
         raise QueueError(NEEDS_QUEUE)
     adopt("rq")  # RQ's warnings in our format, JSON included
-    _note(f"worker on {shown_queue(settings.queue)}")
-    work(settings, threads=threads, burst=burst, name=name)
+    _note(f"worker on {shown_queue(queue)}")
+    work(runtime, burst=burst, name=name)
 
 
 @main.group()
@@ -553,7 +547,7 @@ def db_current(**backend: Any) -> None:
     from .server.migrations import head
     from .server.store import schema_revision, shown_url
 
-    url = _settings(**backend).store_url
+    url = _settings(**backend).service.store_url
     click.echo(f"{shown_url(url)}: revision {schema_revision(url) or 'none'} (newest {head()})")
 
 
@@ -580,9 +574,7 @@ def watch(
     from .server.service import Service
     from .server.watcher import new_feed_state
 
-    config = load_config()
-    settings = _settings(allow=allow or None, **backend)
-    service = Service.open(settings, normalizer=_normalizer(config, ()))
+    service = Service.open(_service_runtime(allow=allow, **backend))
     try:
         known = service.store.feed(feed_url) is not None
         feed = service.store.add_feed(feed_url, tags, interval * 60, new_feed_state(feed_url, interval * 60))
@@ -688,7 +680,7 @@ def backfill(
     from .server.store import Store
     from .sources import fetch_url
 
-    settings = _settings(**backend)
+    settings = _settings(**backend).service
     store = Store(settings.store_url)
     key = source if "://" in source else str(Path(source).resolve())
     cursor_path = cursor_path or default_cursor_path(key, settings.data_dir)

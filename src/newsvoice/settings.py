@@ -24,7 +24,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 
 import platformdirs
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
@@ -37,6 +37,7 @@ from pydantic_settings import (
 )
 
 from .errors import NewsvoiceError
+from .logs import AccessLog
 
 CONFIG_ENVIRONMENT = "NEWSVOICE_CONFIG"
 ENVIRONMENT_PREFIX = "NEWSVOICE_"
@@ -149,8 +150,8 @@ class PipelineSettings(_Section):
     @classmethod
     def _expand(cls, value: Any) -> Any:
         if isinstance(value, tuple):
-            return tuple(path.expanduser() for path in value)
-        return value.expanduser() if isinstance(value, Path) else value
+            return tuple(path.expanduser().absolute() for path in value)
+        return value.expanduser().absolute() if isinstance(value, Path) else value
 
 
 class ServiceSettings(_Section):
@@ -170,6 +171,7 @@ class ServiceSettings(_Section):
     host: str = "127.0.0.1"
     """The address `serve` listens on."""
     port: int = Field(8000, ge=0, le=65535)
+    """The port `serve` listens on."""
     base_url: str | None = None
     """The service's public address, for feeds and embeds; by default the address each request
     was made to."""
@@ -190,7 +192,7 @@ class ServiceSettings(_Section):
     """Seconds a worker holds a job without renewing it; then it is taken to have died."""
     backoff: float = Field(30.0, ge=0, le=86400)
     """Seconds before a failed job's first retry; each further retry waits twice as long."""
-    access_log: Literal["quiet", "all", "off"] = "quiet"
+    access_log: AccessLog = "quiet"
     """`serve`'s access log: `quiet` leaves out job polling and static files (errors are always
     logged), `all` logs every request, `off` none."""
 
@@ -202,7 +204,7 @@ class ServiceSettings(_Section):
     @field_validator("data_dir", "storage", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
-        return value.expanduser() if value else None
+        return value.expanduser().absolute() if value else None
 
     @property
     def store_url(self) -> str:
@@ -341,3 +343,11 @@ class _TableSource(PydanticBaseSettingsSource):
 def _is_path(settings_cls: type[BaseSettings], name: str) -> bool:
     field = settings_cls.model_fields.get(name)
     return field is not None and "Path" in str(field.annotation)
+
+
+def describe(name: str) -> tuple[type[_Section], str]:
+    """The section that holds the setting NAME, and its description (its docstring)."""
+    for section in SECTIONS.values():
+        if name in section.model_fields:
+            return section, " ".join((section.model_fields[name].description or "").split())
+    raise KeyError(name)

@@ -1,9 +1,8 @@
 """The listening service of `newsvoice serve`: an API, an embeddable player, pages and podcast feeds.
 
-`create_app(settings)` is the FastAPI application; `load_settings` reads its settings.
+`create_app(runtime)` is the FastAPI application (see `newsvoice.runtime.build_runtime`).
 """
 
 from .app import create_app
-from .settings import Settings, load_settings
 
-__all__ = ["Settings", "create_app", "load_settings"]
+__all__ = ["create_app"]

@@ -17,22 +17,18 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
-from ..normalization import Normalizer
-from ..voice import Voice
+from ..runtime import Runtime
 from . import api, pages
 from .keys import list_keys
 from .service import Service
-from .settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 FAVICON = "/static/favicon.svg"
 log = logging.getLogger(__name__)
 
 
-def create_app(
-    settings: Settings, voice: Voice | None = None, normalizer: Normalizer | None = None
-) -> FastAPI:
-    """The service on SETTINGS; VOICE and NORMALIZER are loaded by the first job if not given.
+def create_app(runtime: Runtime) -> FastAPI:
+    """The service with RUNTIME (see `newsvoice.runtime.build_runtime`).
 
     The store opens and the workers start with the app's lifespan (`with TestClient(app)`,
     or uvicorn's startup), and stop with it.
@@ -40,7 +36,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = Service.open(settings, voice, normalizer)
+        service = Service.open(runtime)
         app.state.service = service
         await run_in_threadpool(service.start)
         _warn_without_keys(service)
@@ -70,7 +66,7 @@ def create_app(
         allow_methods=["GET", "HEAD"],
         expose_headers=["Accept-Ranges", "Content-Range", "Content-Length", "ETag"],
     )
-    app.add_middleware(BodyLimit, limit=settings.max_body)
+    app.add_middleware(BodyLimit, limit=runtime.service.max_body)
     return app
 
 

@@ -23,15 +23,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from ..cache import SegmentCache
 from ..errors import NewsvoiceError
 from ..narrate import Narration, narrate
-from ..normalization import Normalizer
 from ..pronunciation import check_script
+from ..runtime import Runtime
 from ..script import Script
-from ..voice import Voice, load_voice
+from ..settings import ServiceSettings
 from .periodic import Periodic
-from .settings import Settings
 from .store import Job, Store
 from .streams import RedisStreams, Streams
 
@@ -68,32 +66,20 @@ def job_event(
 
 
 class Narrator:
-    """Runs jobs with one voice, one normalizer and the segment cache, loaded once."""
+    """Runs jobs with the runtime's voices, normalizer and segment cache, loaded once."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        store: Store,
-        streams: Streams | RedisStreams,
-        voice: Voice | None = None,
-        normalizer: Normalizer | None = None,
-        threads: int | None = None,
-    ) -> None:
-        self._settings = settings
+    def __init__(self, runtime: Runtime, store: Store, streams: Streams | RedisStreams) -> None:
+        self._runtime = runtime
+        self._settings = runtime.service
         self._store = store
         self._streams = streams
-        self._voice = voice
-        self._normalizer = normalizer
-        self._threads = threads
-        self._cache = SegmentCache(settings.cache_dir, settings.cache_size)
         self._stopping = threading.Event()
         self.name = f"{socket.gethostname()}/{os.getpid()}"
 
     def prepare(self) -> None:
         """Load the voice and NeMo's grammars (seconds), so that no listener waits for them."""
-        self._voice = self._voice or load_voice(threads=self._threads)
-        self._normalizer = self._normalizer or Normalizer()
-        self._normalizer.normalize("Loaded on 12 Aug 2025.")
+        self._runtime.voice("en")
+        self._runtime.normalizer.normalize("Loaded on 12 Aug 2025.")
 
     def run(self, job_id: str) -> None:
         """Run JOB_ID if it is to be run now (it may be done, or held by a live worker)."""
@@ -144,11 +130,11 @@ class Narrator:
         self._stopping.set()
 
     def _narrate(self, job: Job) -> Narration:
-        voice, normalizer = self._voice, self._normalizer
-        assert voice and normalizer, "prepare() first"
         record = self._store.article(job.article_id)
         if record is None:  # deleted since the job was claimed
             raise _LeaseLost
+        runtime, pipeline = self._runtime, self._runtime.pipeline
+        voice, _ = runtime.voice(record.article.language)
         files = {ext: self._settings.audio_file(job.article_id, job.id, ext) for ext in AUDIO_FORMATS}
         files["mp3"].parent.mkdir(parents=True, exist_ok=True)
         for leftover in files["mp3"].parent.glob(".*.part"):  # of a worker that died on this article
@@ -157,15 +143,16 @@ class Narrator:
             record.article,
             files["mp3"],
             voice=voice,
-            normalizer=normalizer,
-            bitrate=self._settings.bitrate,
+            normalizer=runtime.normalizer,
+            bitrate=pipeline.bitrate,
+            disclosure=pipeline.disclosure or None,
             progress=lambda done, total: self._progress(job, done, total),
-            also=[files["opus"]] if self._settings.opus else [],
+            also=[files["opus"]] if pipeline.opus else [],
             on_bytes=self._streams.start(job.article_id).write,
-            cache=self._cache,
+            cache=runtime.cache,
         )
         segments = tuple(timed.segment for timed in narration.segments)
-        findings = check_script(Script(narration.article, segments), voice, normalizer.lexicon)
+        findings = check_script(Script(narration.article, segments), voice, runtime.lexicon)
         version = self._store.finish(
             job,
             record.article,
@@ -260,7 +247,7 @@ class Dispatcher(Periodic):
     Every server and worker runs one; the store makes sure each job is handed over once.
     """
 
-    def __init__(self, store: Store, jobs: JobQueue, settings: Settings, tick: float = 1.0) -> None:
+    def __init__(self, store: Store, jobs: JobQueue, settings: ServiceSettings, tick: float = 1.0) -> None:
         super().__init__("dispatch", self.dispatch, tick)
         self._store = store
         self._jobs = jobs

@@ -19,15 +19,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..article import Article
 from ..extract import extract
-from ..normalization import Normalizer
+from ..runtime import Runtime
+from ..settings import ServiceSettings
 from ..sources import Document
 from ..times import iso
-from ..voice import Voice
 from .jobs import AUDIO_FORMATS, Dispatcher, JobQueue, LocalQueue, Narrator, job_event
 from .keys import check_key
 from .netguard import AddressPolicy
 from .ranges import MalformedRange, RangeNotSatisfiable, byte_ranges
-from .settings import Settings
 from .store import Feed, Job, Record, Store, Submitted, Version
 from .streams import RedisStreams, Streams
 from .watcher import Watcher
@@ -40,7 +39,7 @@ SMALL_RANGE = 256 * 1024
 
 @dataclass
 class Service:
-    settings: Settings
+    settings: ServiceSettings
     store: Store
     streams: Streams | RedisStreams
     narrator: Narrator | None
@@ -54,9 +53,8 @@ class Service:
     _cached_at: tuple[int, int] = (-1, -1)
 
     @classmethod
-    def open(
-        cls, settings: Settings, voice: Voice | None = None, normalizer: Normalizer | None = None
-    ) -> Service:
+    def open(cls, runtime: Runtime) -> Service:
+        settings = runtime.service
         settings.audio_dir.mkdir(parents=True, exist_ok=True)
         store = Store(settings.store_url)
         narrator, workers = None, None
@@ -65,7 +63,7 @@ class Service:
             jobs: JobQueue = RedisQueue(settings.queue)
         else:
             streams = Streams()
-            narrator = Narrator(settings, store, streams, voice, normalizer)
+            narrator = Narrator(runtime, store, streams)
             workers = jobs = LocalQueue(narrator.run, settings.workers)
         dispatcher = Dispatcher(store, jobs, settings)
         return cls(

@@ -16,7 +16,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from ..errors import NewsvoiceError
-from .settings import Settings
+from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,7 @@ def run_job(job_id: str) -> None:
     _narrator.run(job_id)
 
 
-def work(
-    settings: Settings, threads: int | None = None, burst: bool = False, name: str | None = None
-) -> None:
+def work(runtime: Runtime, burst: bool = False, name: str | None = None) -> None:
     """Take jobs from the queue until stopped (or, BURST, until it is empty): load the voice
     once, and dispatch jobs too (recovering those of workers that died)."""
     global _narrator
@@ -68,12 +66,13 @@ def work(
     from .store import Store
     from .streams import RedisStreams
 
+    settings = runtime.service
     if not settings.queue:
         raise QueueError(NEEDS_QUEUE)
     settings.audio_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.store_url)
     jobs = RedisQueue(settings.queue)
-    _narrator = Narrator(settings, store, RedisStreams(settings.queue), threads=threads)
+    _narrator = Narrator(runtime, store, RedisStreams(settings.queue))
     _narrator.prepare()
     dispatcher = Dispatcher(store, jobs, settings)
     dispatcher.start()
