@@ -117,3 +117,24 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_publishes_it_once(
     # Whichever dispatcher (the server's, or a worker's) found the job's worker dead says so.
     logs = caplog.text + "".join(path.read_text() for path in tmp_path.glob("worker-*.log"))
     assert logs.count(f"job {job['id']} handed over: its worker {holder} stopped (lease expired)") == 1
+
+
+def test_a_worker_says_what_the_config_file_sets(
+    cluster: ServiceSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The voice and the lexicon set in the config file reach a `newsvoice worker` process:
+    the same runtime is built in every process (issue: they once reached only `serve`)."""
+    lexicon = tmp_path / "newsroom.toml"
+    lexicon.write_text('Quillfeather = "[[kwˈɪlfɛðɚ]]"\n', encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[pipeline]\nvoice = "en_US-joe-medium"\nlexicon = "{lexicon}"\n', encoding="utf-8")
+    monkeypatch.setenv("NEWSVOICE_CONFIG", str(config))  # the server's, and the worker's environment
+    text = "Mayor Quillfeather opens the bridge\n\nMayor Quillfeather cut the ribbon on Friday morning.\n"
+    with serving(cluster) as (client, key), workers(cluster, tmp_path, 1):
+        submitted = client.post("/api/articles", json={"text": text}, headers=key).json()
+        assert wait_for_job(client, submitted["job"], timeout=180)["status"] == "done"
+        version = client.get(f"/api/articles/{submitted['article']['id']}/versions/1").json()
+        timings = client.get(version["links"]["timings"]).json()
+    spoken = " ".join(segment["spoken"] for segment in version["script"])
+    assert spoken.count("[[kwˈɪlfɛðɚ]]") == 2 and "Quillfeather" not in spoken
+    assert timings["voice"] == "en_US-joe-medium"
