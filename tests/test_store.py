@@ -11,10 +11,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from conftest import postgres_database
+from sqlalchemy import delete
 
 from newsvoice.article import Article, Block
 from newsvoice.server.migrations import current, head
-from newsvoice.server.schema import metadata
+from newsvoice.server.schema import articles, metadata
 from newsvoice.server.store import Store
 from newsvoice.server.versions import diff_sentences
 
@@ -70,6 +71,26 @@ def test_the_same_text_is_narrated_once(store: Store) -> None:
     assert again.record.tags == ("a", "b")  # tags follow; the narration does not repeat
     by_text = store.submit(TEXT, None, []), store.submit(TEXT, None, [])
     assert by_text[0].record.id == by_text[1].record.id != first.record.id
+
+
+def test_an_article_deleted_while_it_is_submitted_again_is_made_anew() -> None:
+    """The submission waits for the deletion, and answers with the article it made, never with
+    the record of one no longer there (PostgreSQL; SQLite's writes wait for each other)."""
+    with postgres_database() as url:
+        store = Store(url)
+        first = store.submit(TEXT, "https://x.example/gone", [])
+        answers: list = []
+        with store.engine.connect() as deleting:
+            deleting.execute(delete(articles).where(articles.c.id == first.record.id))
+            again = threading.Thread(target=lambda: answers.append(store.submit(TEXT, first.record.url, [])))
+            again.start()
+            time.sleep(0.5)  # it reaches the row the deletion holds, and waits
+            deleting.commit()
+        again.join()
+        store.close()
+    [submitted] = answers
+    assert submitted.queued and submitted.record.id != first.record.id
+    assert submitted.record.url == first.record.url and submitted.job.article_id == submitted.record.id
 
 
 def test_concurrent_submissions_of_one_article_make_one_job(store: Store) -> None:

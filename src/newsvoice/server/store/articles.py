@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, and_, delete, func, insert, literal_column, select, text, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ...article import Article
@@ -90,12 +90,13 @@ class Articles(Database):
         found = self._find(db, article_id, url, digest)
         if found is None and article_id is not None:
             return None
-        values = {
+        body = searched_text(article)
+        values: dict[str, Any] = {
             "site": article.site_name or _host(url or article.url),
             "tags": json.dumps(tags),
             "article": dump_article(article),
             "digest": digest,
-            "body": searched_text(article),
+            "body": body,
         }
         if found is None:
             article_id = new_id()
@@ -105,22 +106,25 @@ class Articles(Database):
             latest = latest_job(db, article_id)
             if found.digest == digest and latest is not None and latest.status != "failed":
                 db.execute(update(articles).where(articles.c.id == article_id).values(tags=values["tags"]))
-                return Submitted(self._record(db, article_id), latest, queued=False)
+                return Submitted(self._stored(db, article_id), latest, queued=False)
             changes = {name: value for name, value in values.items() if value is not None}
             changes |= {"updated": now} | ({"url": url} if url else {})
             db.execute(update(articles).where(articles.c.id == article_id).values(**changes))
-        self._index(db, article_id, article.title, values["body"])
+        self._index(db, article_id, article.title, body)
         job = queue_job(db, article_id, now)
-        return Submitted(self._record(db, article_id), job, queued=True)
+        return Submitted(self._stored(db, article_id), job, queued=True)
 
-    def _find(self, db: Connection, article_id: str | None, url: str | None, digest: str):
+    def _find(self, db: Connection, article_id: str | None, url: str | None, digest: str) -> Row | None:
+        """The article to submit to, locked until the submission commits: a deletion waits for it,
+        or it waits for the deletion, and then finds no article."""
         if article_id is not None:
             condition = articles.c.id == article_id
         elif url is not None:
             condition = articles.c.url == url
         else:  # the same text again, submitted without an address
             condition = and_(articles.c.url.is_(None), articles.c.digest == digest)
-        return db.execute(select(articles.c.id, articles.c.digest).where(condition).limit(1)).first()
+        found = select(articles.c.id, articles.c.digest).where(condition).limit(1)
+        return db.execute(found.with_for_update(key_share=True)).first()
 
     def _lock_article(self, db: Connection, key: str) -> None:
         """Submissions of one article wait for each other (SQLite's writes already do)."""
@@ -147,6 +151,10 @@ class Articles(Database):
     def _record(self, db: Connection, article_id: str) -> Record | None:
         row = db.execute(_SELECT_RECORDS.where(articles.c.id == article_id)).first()
         return _record(row) if row else None
+
+    def _stored(self, db: Connection, article_id: str) -> Record:
+        """The record of an article this transaction wrote (and so holds: it is there)."""
+        return _record(db.execute(_SELECT_RECORDS.where(articles.c.id == article_id)).one())
 
     def published_audio(self, article_id: str) -> tuple[str | None] | None:
         """What names the latest audio of a published article (see `Record.audio`), in a

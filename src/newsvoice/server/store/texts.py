@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from typing import Any
 
 from ...article import Article, Block
 
@@ -24,7 +25,7 @@ def load_article(text: str) -> Article:
     """The stored Article; fields added to `Article` since it was stored take their defaults."""
     stored = json.loads(text)
     known = {field.name for field in dataclasses.fields(Article)}
-    fields = {
+    fields: dict[str, Any] = {
         name: tuple(value) if isinstance(value, list) else value
         for name, value in stored.items()
         if name in known
