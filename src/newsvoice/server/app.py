@@ -34,13 +34,13 @@ def create_app(
 ) -> FastAPI:
     """The service on SETTINGS; VOICE and NORMALIZER are loaded by the first job if not given.
 
-    The store opens and the workers start with the app's lifespan (`with TestClient(app)`,
-    or uvicorn's startup), and stop with it.
+    The store opens (creating or upgrading the database) and the workers start with the app's
+    lifespan (`with TestClient(app)`, or uvicorn's startup), and stop with it.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = Service.open(settings, voice, normalizer)
+        service = Service.open(settings, voice, normalizer, migrate=True)
         app.state.service = service
         await run_in_threadpool(service.start)
         _warn_without_keys(service)

@@ -55,10 +55,15 @@ class Service:
 
     @classmethod
     def open(
-        cls, settings: Settings, voice: Voice | None = None, normalizer: Normalizer | None = None
+        cls,
+        settings: Settings,
+        voice: Voice | None = None,
+        normalizer: Normalizer | None = None,
+        migrate: bool = False,
     ) -> Service:
+        """The service on SETTINGS; MIGRATE creates or upgrades its database (see `Store`)."""
+        store = Store(settings.store_url, migrate=migrate)
         settings.audio_dir.mkdir(parents=True, exist_ok=True)
-        store = Store(settings.store_url)
         narrator, workers = None, None
         if settings.queue:
             streams: Streams | RedisStreams = RedisStreams(settings.queue)

@@ -71,7 +71,7 @@ def work(
     if not settings.queue:
         raise QueueError(NEEDS_QUEUE)
     settings.audio_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.store_url)
+    store = Store(settings.store_url, migrate=True)
     jobs = RedisQueue(settings.queue)
     _narrator = Narrator(settings, store, RedisStreams(settings.queue), threads=threads)
     _narrator.prepare()

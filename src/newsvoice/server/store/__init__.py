@@ -23,6 +23,12 @@ are mixed into one class rather than hung off it (`store.jobs.claim`) or wrapped
 that repeats every signature, because they share one connection pool and one count of
 changes, no two of them have a method of the same name, and callers need not know which part
 answers. Code that needs one concern can be typed with its class (`Jobs`, `Feeds`).
+
+`Store(url)` opens a database whose schema is this version's, and refuses any other with a
+StoreError that says to run `newsvoice db upgrade`; a missing SQLite file is not created.
+`Store(url, migrate=True)` creates or upgrades it first: only `serve` (`create_app`), `worker`
+and `db upgrade` open it so. A keyword rather than a second constructor: there is one way to
+open a store, and each call site says whether it may change the schema.
 """
 
 from __future__ import annotations
@@ -36,15 +42,21 @@ from .texts import article_digest
 from .versions import Version, Versions
 
 __all__ = [
+    "Articles",
     "Conflict",
+    "Database",
+    "Deliveries",
     "Feed",
+    "Feeds",
     "Job",
     "JobStatus",
+    "Jobs",
     "Record",
     "Store",
     "StoreError",
     "Submitted",
     "Version",
+    "Versions",
     "article_digest",
     "database_url",
     "schema_revision",
