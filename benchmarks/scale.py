@@ -111,7 +111,7 @@ def _pin(core: int):
 def measure(batch: list[Article], count: int, threads: int, pinned: bool, postgres: str, redis: str) -> dict:
     Redis.from_url(redis).flushdb()
     with database(postgres) as url, tempfile.TemporaryDirectory() as storage:
-        store = Store(url)
+        store = Store(url, migrate=True)
         with workers(count, threads, pinned, url, redis, Path(storage)):
             started = time.perf_counter()
             # Longest first, as a batch scheduler would: the run ends with short articles, so its

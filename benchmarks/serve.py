@@ -129,7 +129,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as directory:
         data_dir = Path(directory)
-        store = Store(data_dir / "newsvoice.sqlite3")
+        store = Store(data_dir / "newsvoice.sqlite3", migrate=True)  # a new database
         _, key = create_key(store, "benchmark")
         store.close()
         cores = sorted(os.sched_getaffinity(0))[:2]

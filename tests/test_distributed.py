@@ -66,6 +66,19 @@ def workers(settings: ServiceSettings, logs: Path, count: int) -> Iterator[list[
             process.kill()
 
 
+def test_a_worker_creates_the_database_as_it_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like `serve`, and unlike the other commands, a worker migrates the database it is given."""
+    from newsvoice.server.migrations import head
+    from newsvoice.server.store import schema_revision
+    from newsvoice.server.worker import work
+
+    monkeypatch.setattr("newsvoice.server.jobs.Narrator.prepare", lambda self: None)  # no voice to load
+    monkeypatch.setattr("newsvoice.server.worker._narrator", None)
+    with redis_database() as queue:
+        work(service_runtime(data_dir=tmp_path, queue=queue), burst=True)
+    assert schema_revision(tmp_path / "newsvoice.sqlite3") == head()
+
+
 def test_a_worker_process_narrates_what_the_server_queues(
     cluster: ServiceSettings, tmp_path: Path, sample_text: str
 ) -> None:

@@ -104,7 +104,7 @@ class _Queue:
 def test_the_dispatcher_logs_a_dead_workers_job_handed_over_then_failed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = Store(tmp_path / "newsvoice.sqlite3")
+    store = Store(tmp_path / "newsvoice.sqlite3", migrate=True)
     article = Article(title="Ferry", blocks=(Block("paragraph", "The ferry leaves at nine."),))
     job = store.submit(article, None, []).job
     dispatcher = Dispatcher(store, _Queue(), ServiceSettings(data_dir=tmp_path, attempts=2))
@@ -224,6 +224,7 @@ def test_serve_logs_json_through_uvicorn_quietly(tmp_path: Path, voice, normaliz
 
 def test_the_log_format_option(tmp_path: Path) -> None:
     runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade", "--data-dir", str(tmp_path)]).exit_code == 0
     result = runner.invoke(main, ["--log-format", "json", "keys", "list", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     (line,) = [json.loads(line) for line in result.stderr.splitlines()]

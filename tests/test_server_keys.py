@@ -9,10 +9,12 @@ import pytest
 from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 
 from newsvoice.cli import main
 from newsvoice.server.keys import check_key
-from newsvoice.server.store import Store
+from newsvoice.server.migrations import FIRST, head, upgrade
+from newsvoice.server.store import Store, database_url, schema_revision, shown_url
 from newsvoice.settings import ConfigError, ServiceSettings, load_settings
 
 
@@ -23,6 +25,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_keys_create_list_revoke(tmp_path: Path) -> None:
     where = ("--data-dir", str(tmp_path))
+    assert run("db", "upgrade", *where)[0] == 0
     code, token, notice = run("keys", "create", "cms", *where)
     assert code == 0 and token.startswith("nv_") and len(token.strip()) > 40
     assert "not shown again" in notice
@@ -54,6 +57,44 @@ def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> 
     config.write_text(text, encoding="utf-8")
     monkeypatch.setenv("NEWSVOICE_CONFIG", str(config))
     return config
+
+
+def test_only_serve_worker_and_db_upgrade_create_or_upgrade_the_database(tmp_path: Path) -> None:
+    """Every other command leaves the database as it is, and says what to do (`keys list` used to
+    upgrade it silently)."""
+    where = ("--data-dir", str(tmp_path))
+    path = tmp_path / "newsvoice.sqlite3"
+    code, _, error = run("keys", "list", *where)
+    assert code == 1
+    assert error.splitlines()[-1] == (
+        f"newsvoice: error: there is no database at {path}: run `newsvoice db upgrade` to create it"
+    )
+    assert not path.exists()
+
+    engine = create_engine(database_url(path))
+    upgrade(engine, FIRST)  # as an older newsvoice left it
+    engine.dispose()
+    outdated = (
+        f"newsvoice: error: the database at {path} is at revision {FIRST}, this newsvoice needs"
+        f" {head()}: run `newsvoice db upgrade`"
+    )
+    for command in [
+        ("keys", "list"),
+        ("keys", "create", "cms"),
+        ("keys", "revoke", "1"),
+        ("watches",),
+        ("unwatch", "x"),
+        ("watch", "https://news.example/feed.xml", "--once"),
+        ("backfill", str(tmp_path / "urls.txt")),
+    ]:
+        code, _, error = run(*command, *where)
+        assert (code, error.splitlines()[-1]) == (1, outdated), command
+    assert schema_revision(path) == FIRST
+    assert run("db", "current", *where)[1] == f"{shown_url(path)}: revision {FIRST} (newest {head()})\n"
+
+    code, output, _ = run("db", "upgrade", *where)
+    assert code == 0 and output == f"{shown_url(path)}: at revision {head()}\n"
+    assert run("keys", "list", *where)[:2] == (0, "")
 
 
 def test_settings_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,6 +176,7 @@ def test_keys_create_then_serve_find_the_same_data_dir_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serving: list[FastAPI]
 ) -> None:
     monkeypatch.setenv("NEWSVOICE_DATA_DIR", str(tmp_path / "state"))
+    assert run("db", "upgrade")[0] == 0
     code, token, notice = run("keys", "create", "cms")
     assert code == 0
     assert notice.splitlines()[0] == f"newsvoice: data in {tmp_path / 'state'}"
@@ -147,6 +189,7 @@ def test_keys_create_then_serve_find_the_same_data_dir_from_the_environment(
 def test_keys_create_then_serve_with_the_same_data_dir_option(
     tmp_path: Path, serving: list[FastAPI], caplog: pytest.LogCaptureFixture
 ) -> None:
+    assert run("db", "upgrade", "--data-dir", str(tmp_path / "a"))[0] == 0
     _, token, _ = run("keys", "create", "cms", "--data-dir", str(tmp_path / "a"))
     assert run("serve", "--data-dir", str(tmp_path / "a"))[0] == 0
     assert writes(serving[0], token.strip()) == 404

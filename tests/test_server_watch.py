@@ -250,6 +250,7 @@ def test_watch_command_once(tmp_path: Path, site: Site) -> None:
     site.publish("/quay", "Quay works")
     where = ["--data-dir", str(tmp_path), "--allow", "127.0.0.1"]
     runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade", "--data-dir", str(tmp_path)]).exit_code == 0
     first = runner.invoke(main, ["watch", f"{site.url}/feed.xml", "--once", *where])
     assert first.exit_code == 0, first.output
     assert f"{site.url}/feed.xml: 1 to narrate, 0 unchanged" in first.stdout
@@ -278,6 +279,7 @@ def test_backfill_command_queues_an_archive_and_resumes(tmp_path: Path, site: Si
     archive.write_text(f"# the archive\n{site.url}/one\n{site.url}/gone\n{site.url}/two\n")
     where = ["--data-dir", str(tmp_path / "data")]
     runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade", *where]).exit_code == 0
     failed = tmp_path / "failed.txt"
     first = runner.invoke(
         main, ["backfill", str(archive), "--tag", "archive", "--failed", str(failed), *where]

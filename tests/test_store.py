@@ -11,11 +11,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from conftest import postgres_database
+from sqlalchemy import create_engine, delete, inspect, text
 
 from newsvoice.article import Article, Block
-from newsvoice.server.migrations import current, head
-from newsvoice.server.schema import metadata
-from newsvoice.server.store import Store
+from newsvoice.server.migrations import FIRST, current, head, upgrade
+from newsvoice.server.schema import articles, metadata
+from newsvoice.server.store import Store, StoreError, database_url, schema_revision, shown_url
 from newsvoice.server.versions import diff_sentences
 
 TEXT = Article(title="Ferry times", blocks=(Block("paragraph", "The ferry leaves at nine from the pier."),))
@@ -25,12 +26,12 @@ EDITED = Article(title="Ferry times", blocks=(Block("paragraph", "The ferry leav
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "sqlite":
-        store = Store(tmp_path / "newsvoice.sqlite3")
+        store = Store(tmp_path / "newsvoice.sqlite3", migrate=True)
         yield store
         store.close()
     else:
         with postgres_database() as url:
-            store = Store(url)
+            store = Store(url, migrate=True)
             yield store
             store.close()
 
@@ -57,10 +58,62 @@ def test_a_database_from_before_migrations_is_upgraded_with_its_rows(tmp_path: P
             " VALUES ('old1', 'https://x.example/a', 'x.example', '[]', ?, 1, 1)",
             ('{"title": "Old", "blocks": [{"kind": "paragraph", "text": "Kept."}]}',),
         )
-    store = Store(path)
+    store = Store(path, migrate=True)
     assert current(store.engine) == head()
     assert store.article("old1").article.title == "Old"
     store.close()
+
+
+def test_only_a_store_opened_to_migrate_creates_or_upgrades_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "newsvoice.sqlite3"
+    with pytest.raises(StoreError) as refused:
+        Store(path)
+    assert str(refused.value) == f"there is no database at {path}: run `newsvoice db upgrade` to create it"
+    assert not (tmp_path / "data").exists()  # nothing made, not even its directory
+
+    path.parent.mkdir()
+    engine = create_engine(database_url(path))
+    upgrade(engine, FIRST)  # as an older newsvoice left it
+    with pytest.raises(StoreError) as refused:
+        Store(path)
+    assert str(refused.value) == (
+        f"the database at {path} is at revision {FIRST}, this newsvoice needs {head()}:"
+        " run `newsvoice db upgrade`"
+    )
+    assert schema_revision(path) == FIRST
+    Store(path, migrate=True).close()
+    assert schema_revision(path) == head()
+    Store(path).close()  # up to date: opened as it is
+
+    with engine.begin() as connection:  # as a newer newsvoice leaves it
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    for migrate in (False, True):
+        with pytest.raises(StoreError, match="at revision 9999, which this newsvoice does not know"):
+            Store(path, migrate=migrate)
+    assert schema_revision(path) == "9999"
+
+
+def test_an_empty_postgresql_database_is_left_empty_unless_migrated() -> None:
+    with postgres_database() as url:
+        with pytest.raises(StoreError) as refused:
+            Store(url)
+        assert str(refused.value) == (
+            f"the database at {shown_url(url)} is at revision none, this newsvoice needs {head()}:"
+            " run `newsvoice db upgrade`"
+        )
+        engine = create_engine(database_url(url))
+        assert inspect(engine).get_table_names() == []
+        engine.dispose()
+        Store(url, migrate=True).close()
+        Store(url).close()
+
+
+def test_the_parts_of_the_store_name_each_method_once() -> None:
+    """`Store` mixes its parts into one class: a name two parts defined would hide one of them."""
+    parts = Store.__mro__[1:-1]
+    names = [name for part in parts for name in vars(part) if not name.startswith("__")]
+    assert sorted(name for name in set(names) if names.count(name) > 1) == []
 
 
 def test_the_same_text_is_narrated_once(store: Store) -> None:
@@ -70,6 +123,26 @@ def test_the_same_text_is_narrated_once(store: Store) -> None:
     assert again.record.tags == ("a", "b")  # tags follow; the narration does not repeat
     by_text = store.submit(TEXT, None, []), store.submit(TEXT, None, [])
     assert by_text[0].record.id == by_text[1].record.id != first.record.id
+
+
+def test_an_article_deleted_while_it_is_submitted_again_is_made_anew() -> None:
+    """The submission waits for the deletion, and answers with the article it made, never with
+    the record of one no longer there (PostgreSQL; SQLite's writes wait for each other)."""
+    with postgres_database() as url:
+        store = Store(url, migrate=True)
+        first = store.submit(TEXT, "https://x.example/gone", [])
+        answers: list = []
+        with store.engine.connect() as deleting:
+            deleting.execute(delete(articles).where(articles.c.id == first.record.id))
+            again = threading.Thread(target=lambda: answers.append(store.submit(TEXT, first.record.url, [])))
+            again.start()
+            time.sleep(0.5)  # it reaches the row the deletion holds, and waits
+            deleting.commit()
+        again.join()
+        store.close()
+    [submitted] = answers
+    assert submitted.queued and submitted.record.id != first.record.id
+    assert submitted.record.url == first.record.url and submitted.job.article_id == submitted.record.id
 
 
 def test_concurrent_submissions_of_one_article_make_one_job(store: Store) -> None:
@@ -177,13 +250,11 @@ def test_diff_of_sentences() -> None:
 
 
 def test_databases_that_cannot_be_opened_are_told_in_one_line(tmp_path: Path) -> None:
-    from newsvoice.server.store import StoreError, schema_revision, shown_url
-
     with pytest.raises(
         StoreError, match=r"cannot open the database postgresql\+psycopg://x:\*\*\*@127.0.0.1:1/"
     ):
         Store("postgresql://x:secret@127.0.0.1:1/newsvoice")
     with pytest.raises(StoreError, match="keeps its data in SQLite or PostgreSQL"):
         Store("mysql://db/newsvoice")
-    assert schema_revision(tmp_path / "new.sqlite3") is None
+    assert schema_revision(tmp_path / "new.sqlite3") is None and not (tmp_path / "new.sqlite3").exists()
     assert shown_url("postgresql://u:pw@db/nv") == "postgresql+psycopg://u:***@db/nv"

@@ -130,9 +130,9 @@ def test_no_secret_never_verifies(secrets: str | list[str]) -> None:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     with contextlib.ExitStack() as stack:
         if request.param == "sqlite":
-            store = Store(tmp_path / "newsvoice.sqlite3")
+            store = Store(tmp_path / "newsvoice.sqlite3", migrate=True)
         else:
-            store = Store(stack.enter_context(postgres_database()))
+            store = Store(stack.enter_context(postgres_database()), migrate=True)
         yield store
         store.close()
 

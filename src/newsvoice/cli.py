@@ -534,10 +534,11 @@ def db() -> None:
 def db_upgrade(**backend: Any) -> None:
     """Create the database, or bring it up to this version's schema."""
     from .server.migrations import current
-    from .server.store import shown_url
+    from .server.store import Store, shown_url
 
-    store = _store(**backend)
+    store = Store(_settings(**backend).store_url, migrate=True)
     click.echo(f"{shown_url(store.url)}: at revision {current(store.engine)}")
+    store.close()
 
 
 @db.command("current")

@@ -30,13 +30,13 @@ log = logging.getLogger(__name__)
 def create_app(runtime: Runtime) -> FastAPI:
     """The service with RUNTIME (see `newsvoice.runtime.build_runtime`).
 
-    The store opens and the workers start with the app's lifespan (`with TestClient(app)`,
-    or uvicorn's startup), and stop with it.
+    The store opens (creating or upgrading the database) and the workers start with the app's
+    lifespan (`with TestClient(app)`, or uvicorn's startup), and stop with it.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = Service.open(runtime)
+        service = Service.open(runtime, migrate=True)
         app.state.service = service
         await run_in_threadpool(service.start)
         _warn_without_keys(service)

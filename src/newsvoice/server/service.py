@@ -53,10 +53,11 @@ class Service:
     _cached_at: tuple[int, int] = (-1, -1)
 
     @classmethod
-    def open(cls, runtime: Runtime) -> Service:
+    def open(cls, runtime: Runtime, migrate: bool = False) -> Service:
+        """The service with RUNTIME; MIGRATE creates or upgrades its database (see `Store`)."""
         settings = runtime.service
+        store = Store(settings.store_url, migrate=migrate)
         settings.audio_dir.mkdir(parents=True, exist_ok=True)
-        store = Store(settings.store_url)
         narrator, workers = None, None
         if settings.queue:
             streams: Streams | RedisStreams = RedisStreams(settings.queue)

@@ -70,7 +70,7 @@ def work(runtime: Runtime, burst: bool = False, name: str | None = None) -> None
     if not settings.queue:
         raise QueueError(NEEDS_QUEUE)
     settings.audio_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.store_url)
+    store = Store(settings.store_url, migrate=True)
     jobs = RedisQueue(settings.queue)
     _narrator = Narrator(runtime, store, RedisStreams(settings.queue))
     _narrator.prepare()

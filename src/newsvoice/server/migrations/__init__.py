@@ -1,6 +1,6 @@
-"""Alembic migrations of the service's database, run when a store opens it.
-
-`newsvoice db upgrade` runs them explicitly; `alembic` itself works too, with
+"""Alembic migrations of the service's database, run where asked: by `newsvoice db upgrade`,
+and by `serve` and `worker` as they start (`Store(url, migrate=True)`); every other command
+refuses a database whose schema is not this version's. `alembic` itself works too, with
 `-x url=...` (see env.py). A database made before migrations existed (newsvoice 0.1's
 SQLite file) is recognised and upgraded from the schema it has.
 """
@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, inspect, text
 
 FIRST = "0001"
@@ -27,6 +28,14 @@ def config() -> Config:
 
 def head() -> str:
     return ScriptDirectory.from_config(config()).get_current_head() or FIRST
+
+
+def known(revision: str) -> bool:
+    """Whether REVISION is one of this version's migrations (else a newer version made it)."""
+    try:
+        return ScriptDirectory.from_config(config()).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def current(engine: Engine) -> str | None:
