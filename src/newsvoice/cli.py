@@ -536,7 +536,7 @@ def db_upgrade(**backend: Any) -> None:
     from .server.migrations import current
     from .server.store import Store, shown_url
 
-    store = Store(_settings(**backend).store_url, migrate=True)
+    store = Store(_settings(**backend).service.store_url, migrate=True)
     click.echo(f"{shown_url(store.url)}: at revision {current(store.engine)}")
     store.close()
 
