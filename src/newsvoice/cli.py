@@ -83,7 +83,12 @@ _lexicon_option = click.option(
     required=True,
     help="Audio file to write: .mp3, .opus, .ogg or .wav. A .vtt and a .json go beside it.",
 )
-@click.option("--voice", help="A Piper voice: path to its .onnx file, or the name of an installed voice.")
+@click.option(
+    "--voice",
+    help="A Piper voice: path to its .onnx file, or the name of an installed voice; it reads an "
+    "article in another language too, with a warning. Default: an installed voice for the "
+    "article's language.",
+)
 @click.option(
     "--bitrate", type=click.IntRange(8, 320), default=64, show_default=True, help="MP3 bitrate, kbit/s."
 )
@@ -116,7 +121,7 @@ def narrate(
 
     config = load_config()
     article = load_article(source)
-    loaded = load_voice(voice or config.voice or _voice_for(article))
+    loaded = load_voice(voice or _voice_for(article, config.voice))
     show_progress = not quiet and sys.stderr.isatty()
     with _progress_bar(show_progress) as progress:
         narration = run(
@@ -154,7 +159,8 @@ def script(source: str, lexicons: tuple[Path, ...], as_json: bool) -> None:
     from .narrate import load_article
     from .script import write_script
 
-    written = write_script(load_article(source), _normalizer(load_config(), lexicons).spoken)
+    article = load_article(source)
+    written = write_script(article, _normalizer(load_config(), lexicons).speaker(article.language))
     for warning in written.warnings:
         click.echo(f"newsvoice: warning: {warning}", err=True)
     width = len(str(len(written.segments)))
@@ -323,14 +329,16 @@ def _size(count: float) -> str:
     return f"{count:.1f} GB"
 
 
-def _voice_for(article) -> Path:
-    """An installed voice in the article's language; the default voice, with a warning, if none."""
+def _voice_for(article, configured: str | None) -> Path:
+    """The configured voice if it speaks the article's language, else an installed one that
+    does; none is an error (--voice forces one)."""
+    from .errors import LanguageError
     from .voice import voice_for_language
 
-    path, warning = voice_for_language(article.language)
-    if warning:
-        click.echo(f"newsvoice: warning: {warning}", err=True)
-    return path
+    try:
+        return voice_for_language(article.language, configured).path
+    except LanguageError as error:
+        raise LanguageError(f"{error}, or read it anyway with --voice NAME") from None
 
 
 def _normalizer(config: Config, lexicons: tuple[Path, ...]):

@@ -3,7 +3,10 @@
 A job narrates its article's stored text into the audio storage (MP3 and Opus from one
 synthesis, with the transcript and word timings), streaming the MP3 while it is encoded, and
 publishes it as the article's next version. Its worker leases the job and renews the lease
-while it works, so a worker that dies leaves the job to another (see `store`).
+while it works, so a worker that dies leaves the job to another (see `store`). The voice is
+one for the article's language; an article no installed voice can read fails at once, with
+the reason, and is not tried again (`Refused`). The narration's warnings are kept with the
+job and the version it publishes.
 
 The `Dispatcher` hands queued jobs to the queue: threads in this process (`LocalQueue`, the
 embedded default) or Redis, for `newsvoice worker` processes (`newsvoice.server.worker`).
@@ -21,15 +24,18 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
+from ..article import Article
 from ..cache import SegmentCache
-from ..errors import NewsvoiceError
+from ..errors import NewsvoiceError, Refused
+from ..language import article_language, same_language
 from ..narrate import Narration, narrate
 from ..normalization import Normalizer
 from ..pronunciation import check_script
 from ..script import Script
-from ..voice import Voice, load_voice
+from ..voice import Voice, load_voice, voice_for_language
 from .periodic import Periodic
 from .settings import Settings
 from .store import Job, Store
@@ -95,6 +101,21 @@ class Narrator:
         self._normalizer = self._normalizer or Normalizer()
         self._normalizer.normalize("Loaded on 12 Aug 2025.")
 
+    @property
+    def voice_path(self) -> Path | None:
+        """The voice this narrator reads with where it speaks the article's language."""
+        return self._voice.path if self._voice else None
+
+    def voice_for(self, article: Article) -> Voice:
+        """The voice to read ARTICLE: this narrator's, if it speaks the article's language, else
+        an installed one that does (loaded once); `LanguageError` if none does."""
+        voice = self._voice
+        assert voice, "prepare() first"
+        info = voice_for_language(article_language(article), voice.path)
+        if info.path.resolve() == Path(voice.path).resolve():
+            return voice
+        return load_voice(info.path, threads=self._threads)
+
     def run(self, job_id: str) -> None:
         """Run JOB_ID if it is to be run now (it may be done, or held by a live worker)."""
         job = self._store.claim(job_id, f"{self.name}/{secrets.token_hex(4)}", self._settings.lease)
@@ -124,7 +145,8 @@ class Narrator:
         a full disk) in one line, others (bugs) with their traceback."""
         ours = isinstance(error, NewsvoiceError)
         reason = str(error) if ours else f"{error.__class__.__name__}: {error}"
-        attempts = self._settings.attempts
+        # An article refused as unreadable would be refused again: it fails now, for good.
+        attempts = job.attempts if isinstance(error, Refused) else self._settings.attempts
         after = self._store.fail(job, reason, attempts, self._settings.backoff)
         expected = ours or isinstance(error, OSError)
         trace = None if expected and not log.isEnabledFor(logging.DEBUG) else error
@@ -144,11 +166,12 @@ class Narrator:
         self._stopping.set()
 
     def _narrate(self, job: Job) -> Narration:
-        voice, normalizer = self._voice, self._normalizer
-        assert voice and normalizer, "prepare() first"
+        normalizer = self._normalizer
+        assert normalizer, "prepare() first"
         record = self._store.article(job.article_id)
         if record is None:  # deleted since the job was claimed
             raise _LeaseLost
+        voice = self.voice_for(record.article)
         files = {ext: self._settings.audio_file(job.article_id, job.id, ext) for ext in AUDIO_FORMATS}
         files["mp3"].parent.mkdir(parents=True, exist_ok=True)
         for leftover in files["mp3"].parent.glob(".*.part"):  # of a worker that died on this article
@@ -165,13 +188,17 @@ class Narrator:
             cache=self._cache,
         )
         segments = tuple(timed.segment for timed in narration.segments)
-        findings = check_script(Script(narration.article, segments), voice, normalizer.lexicon)
+        # The check knows English words and names (by wordfreq's English list) alone.
+        findings = []
+        if same_language(voice.language, "en"):
+            findings = check_script(Script(narration.article, segments), voice, normalizer.lexicon)
         version = self._store.finish(
             job,
             record.article,
             [dataclasses.asdict(segment) for segment in segments],
             narration.duration,
             [dataclasses.asdict(finding) for finding in findings],
+            narration.warnings,
         )
         if version is None:  # taken over meanwhile: the other worker's files are the ones published
             for path in files.values():

@@ -20,9 +20,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ..article import Article
 from ..extract import extract
 from ..normalization import Normalizer
+from ..script import check_readable
 from ..sources import Document
 from ..times import iso
-from ..voice import Voice
+from ..voice import Voice, voice_for_language
 from .jobs import AUDIO_FORMATS, Dispatcher, JobQueue, LocalQueue, Narrator, job_event
 from .keys import check_key
 from .netguard import AddressPolicy
@@ -116,6 +117,14 @@ class Service:
             self.dispatcher.wake()
             _log_queued(submitted.job, submitted.record)
         return submitted
+
+    def check_readable(self, article: Article) -> None:
+        """Raise `Refused` (`LanguageError`, `UnreadableError`) for an article no installed
+        voice can read: one in a language no voice speaks, or in letters the voice cannot say.
+        (Narrating it checks again: `newsvoice worker` processes may have other voices.)"""
+        preferred = self.narrator.voice_path if self.narrator else None
+        voice = voice_for_language(article.language, preferred)
+        check_readable(article, voice.language)
 
     def retry(self, failed: Job) -> Job:
         """Queue a failed job's article again: the new job."""
@@ -260,6 +269,7 @@ def job_json(job: Job, base: str) -> dict[str, Any]:
         "status": job.status,
         "progress": {"done": job.done, "total": job.total},
         "error": job.error,
+        "warnings": list(job.warnings),
         "attempts": job.attempts,
         "created": iso(job.created),
         "started": iso(job.started),
@@ -291,6 +301,7 @@ def article_json(record: Record, base: str) -> dict[str, Any]:
         "status": record.job.status if record.job else None,
         "published": record.published,
         "duration": record.duration,
+        "warnings": list(record.warnings),
         "created": iso(record.created),
         "updated": iso(record.updated),
         "narrated": iso(record.narrated),

@@ -76,6 +76,8 @@ class Job:
     worker: str | None = None
     not_before: float | None = None
     """A job to retry waits until then."""
+    warnings: tuple[str, ...] = ()
+    """What went wrong in its narration without stopping it (a done job's)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class Record:
     """Its latest published version."""
     audio: str | None = None
     """The name of the latest version's audio files (its job's id)."""
+    warnings: tuple[str, ...] = ()
+    """The latest version's narration warnings."""
 
     @property
     def published(self) -> bool:
@@ -408,6 +412,7 @@ class Store:
         script: Sequence[dict[str, Any]],
         duration: float,
         findings: Sequence[dict[str, Any]],
+        warnings: Sequence[str] = (),
     ) -> Version | None:
         """Publish JOB's narration of ARTICLE as the article's next version; None (nothing
         written) if its worker no longer holds it, in which case another worker publishes it."""
@@ -416,7 +421,7 @@ class Store:
             done = (
                 update(jobs)
                 .where(*_held(job))
-                .values(status="done", finished=now, done=jobs.c.total, lease=None)
+                .values(status="done", finished=now, done=jobs.c.total, lease=None, warnings=_json(warnings))
             )
             if not db.execute(done).rowcount:
                 return None
@@ -449,6 +454,7 @@ class Store:
                     narrated=now,
                     duration=duration,
                     findings=json.dumps(list(findings)),
+                    warnings=_json(warnings),
                     version=number,
                     audio=job.id,
                 )
@@ -728,12 +734,20 @@ _SELECT_RECORDS = select(articles, *(jobs.c[name].label(f"job_{name}") for name 
 
 
 def _job(row: Any) -> Job:
-    return Job(**{name: getattr(row, name) for name in _JOB_FIELDS})
+    return _job_of({name: getattr(row, name) for name in _JOB_FIELDS})
+
+
+def _job_of(fields: dict[str, Any]) -> Job:
+    return Job(**fields | {"warnings": tuple(json.loads(fields["warnings"] or "[]"))})
+
+
+def _json(strings: Sequence[str]) -> str | None:
+    return json.dumps(list(strings), ensure_ascii=False) if strings else None
 
 
 def _record(row: Any) -> Record:
     mapping = row._mapping
-    job = Job(**{name: mapping[f"job_{name}"] for name in _JOB_FIELDS}) if mapping["job_id"] else None
+    job = _job_of({name: mapping[f"job_{name}"] for name in _JOB_FIELDS}) if mapping["job_id"] else None
     return Record(
         id=row.id,
         article=_load(row.article),
@@ -748,6 +762,7 @@ def _record(row: Any) -> Record:
         job=job,
         version=row.version,
         audio=row.audio,
+        warnings=tuple(json.loads(row.warnings or "[]")),
     )
 
 
