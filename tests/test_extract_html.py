@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 
 from newsvoice import voice
 from newsvoice.article import Article
-from newsvoice.errors import NoArticleError
+from newsvoice.errors import LanguageError, NoArticleError
 from newsvoice.extract import extract
 from newsvoice.extract.html import TABLE_NOTE, extract_html
 from newsvoice.narrate import load_article
@@ -221,17 +221,18 @@ def test_language_from_the_page(declaration: str, language: str | None) -> None:
 
 
 def test_language_picks_the_default_voice_for_english() -> None:
-    path, warning = voice_for_language(extract_html(ARTICLE_HTML).language)
-    assert path == default_voice_path()
-    assert warning is None
+    assert voice_for_language(extract_html(ARTICLE_HTML).language).path == default_voice_path()
 
 
-def test_language_without_a_voice_gives_a_warning(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_language_without_a_voice_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setattr(voice, "voice_dirs", lambda: [tmp_path])
     article = extract_html(ARTICLE_HTML.replace('<html lang="en">', '<html lang="de-DE">'))
-    path, warning = voice_for_language(article.language)
-    assert path == default_voice_path()
-    assert warning == "article language 'de' has no installed voice; reading with en_US-joe-medium"
+    with pytest.raises(LanguageError) as refused:
+        voice_for_language(article.language)
+    assert str(refused.value) == (
+        "the article is in German (de), and no installed voice speaks it "
+        "(the voices speak English (en-us)); install a Piper voice for it"
+    )
 
 
 def test_language_picks_an_installed_voice_for_it(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -239,8 +240,12 @@ def test_language_picks_an_installed_voice_for_it(monkeypatch: pytest.MonkeyPatc
     model.write_bytes(b"")
     (tmp_path / "de_DE-thorsten-medium.onnx.json").write_text('{"espeak": {"voice": "de"}}', encoding="utf-8")
     monkeypatch.setattr(voice, "voice_dirs", lambda: [tmp_path])
-    assert voice_for_language("de-AT") == (model, None)
-    assert voice_for_language("en")[0] == default_voice_path()
+    assert voice_for_language("de-AT").path == model
+    assert voice_for_language("en").path == default_voice_path()
+    assert voice_for_language(None).path == default_voice_path()  # not known: the default voice
+    # A configured voice is preferred where it speaks the language, and only there.
+    assert voice_for_language("de", str(model)).path == model
+    assert voice_for_language("en", str(model)).path == default_voice_path()
 
 
 # --- the example page --------------------------------------------------------------------------

@@ -103,7 +103,12 @@ def _given(**options: Any) -> dict[str, Any]:
     required=True,
     help="Audio file to write: .mp3, .opus, .ogg or .wav. A .vtt and a .json go beside it.",
 )
-@_setting("voice")
+@_setting(
+    "voice",
+    help="A voice's name (`newsvoice voices`) or the path to a Piper `.onnx`: it reads the article "
+    "even in another language, with a warning; by default the configured voice if it speaks the "
+    "article's language, else an installed one that does",
+)
 @_setting("bitrate")
 @_setting("disclosure")
 @click.option("--no-disclosure", is_flag=True, help="Leave out the AI-voice disclosure.")
@@ -124,11 +129,12 @@ def narrate(
     """Narrate SOURCE (a URL, an .html or .txt file, or - for stdin) into OUTPUT."""
     from .narrate import load_article
     from .narrate import narrate as run
+    from .voice import load_voice
 
     disclosure = "" if no_disclosure else disclosure
     runtime = _runtime(voice=voice, bitrate=bitrate, disclosure=disclosure, lexicons=lexicons)
     article = load_article(source)
-    loaded = _voice(runtime, article.language)
+    loaded = load_voice(voice) if voice else _voice(runtime, article.language)  # --voice forces one
     show_progress = not quiet and sys.stderr.isatty()
     with _progress_bar(show_progress) as progress:
         narration = run(
@@ -167,9 +173,9 @@ def script(source: str, lexicons: tuple[Path, ...], as_json: bool) -> None:
     from .script import write_script
 
     runtime = _runtime(lexicons=lexicons)
-    written = write_script(
-        load_article(source), runtime.normalizer.spoken, runtime.pipeline.disclosure or None
-    )
+    article = load_article(source)
+    disclosure = runtime.pipeline.disclosure or None
+    written = write_script(article, runtime.normalizer.speaker(article.language), disclosure)
     for warning in written.warnings:
         click.echo(f"newsvoice: warning: {warning}", err=True)
     width = len(str(len(written.segments)))
@@ -339,11 +345,13 @@ def _runtime(**options: Any):
 
 
 def _voice(runtime, language: str | None):
-    """The voice for an article in LANGUAGE, with a warning when none speaks it."""
-    voice, warning = runtime.voice(language)
-    if warning:
-        click.echo(f"newsvoice: warning: {warning}", err=True)
-    return voice
+    """The voice for an article in LANGUAGE; none is an error (--voice forces one)."""
+    from .errors import LanguageError
+
+    try:
+        return runtime.voice(language)
+    except LanguageError as error:
+        raise LanguageError(f"{error}, or read it anyway with --voice NAME") from None
 
 
 def _shorten(text: str, width: int) -> str:

@@ -19,3 +19,17 @@ class VoiceError(NewsvoiceError):
 
 class OutputError(NewsvoiceError):
     """The narration cannot be written where it was asked for."""
+
+
+class Refused(NewsvoiceError):
+    """The article cannot be read properly as it is: trying again would not help (until a
+    voice is installed, or the text changes)."""
+
+
+class LanguageError(Refused):
+    """No installed voice speaks the article's language."""
+
+
+class UnreadableError(Refused):
+    """The voice can say none of the article's text (it is all in a writing system the voice
+    does not read)."""

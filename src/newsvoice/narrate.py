@@ -29,11 +29,12 @@ from .encode import AudioFormat, Chapter, Encoder, Tags, format_for, open_encode
 from .errors import OutputError
 from .extract import extract
 from .files import atomic_files
+from .language import article_language, language_name, scripts_read
 from .normalization import Normalizer, speakable
-from .script import DEFAULT_DISCLOSURE, Segment, iter_segments, plan_segments
+from .script import DEFAULT_DISCLOSURE, Segment, check_readable, iter_segments, plan_segments
 from .sources import read_source
 from .transcript import to_json, to_vtt
-from .voice import Speech, Voice, Word, load_voice
+from .voice import Speech, Voice, Word, load_voice, speaks, voice_for_language
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -101,6 +102,11 @@ def narrate(
     ON_BYTES: called with the MP3 OUTPUT's bytes as they are encoded (the ID3 tag is put in
     front of them at the end), so the narration can be streamed while it is made.
     CACHE: where each segment is looked up before it is synthesized, and stored after.
+
+    The article's language chooses the sentence splitter and the normalizer, and, without a
+    VOICE, the voice: an installed one for the language, else `LanguageError`. A VOICE given
+    for another language reads the article all the same, with a warning. `UnreadableError`
+    when the voice can say none of the article's text.
     """
     try:
         formats = {path: format_for(path) for path in (output, *also)}
@@ -110,11 +116,25 @@ def narrate(
     if on_bytes and audio_format != "mp3":
         raise OutputError(f"{output}: only MP3 is streamed while it is encoded")
     article = source if isinstance(source, Article) else load_article(source)
-    voice = voice or load_voice()
-    normalizer = normalizer or Normalizer()
-    total = len(plan_segments(article, disclosure))
+    language = article_language(article)
+    voice = voice or load_voice(voice_for_language(language).path)
     warnings: list[str] = list(article.warnings)
-    segments = iter_segments(article, normalizer.spoken, disclosure, warnings.append)
+    if not speaks(voice, language):
+        warnings.append(
+            f"the article is in {language_name(language)}, read by {voice.name}, "
+            f"a voice for {language_name(voice.language)}"
+        )
+    check_readable(article, voice.language)
+    normalizer = normalizer or Normalizer()
+    total = len(plan_segments(article, disclosure, language))
+    segments = iter_segments(
+        article,
+        normalizer.speaker(language),
+        disclosure,
+        warnings.append,
+        language=language,
+        voice_language=voice.language,
+    )
     speaker = _Speaker(voice, cache, warnings.append)
 
     with atomic_files() as files:
@@ -187,7 +207,8 @@ class _Speaker:
         except Exception as error:  # a pronunciation failure must never stop a narration
             self._warn(f"could not say {segment.spoken!r} ({error}); read as written instead")
             # Not stored: the next narration tries the spoken text again, and warns again.
-            return partial(master, self._voice.speak(speakable(segment.text)), segment.pause)
+            written = speakable(segment.text, scripts=scripts_read(self._voice.language))
+            return partial(master, self._voice.speak(written), segment.pause)
         store = partial(self._cache.put, key) if self._cache else None
         return partial(_master, speech, segment.pause, store)
 

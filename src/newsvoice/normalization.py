@@ -17,13 +17,14 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import platformdirs
 import roman
 
 from . import __version__
+from .language import ALWAYS_READ, language_name, same_language, script_of
 from .lexicon import Lexicon, load_lexicon
 from .written import MONTH, is_shouted
 
@@ -178,6 +179,13 @@ class Normalizer:
         # Problems are cached with the words, so a text that failed reports it every time.
         self.spoken = lru_cache(maxsize=4096)(self._spoken)
 
+    def speaker(self, language: str | None) -> Callable[[str], Spoken]:
+        """How text in LANGUAGE is spoken: English by this normalizer (`spoken`), any other
+        language as written, its numbers left to the voice (see `plain_spoken`)."""
+        if language is None or same_language(language, "en"):
+            return self.spoken
+        return partial(plain_spoken, language=language)
+
     def normalize(self, text: str) -> str:
         """The words alone; `spoken` also tells what went wrong on the way."""
         return self.spoken(text).text
@@ -287,13 +295,16 @@ def _place(name: str) -> str:
 _SPELLED_IN_HEADLINES = frozenset("US UK EU UN AI FBI CIA GDP IMF WHO NHS BBC CEO LNG UAE USA".split())
 
 
-def speakable(text: str, on_dropped: Callable[[str], None] | None = None) -> str:
-    """Drop characters an English voice cannot say (a stray CJK character would be read aloud
-    as "Chinese letter"), along with a possessive "'s" left hanging after them."""
+def speakable(
+    text: str, on_dropped: Callable[[str], None] | None = None, scripts: frozenset[str] = ALWAYS_READ
+) -> str:
+    """Drop characters the voice cannot say: letters of a writing system other than SCRIPTS
+    (by default, an English voice's: a stray CJK character would be read aloud as "Chinese
+    letter"), along with a possessive "'s" left hanging after them."""
     kept: list[str] = []
     dropped: list[str] = []
     for char in unicodedata.normalize("NFC", text):
-        if _is_speakable(char):
+        if _is_speakable(char, scripts):
             kept.append(char)
         else:
             dropped.append(char)
@@ -306,13 +317,12 @@ def speakable(text: str, on_dropped: Callable[[str], None] | None = None) -> str
     return _SPACES.sub(" ", result).strip()
 
 
-def _is_speakable(char: str) -> bool:
+def _is_speakable(char: str, scripts: frozenset[str]) -> bool:
     if char.isascii():
         return True
     category = unicodedata.category(char)
-    if category.startswith("L") or category == "Mn":
-        name = unicodedata.name(char, "")
-        return name.startswith(("LATIN", "GREEK", "COMBINING"))
+    if category.startswith("L") or category in ("Mn", "Mc"):
+        return script_of(char) in scripts
     return category[0] in "NPZ" or category in ("Sc", "Sm") or char in "°©®™"
 
 
@@ -320,6 +330,24 @@ def _tidy(text: str) -> str:
     text = _REPEATED_PUNCT.sub(r"\1", text)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text))
     return text.strip(" ,;:")
+
+
+# Typography read as pauses, never aloud, in any language (the first rules before NeMo).
+_TYPOGRAPHY = _BEFORE_TN[:3]
+
+
+def plain_spoken(text: str, language: str) -> Spoken:
+    """TEXT in LANGUAGE (not English) as the voice is to say it: typography read as pauses,
+    and everything else, numbers included, left to the voice's own rules for its language.
+    (newsvoice's rules and NeMo's grammars are English: "512 millions d'euros" must not
+    become "five hundred twelve millions d'euros".) Numbers and symbols are a problem to
+    report, since no one has checked how the voice reads them."""
+    text = _tidy(_apply(_TYPOGRAPHY, speakable(text)))
+    if _NEEDS_TN.search(text):
+        name = language_name(language)
+        problem = f"numbers are read by the voice's own rules: newsvoice has no text normalization for {name}"
+        return Spoken(text, (problem,))
+    return Spoken(text)
 
 
 _default: Normalizer | None = None

@@ -49,13 +49,10 @@ class Runtime:
     def service(self) -> ServiceSettings:
         return self.settings.service
 
-    def voice(self, language: str | None = None) -> tuple[Voice, str | None]:
-        """The configured voice, else an installed voice for LANGUAGE (the article's), with a
-        warning when none speaks it. Each voice is loaded once a process."""
-        if self.pipeline.voice:
-            return load_voice(self.pipeline.voice, self.threads), None
-        path, warning = voice_for_language(language)
-        return load_voice(path, self.threads), warning
+    def voice(self, language: str | None = None) -> Voice:
+        """The voice for an article in LANGUAGE: the configured one if it speaks it, else an
+        installed one that does (`LanguageError` if none does). Each is loaded once a process."""
+        return load_voice(voice_for_language(language, self.pipeline.voice).path, self.threads)
 
     @property
     def cache(self) -> SegmentCache:

@@ -12,6 +12,8 @@ from typing import Literal
 from sentencex import segment as split_sentences
 
 from .article import Article
+from .errors import UnreadableError
+from .language import language_name, primary, scripts_read
 from .normalization import Spoken, normalize, speakable
 from .written import is_shouted
 
@@ -70,12 +72,19 @@ def write_script(
     article: Article,
     speak: Speak = normalize,
     disclosure: str | None = DEFAULT_DISCLOSURE,
+    *,
+    language: str | None = None,
+    voice_language: str | None = None,
 ) -> Script:
     """Write the whole script for ARTICLE; SPEAK turns written text into spoken words (its
-    problems, such as `Normalizer.spoken` tells, are the script's warnings)."""
+    problems, such as `Normalizer.spoken` tells, are the script's warnings). LANGUAGE (by
+    default the article's) chooses the sentence splitter; VOICE_LANGUAGE, the letters the
+    voice can say (by default, those of an English voice)."""
     warnings: list[str] = []
-    segments = tuple(iter_segments(article, speak, disclosure, warnings.append))
-    return Script(article, segments, tuple(warnings))
+    segments = iter_segments(
+        article, speak, disclosure, warnings.append, language=language, voice_language=voice_language
+    )
+    return Script(article, tuple(segments), tuple(warnings))
 
 
 def iter_segments(
@@ -83,30 +92,61 @@ def iter_segments(
     speak: Speak = normalize,
     disclosure: str | None = DEFAULT_DISCLOSURE,
     warn: Callable[[str], None] = lambda message: None,
+    *,
+    language: str | None = None,
+    voice_language: str | None = None,
 ) -> Iterator[Segment]:
     """Segments one at a time, so synthesis can start before the whole script is written.
-    WARN is told each problem once."""
+    WARN is told each problem once. Raises `UnreadableError` before the disclosure when the
+    voice has said nothing of the article's body: an article is never published as its
+    title and the disclosure alone."""
     dropped: set[str] = set()
     told: set[str] = set()
+    scripts = scripts_read(voice_language)
+    body = False
 
     def report(chars: str) -> None:
         if fresh := set(chars) - dropped:
             dropped.update(fresh)
             warn(f"dropped characters the voice cannot say: {''.join(sorted(fresh))}")
 
-    for planned in plan_segments(article, disclosure):
-        said = speak(speakable(planned.say, report))
+    for planned in plan_segments(article, disclosure, language):
+        if planned.kind == "disclosure" and not body:
+            raise _unreadable(voice_language)
+        said = speak(speakable(planned.say, report, scripts))
         spoken, problems = (said, ()) if isinstance(said, str) else (said.text, said.problems)
         for problem in problems:
             if problem not in told:
                 told.add(problem)
                 warn(problem)
-        if spoken:
+        if any(char.isalnum() for char in spoken):  # punctuation alone is nothing to say
+            body = body or (planned.kind == "sentence" and any(char.isalpha() for char in spoken))
             yield Segment(planned.kind, planned.text, spoken, planned.pause, planned.chapter)
+    if not body:
+        raise _unreadable(voice_language)
 
 
-def plan_segments(article: Article, disclosure: str | None = DEFAULT_DISCLOSURE) -> list[_Planned]:
-    """The script's shape without normalization: cheap, so its length is known up front."""
+def check_readable(article: Article, voice_language: str | None = None) -> None:
+    """Raise `UnreadableError` unless a voice of VOICE_LANGUAGE can say some of ARTICLE's body
+    (some of its letters are in a writing system the voice reads): cheap, without normalizing."""
+    scripts = scripts_read(voice_language)
+    for paragraph in article.paragraphs:
+        if any(char.isalpha() for char in speakable(paragraph, scripts=scripts)):
+            return
+    raise _unreadable(voice_language)
+
+
+def _unreadable(voice_language: str | None) -> UnreadableError:
+    voice = f"a voice for {language_name(voice_language)}" if voice_language else "the voice"
+    return UnreadableError(f"no text the voice can read: {voice} can say none of the article's text")
+
+
+def plan_segments(
+    article: Article, disclosure: str | None = DEFAULT_DISCLOSURE, language: str | None = None
+) -> list[_Planned]:
+    """The script's shape without normalization: cheap, so its length is known up front.
+    Sentences are split by the rules of LANGUAGE (by default, the article's)."""
+    splitter = primary(language or article.language) or "en"
     vocabulary = _casing_vocabulary(article)
     planned: list[_Planned] = []
     if article.title:
@@ -121,7 +161,7 @@ def plan_segments(article: Article, disclosure: str | None = DEFAULT_DISCLOSURE)
             heading = _sentence_case(block.text, vocabulary) if is_shouted(block.text) else block.text
             planned.append(_Planned("heading", block.text, heading, PAUSE_AFTER_HEADING, chapter=heading))
             continue
-        sentences = [s.strip() for s in split_sentences("en", block.text) if s.strip()]
+        sentences = [s.strip() for s in split_sentences(splitter, block.text) if s.strip()]
         for index, sentence in enumerate(sentences):
             pause = PAUSE_PARAGRAPH if index == len(sentences) - 1 else PAUSE_SENTENCE
             planned.append(_Planned("sentence", sentence, sentence, pause))

@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +18,9 @@ import platformdirs
 from piper import PiperVoice
 from piper.config import PiperConfig, SynthesisConfig
 
-from .errors import VoiceError
+from .errors import LanguageError, VoiceError
 from .files import write_atomically
+from .language import language_name, same_language
 
 log = logging.getLogger(__name__)
 
@@ -224,21 +224,21 @@ def list_voices() -> list[VoiceInfo]:
     paths = [default_voice_path()]
     for directory in voice_dirs():
         paths += sorted(directory.glob("*.onnx")) if directory.is_dir() else []
-    infos = []
-    for path in dict.fromkeys(paths):
-        try:
-            config = json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        infos.append(
-            VoiceInfo(
-                path.name.removesuffix(".onnx"),
-                path,
-                config.get("espeak", {}).get("voice", "?"),
-                config.get("audio", {}).get("sample_rate", 0),
-            )
-        )
-    return infos
+    return [info for path in dict.fromkeys(paths) if (info := voice_info(path)) is not None]
+
+
+def voice_info(path: Path) -> VoiceInfo | None:
+    """What a voice's config says of it (without loading its model); None if it has none."""
+    try:
+        config = json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return VoiceInfo(
+        path.name.removesuffix(".onnx"),
+        path,
+        config.get("espeak", {}).get("voice", "?"),
+        config.get("audio", {}).get("sample_rate", 0),
+    )
 
 
 def resolve_voice(name_or_path: str | None) -> Path:
@@ -256,23 +256,36 @@ def resolve_voice(name_or_path: str | None) -> Path:
     raise VoiceError(f"unknown voice: {name_or_path} (see `newsvoice voices`)")
 
 
-def voice_for_language(language: str | None) -> tuple[Path, str | None]:
-    """An installed voice for an article's LANGUAGE ("de", "en-GB"), and a warning when there is
-    none, in which case the default voice reads the article.
+def speaks(voice: VoiceInfo | Voice, language: str | None) -> bool:
+    """Whether VOICE speaks LANGUAGE (any voice speaks a language not known)."""
+    return language is None or any(same_language(code, language) for code in (voice.language, voice.name))
 
-    A voice matches when its espeak voice or language code starts with the language's primary
-    subtag: "en" matches "en-us" and "en_GB"; the default voice comes first among equals.
+
+def voice_for_language(language: str | None, preferred: str | Path | None = None) -> VoiceInfo:
+    """The voice to read an article in LANGUAGE ("de", "en-GB"; None: not known): PREFERRED
+    (a configured voice's name or path; by default, the default voice) if it speaks it, else
+    the first installed voice that does.
+
+    A voice speaks a language when its espeak voice or its name starts with the language's
+    primary subtag: "en" matches "en-us" and "en_GB". Raises `LanguageError`, naming the
+    languages the installed voices speak, when none speaks it: an article read by a voice of
+    another language is gibberish to the listener.
     """
-    default = default_voice_path()
-    wanted = re.split(r"[-_]", language.strip().lower())[0] if language and language.strip() else ""
-    if not wanted:
-        return default, None
-    for info in list_voices():
-        codes = (info.language.lower(), info.name.lower())
-        if any(re.split(r"[-_]", code)[0] == wanted for code in codes):
-            return info.path, None
-    name = default.name.removesuffix(".onnx")
-    return default, f"article language '{language}' has no installed voice; reading with {name}"
+    path = resolve_voice(str(preferred) if preferred else None)
+    chosen = voice_info(path)
+    if chosen is None:
+        raise VoiceError(f"{path}.json: not a Piper voice config")
+    if speaks(chosen, language):
+        return chosen
+    installed = list_voices()
+    for info in installed:
+        if speaks(info, language):
+            return info
+    spoken = sorted({language_name(info.language) for info in [chosen, *installed]})
+    raise LanguageError(
+        f"the article is in {language_name(language)}, and no installed voice speaks it "
+        f"(the voices speak {', '.join(spoken)}); install a Piper voice for it"
+    )
 
 
 _loaded: dict[tuple[Path, int | None], Voice] = {}

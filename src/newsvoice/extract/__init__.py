@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..article import Article
 from ..errors import NoArticleError
+from ..language import with_language
 from ..sources import Document
 from .text import extract_text
 
@@ -16,7 +17,8 @@ MIN_WORDS = 50
 
 
 def extract(document: Document) -> Article:
-    """Extract the article from an HTML page or a page saved as plain text."""
+    """Extract the article from an HTML page or a page saved as plain text, with its language:
+    the one the page declares, or else the one its text is written in (`language`)."""
     if document.kind == "html":
         from .html import extract_html  # trafilatura and lxml are only loaded for HTML
 
@@ -31,4 +33,4 @@ def extract(document: Document) -> Article:
         article = extract_text(document.content, url=document.url)
     if not article.paragraphs:
         raise NoArticleError(f"{document.name}: no article found")
-    return article
+    return with_language(article)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from starlette.concurrency import run_in_threadpool
 
 from ..article import ARTICLE_ID, Article
-from ..errors import NewsvoiceError
+from ..errors import NewsvoiceError, Refused
 from ..extract import extract
 from ..sources import Document
 from ..watch import DEFAULT_INTERVAL
@@ -66,7 +66,10 @@ class Submission(BaseModel):
 @router.post("/articles", status_code=202, dependencies=[Depends(require_key)], tags=["articles"])
 def submit_article(submission: Submission, service: ServiceDep, request: Request) -> dict[str, Any]:
     """Queue an article for narration. Submitting a URL again narrates its new text as the
-    same article (same id, same feed GUID). Answers with the article and its job."""
+    same article (same id, same feed GUID). Answers with the article and its job.
+
+    An article no installed voice can read is refused (422, saying why): one in a language
+    no installed voice speaks, or one with no text the voice can say."""
     return _submit(service, request, submission)
 
 
@@ -79,9 +82,20 @@ def replace_article(
 
 
 def _submit(
-    service: Service, request: Request, submission: Submission, article_id: str | None = None
+    service: Service,
+    request: Request,
+    submission: Submission,
+    article_id: str | None = None,
+    refuse: bool = True,
 ) -> dict[str, Any]:
+    """Extract and submit SUBMISSION. An article no installed voice can read is REFUSEd (422),
+    or else stored, its job failing with the reason."""
     article = _extract(service, submission)
+    if refuse:
+        try:
+            service.check_readable(article)
+        except Refused as error:
+            raise HTTPException(422, str(error)) from None
     submitted = submit(service, article, submission.url, submission.tags, article_id)
     base = service.base_url(request)
     return {
@@ -396,4 +410,6 @@ def _handle_event(service: Service, request: Request, event: WebhookEvent) -> Re
         article_id = event.id or service.store.article_id(event.url)
         return JSONResponse({"deleted": article_id is not None and service.delete(article_id)})
     submission = Submission(url=event.url, html=event.html, text=event.text, tags=event.tags)
-    return JSONResponse(_submit(service, request, submission, event.id), 202)
+    # Not refused: a CMS would retry or drop the event; the article, and why its narration
+    # failed, are shown on the dashboard instead.
+    return JSONResponse(_submit(service, request, submission, event.id, refuse=False), 202)

@@ -3,7 +3,10 @@
 A job narrates its article's stored text into the audio storage (MP3 and Opus from one
 synthesis, with the transcript and word timings), streaming the MP3 while it is encoded, and
 publishes it as the article's next version. Its worker leases the job and renews the lease
-while it works, so a worker that dies leaves the job to another (see `store`).
+while it works, so a worker that dies leaves the job to another (see `store`). The voice is
+one for the article's language; an article no installed voice can read fails at once, with
+the reason, and is not tried again (`Refused`). The narration's warnings are kept with the
+job and the version it publishes.
 
 The `Dispatcher` hands queued jobs to the queue: threads in this process (`LocalQueue`, the
 embedded default) or Redis, for `newsvoice worker` processes (`newsvoice.server.worker`).
@@ -23,7 +26,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from ..errors import NewsvoiceError
+from ..errors import NewsvoiceError, Refused
+from ..language import article_language, same_language
 from ..narrate import Narration, narrate
 from ..pronunciation import check_script
 from ..runtime import Runtime
@@ -110,7 +114,8 @@ class Narrator:
         a full disk) in one line, others (bugs) with their traceback."""
         ours = isinstance(error, NewsvoiceError)
         reason = str(error) if ours else f"{error.__class__.__name__}: {error}"
-        attempts = self._settings.attempts
+        # An article refused as unreadable would be refused again: it fails now, for good.
+        attempts = job.attempts if isinstance(error, Refused) else self._settings.attempts
         after = self._store.fail(job, reason, attempts, self._settings.backoff)
         expected = ours or isinstance(error, OSError)
         trace = None if expected and not log.isEnabledFor(logging.DEBUG) else error
@@ -134,7 +139,7 @@ class Narrator:
         if record is None:  # deleted since the job was claimed
             raise _LeaseLost
         runtime, pipeline = self._runtime, self._runtime.pipeline
-        voice, _ = runtime.voice(record.article.language)
+        voice = runtime.voice(article_language(record.article))
         files = {ext: self._settings.audio_file(job.article_id, job.id, ext) for ext in AUDIO_FORMATS}
         files["mp3"].parent.mkdir(parents=True, exist_ok=True)
         for leftover in files["mp3"].parent.glob(".*.part"):  # of a worker that died on this article
@@ -152,13 +157,17 @@ class Narrator:
             cache=runtime.cache,
         )
         segments = tuple(timed.segment for timed in narration.segments)
-        findings = check_script(Script(narration.article, segments), voice, runtime.lexicon)
+        # The check knows English words and names (by wordfreq's English list) alone.
+        findings = []
+        if same_language(voice.language, "en"):
+            findings = check_script(Script(narration.article, segments), voice, runtime.lexicon)
         version = self._store.finish(
             job,
             record.article,
             [dataclasses.asdict(segment) for segment in segments],
             narration.duration,
             [dataclasses.asdict(finding) for finding in findings],
+            narration.warnings,
         )
         if version is None:  # taken over meanwhile: the other worker's files are the ones published
             for path in files.values():

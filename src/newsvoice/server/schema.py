@@ -38,6 +38,7 @@ articles = Table(
     Column("narrated", Float),  # when its latest audio was published; NULL until then
     Column("duration", Float),
     Column("findings", Text),  # the pronunciation check of the latest version, JSON
+    Column("warnings", Text),  # the latest version's narration warnings, JSON array; NULL: none
     Column("version", Integer),  # the latest published version's number...
     Column("audio", String(32)),  # ...and the job that made it, which names its audio files
     Index("articles_by_digest", "digest"),
@@ -60,6 +61,7 @@ jobs = Table(
     Column("lease", Float),  # ...until then; a lapsed lease means its worker died
     Column("not_before", Float),  # a retry waits until then
     Column("enqueued", Float),  # when it was last handed to the queue
+    Column("warnings", Text),  # a done job's narration warnings, JSON array; NULL: none
     CheckConstraint(f"status IN {JOB_STATUSES}", name="job_status"),
     Index("jobs_by_article", "article_id"),
     Index("jobs_by_status", "status"),

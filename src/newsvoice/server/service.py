@@ -20,9 +20,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ..article import Article
 from ..extract import extract
 from ..runtime import Runtime
+from ..script import check_readable
 from ..settings import ServiceSettings
 from ..sources import Document
 from ..times import iso
+from ..voice import voice_for_language
 from .jobs import AUDIO_FORMATS, Dispatcher, JobQueue, LocalQueue, Narrator, job_event
 from .keys import check_key
 from .netguard import AddressPolicy
@@ -39,6 +41,7 @@ SMALL_RANGE = 256 * 1024
 
 @dataclass
 class Service:
+    runtime: Runtime
     settings: ServiceSettings
     store: Store
     streams: Streams | RedisStreams
@@ -67,9 +70,8 @@ class Service:
             narrator = Narrator(runtime, store, streams)
             workers = jobs = LocalQueue(narrator.run, settings.workers)
         dispatcher = Dispatcher(store, jobs, settings)
-        return cls(
-            settings, store, streams, narrator, workers, jobs, dispatcher, AddressPolicy(settings.allow)
-        )
+        policy = AddressPolicy(settings.allow)
+        return cls(runtime, settings, store, streams, narrator, workers, jobs, dispatcher, policy)
 
     def __post_init__(self) -> None:
         self.watcher = Watcher(self.store, self.policy, self.submit_document)
@@ -115,6 +117,13 @@ class Service:
             self.dispatcher.wake()
             _log_queued(submitted.job, submitted.record)
         return submitted
+
+    def check_readable(self, article: Article) -> None:
+        """Raise `Refused` (`LanguageError`, `UnreadableError`) for an article no installed
+        voice can read: one in a language no voice speaks, or in letters the voice cannot say.
+        (Narrating it checks again: `newsvoice worker` processes may have other voices.)"""
+        voice = voice_for_language(article.language, self.runtime.pipeline.voice)
+        check_readable(article, voice.language)
 
     def retry(self, failed: Job) -> Job:
         """Queue a failed job's article again: the new job."""
@@ -259,6 +268,7 @@ def job_json(job: Job, base: str) -> dict[str, Any]:
         "status": job.status,
         "progress": {"done": job.done, "total": job.total},
         "error": job.error,
+        "warnings": list(job.warnings),
         "attempts": job.attempts,
         "created": iso(job.created),
         "started": iso(job.started),
@@ -290,6 +300,7 @@ def article_json(record: Record, base: str) -> dict[str, Any]:
         "status": record.job.status if record.job else None,
         "published": record.published,
         "duration": record.duration,
+        "warnings": list(record.warnings),
         "created": iso(record.created),
         "updated": iso(record.updated),
         "narrated": iso(record.narrated),

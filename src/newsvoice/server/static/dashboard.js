@@ -38,9 +38,13 @@
     const job = await (await fetch(jobUrl)).json();
     const { done, total } = job.progress;
     progress.textContent = job.status === "failed" ? `Failed: ${job.error}`
-      : job.status === "done" ? "Done: the narration is published."
+      : job.status === "done" ? `Done: the narration is published.${warned(job.warnings)}`
       : `${job.status === "queued" ? "Queued" : "Narrating"}: ${done} of ${total || "?"} segments`;
     if (job.status === "queued" || job.status === "running") setTimeout(() => follow(jobUrl), 1000);
+  }
+
+  function warned(warnings) {
+    return warnings && warnings.length ? ` Warnings: ${warnings.join("; ")}` : "";
   }
 
   function message(detail) {

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ...article import Article
 from ..schema import articles, jobs
 from .database import Database, new_id
-from .jobs import JOB_FIELDS, Job, JobStatus, latest_job, queue_job
+from .jobs import JOB_FIELDS, Job, JobStatus, job_of, latest_job, queue_job
 from .texts import article_digest, dump_article, load_article, searched_text
 
 
@@ -45,6 +45,8 @@ class Record:
     """Its latest published version."""
     audio: str | None = None
     """The name of the latest version's audio files (its job's id)."""
+    warnings: tuple[str, ...] = ()
+    """The latest version's narration warnings."""
 
     @property
     def published(self) -> bool:
@@ -252,7 +254,7 @@ _SELECT_RECORDS = select(articles, *(jobs.c[name].label(f"job_{name}") for name 
 
 def _record(row: Any) -> Record:
     mapping = row._mapping
-    job = Job(**{name: mapping[f"job_{name}"] for name in JOB_FIELDS}) if mapping["job_id"] else None
+    job = job_of({name: mapping[f"job_{name}"] for name in JOB_FIELDS}) if mapping["job_id"] else None
     return Record(
         id=row.id,
         article=load_article(row.article),
@@ -267,6 +269,7 @@ def _record(row: Any) -> Record:
         job=job,
         version=row.version,
         audio=row.audio,
+        warnings=tuple(json.loads(row.warnings or "[]")),
     )
 
 

@@ -9,6 +9,7 @@ job that was taken over is published once, by whoever finishes it while holding 
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ class Job:
     worker: str | None = None
     not_before: float | None = None
     """A job to retry waits until then."""
+    warnings: tuple[str, ...] = ()
+    """What went wrong in its narration without stopping it (a done job's)."""
 
 
 JOB_FIELDS = [field.name for field in dataclasses.fields(Job)]
@@ -94,6 +97,7 @@ class Jobs(Database):
         script: Sequence[dict[str, Any]],
         duration: float,
         findings: Sequence[dict[str, Any]],
+        warnings: Sequence[str] = (),
     ) -> Version | None:
         """Publish JOB's narration of ARTICLE as the article's next version; None (nothing
         written) if its worker no longer holds it, in which case another worker publishes it."""
@@ -102,12 +106,13 @@ class Jobs(Database):
             done = (
                 update(jobs)
                 .where(*_held(job))
-                .values(status="done", finished=now, done=jobs.c.total, lease=None)
+                .values(status="done", finished=now, done=jobs.c.total, lease=None, warnings=_json(warnings))
             )
             if not db.execute(done).rowcount:
                 return None
             _hand_over_next(db, job.article_id)
-            return publish(db, job.article_id, job.id, article, script, duration, findings, now)
+            published = (article, script, duration, findings, warnings)
+            return publish(db, job.article_id, job.id, *published, now)
 
     def fail(self, job: Job, error: str, max_attempts: int, backoff: float) -> Job | None:
         """Record JOB's failure: queued again after BACKOFF * 2**(attempts-1) seconds while it
@@ -238,4 +243,13 @@ def _hand_over_next(db: Connection, article_id: str) -> None:
 
 
 def _job(row: Any) -> Job:
-    return Job(**{name: getattr(row, name) for name in JOB_FIELDS})
+    return job_of({name: getattr(row, name) for name in JOB_FIELDS})
+
+
+def job_of(fields: dict[str, Any]) -> Job:
+    """A Job from its row's FIELDS (its warnings stored as JSON)."""
+    return Job(**fields | {"warnings": tuple(json.loads(fields["warnings"] or "[]"))})
+
+
+def _json(strings: Sequence[str]) -> str | None:
+    return json.dumps(list(strings), ensure_ascii=False) if strings else None

@@ -53,6 +53,7 @@ def publish(
     script: Sequence[dict[str, Any]],
     duration: float,
     findings: Sequence[dict[str, Any]],
+    warnings: Sequence[str],
     now: float,
 ) -> Version:
     """Add the article's next version, made by JOB_ID, and make it the one it is heard in."""
@@ -82,6 +83,7 @@ def publish(
             narrated=now,
             duration=duration,
             findings=json.dumps(list(findings)),
+            warnings=json.dumps(list(warnings), ensure_ascii=False) if warnings else None,
             version=number,
             audio=job_id,
         )
