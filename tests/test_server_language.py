@@ -12,7 +12,6 @@ import httpx
 from conftest import running, wait_for_job
 from test_language import ARABIC_TEXT, FRENCH_HTML, FRENCH_TEXT
 
-from newsvoice.server import Settings
 from newsvoice.webhook import sign
 
 FRENCH_REFUSAL = (
@@ -79,8 +78,8 @@ def test_narration_warnings_are_shown_in_the_api_and_on_the_page(api: httpx.Clie
 def test_through_the_webhook_the_job_fails_at_once_with_the_reason(tmp_path: Path, voice, normalizer) -> None:
     """A CMS is not refused (it would retry, or drop the event): the article is kept, and its
     job fails, with the reason, on the first try."""
-    settings = Settings(data_dir=tmp_path, webhook_secrets=(SECRET,), attempts=3, backoff=60)
-    with running(tmp_path, voice, normalizer, settings) as (client, _):
+    settings = {"webhook_secrets": (SECRET,), "attempts": 3, "backoff": 60}
+    with running(tmp_path, normalizer, **settings) as (client, _):
         event = {"event": "publish", "url": "https://quotidien.example/ecoles", "text": FRENCH_TEXT}
         body = json.dumps(event).encode()
         headers = sign(SECRET, body) | {"Content-Type": "application/json"}

@@ -187,11 +187,12 @@ def _locs(events: Iterator[tuple[str, etree._Element]], name: str) -> Iterator[t
             # The <loc> of a <url> or <sitemap> only: an image sitemap's <image:loc> is no article.
             if tag == "loc" and etree.QName(element.getparent()).localname in ("url", "sitemap"):
                 if element.text and element.text.strip():
-                    yield element.text.strip(), element.sourceline
+                    yield element.text.strip(), element.sourceline or 0  # type: ignore[misc]  # lxml-stubs: `...`
             elif tag in ("url", "sitemap"):  # read: dropped, so a 50 MB sitemap is never a whole tree
                 element.clear()
-                while element.getprevious() is not None:
-                    del element.getparent()[0]
+                parent = element.getparent()
+                while parent is not None and element.getprevious() is not None:
+                    del parent[0]
     except etree.XMLSyntaxError as error:
         raise SourceError(f"{name}: malformed XML ({error})") from None
 
@@ -267,12 +268,8 @@ class Cursor:
         """The cursor saved at PATH, or a new one if there is none; one of another source is an error."""
         try:
             saved = json.loads(path.read_text("utf-8"))
-            fields = {
-                "done": int(saved["done"]),
-                "counts": Counts(**saved["counts"]),
-                "chain": str(saved["chain"]),
-            }
-            other = saved["source"]
+            done, counts = int(saved["done"]), Counts(**saved["counts"])
+            chain, other = str(saved["chain"]), saved["source"]
         except FileNotFoundError:
             return cls(path, source)
         except OSError as error:
@@ -281,7 +278,7 @@ class Cursor:
             raise BackfillError(f"{path}: not a backfill cursor") from None
         if other != source:
             raise BackfillError(f"{path}: the cursor of {other}, not of {source}")
-        return cls(path, source, **fields)
+        return cls(path, source, done, counts, chain)
 
     def save(self) -> None:
         """Write the cursor whole or not at all: a crash while saving leaves the last one."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal, Protocol
+from typing import Literal, Protocol
 
 import lameenc
 import numpy as np
@@ -43,6 +43,14 @@ class Tags:
     chapters: tuple[Chapter, ...] = ()
 
 
+class ByteSink(Protocol):
+    """What an encoder writes to: a binary file (Opus and WAV seek in it too), or for MP3 any
+    writer, such as one that also streams what is written."""
+
+    def write(self, data: bytes, /) -> int: ...
+    def flush(self) -> None: ...
+
+
 class Encoder(Protocol):
     def write(self, audio: np.ndarray) -> None: ...
     def close(self) -> None: ...
@@ -56,7 +64,7 @@ def format_for(path: Path) -> AudioFormat:
         raise ValueError(f"{path}: unknown audio format {path.suffix!r} (use {known})") from None
 
 
-def open_encoder(file: BinaryIO, audio_format: AudioFormat, sample_rate: int, bitrate: int) -> Encoder:
+def open_encoder(file: ByteSink, audio_format: AudioFormat, sample_rate: int, bitrate: int) -> Encoder:
     if audio_format == "mp3":
         return Mp3Encoder(file, sample_rate, bitrate)
     if audio_format == "opus":
@@ -65,7 +73,7 @@ def open_encoder(file: BinaryIO, audio_format: AudioFormat, sample_rate: int, bi
 
 
 class Mp3Encoder:
-    def __init__(self, file: BinaryIO, sample_rate: int, bitrate: int) -> None:
+    def __init__(self, file: ByteSink, sample_rate: int, bitrate: int) -> None:
         self._file = file
         self._lame = lameenc.Encoder()
         self._lame.set_bit_rate(bitrate)
@@ -82,7 +90,7 @@ class Mp3Encoder:
 
 
 class SoundFileEncoder:
-    def __init__(self, file: BinaryIO, sample_rate: int, container: str, subtype: str, out_rate: int) -> None:
+    def __init__(self, file: ByteSink, sample_rate: int, container: str, subtype: str, out_rate: int) -> None:
         self._rates = (sample_rate, out_rate)
         self._sound = soundfile.SoundFile(
             file, mode="w", samplerate=out_rate, channels=1, format=container, subtype=subtype
@@ -108,6 +116,7 @@ def write_tags(path: Path, audio_format: AudioFormat, tags: Tags) -> None:
     if audio_format == "wav":
         wave = WAVE(str(path))
         wave.add_tags()
+        assert wave.tags is not None, "add_tags made them"
         _fill_id3(wave.tags, tags)
         wave.save()
         return

@@ -56,7 +56,7 @@ class AccessFilter(logging.Filter):
             return True  # not uvicorn's access line
         client, method, path, _, status = record.args
         record.client, record.method, record.path, record.status = client, method, path, status
-        noise = method in ("GET", "HEAD") and int(status) < 400 and _NOISE.fullmatch(str(path))
+        noise = method in ("GET", "HEAD") and int(str(status)) < 400 and _NOISE.fullmatch(str(path))
         return not (self.quiet and noise)
 
 

@@ -209,7 +209,7 @@ def _classified(state: FeedState, items: list[FeedItem], now: float) -> FeedPoll
         fingerprints={guid: mark for guid, mark in fingerprints.items() if guid not in forgotten},
         vanished={guid: since for guid, since in vanished.items() if guid not in forgotten},
     )
-    return FeedPoll(state, **{kind: tuple(found) for kind, found in kinds.items()})
+    return FeedPoll(state, tuple(kinds["new"]), tuple(kinds["changed"]), tuple(kinds["unchanged"]))
 
 
 def _items(parsed: feedparser.FeedParserDict, feed_url: str) -> list[FeedItem]:
@@ -259,7 +259,10 @@ def _time(entry: feedparser.FeedParserDict, key: str) -> datetime | None:
     """The entry's time under KEY, in UTC as feedparser gives it. (Not `entry.get`, which answers
     a missing updated time with the published one, and a deprecation warning.)"""
     parsed = dict.get(entry, key)
-    return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
+    if not parsed:
+        return None
+    year, month, day, hour, minute, second = parsed[:6]
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def _page(item: FeedItem) -> str:

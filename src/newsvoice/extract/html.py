@@ -54,7 +54,7 @@ def extract_html(html: str, url: str | None = None) -> Article:
     language = _language(tree)
     column = _readability(copy.deepcopy(tree))  # readability changes the tree it reads
     options = {"with_metadata": True, "favor_precision": True, **_OPTIONS}
-    document = trafilatura.bare_extraction(tree, url=url, **options) or TrafilaturaDocument()
+    document = _extraction(tree, url=url, **options) or TrafilaturaDocument()
     title = (document.title or "").strip()
     primary = _pieces(document)
     authors = _authors(document.author) or _byline(primary)
@@ -79,7 +79,14 @@ def _readability(tree: lxml_html.HtmlElement) -> list[Piece]:
         column = Readability(tree).summary(html_partial=True)
     except Exception:  # readability raises its own errors, and lxml's, on pages it cannot read
         return []
-    return _pieces(trafilatura.bare_extraction(f"<html><body>{column}</body></html>", **_OPTIONS))
+    return _pieces(_extraction(f"<html><body>{column}</body></html>", **_OPTIONS))
+
+
+def _extraction(source: Any, **options: Any) -> TrafilaturaDocument | None:
+    """trafilatura's extraction, as its Document (it is typed to return a dict too, as_dict)."""
+    found = trafilatura.bare_extraction(source, as_dict=False, **options)
+    assert not isinstance(found, dict), "asked for a Document"
+    return found
 
 
 def _pieces(document: TrafilaturaDocument | None) -> list[Piece]:

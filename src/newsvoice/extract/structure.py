@@ -78,5 +78,5 @@ class _Flow:
 
 
 def _holds_prose(table: etree._Element) -> bool:
-    cells = [" ".join(cell.itertext()).split() for cell in table.iter("cell")]
+    cells = [" ".join(map(str, cell.itertext())).split() for cell in table.iter("cell")]
     return bool(cells) and sum(map(len, cells)) / len(cells) >= _PROSE_CELL_WORDS

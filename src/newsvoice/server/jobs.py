@@ -61,7 +61,7 @@ LEASE_LOST = "its article was deleted, or another worker took it over"
 
 
 def job_event(
-    level: int, event: str, job_id: str, text: str, trace: BaseException | None = None, **fields: Any
+    level: int, event: str, job_id: str, text: str, *, trace: BaseException | None = None, **fields: Any
 ) -> None:
     """Log one event of a job as `job ID TEXT` (with TRACE's traceback if given), the event
     and its FIELDS under their names for JSON logs."""
@@ -92,7 +92,7 @@ class Narrator:
             return
         started = time.monotonic()
         attempt = f"attempt {job.attempts} of {self._settings.attempts}"
-        fields = {"article": job.article_id, "attempt": job.attempts, "worker": job.worker}
+        fields: dict[str, Any] = {"article": job.article_id, "attempt": job.attempts, "worker": job.worker}
         job_event(logging.INFO, "started", job.id, f"started ({attempt}) on {job.worker}", **fields)
         try:
             with self._leased(job):
@@ -126,9 +126,9 @@ class Narrator:
             delay = round(max(0.0, (after.not_before or 0.0) - time.time()), 1)
             text = f"will be retried in {_seconds(delay)} (attempt {job.attempts + 1} of {attempts})"
             fields |= {"attempt": job.attempts + 1, "delay": delay}  # the attempt to come
-            job_event(logging.WARNING, "retried", job.id, f"{text}: {reason}", trace, **fields)
+            job_event(logging.WARNING, "retried", job.id, f"{text}: {reason}", trace=trace, **fields)
         else:
-            job_event(logging.ERROR, "failed", job.id, f"failed: {reason}", trace, **fields)
+            job_event(logging.ERROR, "failed", job.id, f"failed: {reason}", trace=trace, **fields)
 
     def stop(self) -> None:
         """Abandon the narrations under way at their next segment (their files are not touched)."""
@@ -204,7 +204,7 @@ def _log_done(job: Job, narration: Narration, wall: float) -> None:
     rtf = wall / duration if duration else 0.0
     segments = len(narration.segments)
     text = f"done: {_clock(duration)} of audio in {wall:.1f} s (RTF {rtf:.3f}), {segments} segments"
-    fields = {"duration": round(duration, 2), "wall": round(wall, 2), "rtf": round(rtf, 4)}
+    fields: dict[str, Any] = {"duration": round(duration, 2), "wall": round(wall, 2), "rtf": round(rtf, 4)}
     job_event(logging.INFO, "done", job.id, text, article=job.article_id, segments=segments, **fields)
 
 
@@ -267,7 +267,11 @@ class Dispatcher(Periodic):
         requeued, failed = self._store.recover(self._settings.attempts)
         for job in requeued:
             text = f"handed over: its worker {job.worker} stopped (lease expired)"
-            fields = {"article": job.article_id, "worker": job.worker, "attempt": job.attempts + 1}
+            fields: dict[str, Any] = {
+                "article": job.article_id,
+                "worker": job.worker,
+                "attempt": job.attempts + 1,
+            }
             job_event(logging.WARNING, "handed_over", job.id, text, **fields)
         for job in failed:
             reason = f"its worker {job.worker} stopped (lease expired) on each of {job.attempts} tries"

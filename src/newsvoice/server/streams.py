@@ -112,13 +112,18 @@ class RedisStreams:
         still reading an earlier one stops there rather than hear the two run together."""
         key = _key(article_id)
         with self._redis.pipeline() as pipeline:
-            pipeline.delete(key).xadd(key, {"start": b""}).expire(key, self.KEEP).execute()
+            pipeline.delete(key)
+            pipeline.xadd(key, {"start": b""})
+            pipeline.expire(key, self.KEEP)
+            pipeline.execute()
         return _RedisWriter(self._redis, key)
 
     def finish(self, article_id: str) -> None:
         key = _key(article_id)
         with self._redis.pipeline() as pipeline:
-            pipeline.xadd(key, {"end": b""}).expire(key, self.KEEP).execute()
+            pipeline.xadd(key, {"end": b""})
+            pipeline.expire(key, self.KEEP)
+            pipeline.execute()
 
     def join(self, article_id: str, coming: Callable[[], bool]) -> _RedisListener | None:
         """A listener of the article's narration, if COMING() says one is under way or coming

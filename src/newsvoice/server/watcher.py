@@ -87,8 +87,8 @@ class Watcher(Periodic):
                 failed.add(item.guid)
                 errors.append(str(error))  # which says what it was reading
         state = _forgetting(result, failed)
-        error = result.error or ("; ".join(errors) if errors else None)
-        self._store.save_feed(feed.id, state.to_dict(), state.next_poll, error)
+        problem = result.error or ("; ".join(errors) if errors else None)
+        self._store.save_feed(feed.id, state.to_dict(), state.next_poll, problem)
         return FeedReport(
             feed, narrating, len(result.unchanged), result.not_modified, tuple(errors), result.error
         )
