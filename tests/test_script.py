@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -326,3 +327,24 @@ def test_html_sample_news_shorthand_spoken_in_full(
 ) -> None:
     segment = next(s for s in html_sample_script.segments if written in s.text)
     assert spoken in segment.spoken.replace("-", " ")
+
+
+def test_without_the_intro_the_script_begins_with_the_article(sample_article, normalizer: Normalizer) -> None:
+    script = write_script(sample_article, normalizer.spoken, intro=False)
+    assert script.segments[0].kind == "sentence"
+    assert not {"title", "byline"} & {segment.kind for segment in script.segments}
+    assert script.segments[-1].kind == "disclosure"
+
+
+def test_the_intro_setting_reaches_the_script_command(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+    from conftest import SAMPLE
+
+    from newsvoice.cli import main
+
+    monkeypatch.setenv("NEWSVOICE_INTRO", "false")
+    kinds = [
+        json.loads(line)["kind"]
+        for line in CliRunner().invoke(main, ["script", "--json", str(SAMPLE)]).stdout.splitlines()
+    ]
+    assert kinds[0] == "sentence" and "title" not in kinds

@@ -144,6 +144,7 @@ def narrate(
             normalizer=runtime.normalizer,
             bitrate=runtime.pipeline.bitrate,
             disclosure=runtime.pipeline.disclosure or None,
+            intro=runtime.pipeline.intro,
             progress=progress,
             cache=None if no_cache else runtime.cache,
         )
@@ -175,7 +176,8 @@ def script(source: str, lexicons: tuple[Path, ...], as_json: bool) -> None:
     runtime = _runtime(lexicons=lexicons)
     article = load_article(source)
     disclosure = runtime.pipeline.disclosure or None
-    written = write_script(article, runtime.normalizer.speaker(article.language), disclosure)
+    speak = runtime.normalizer.speaker(article.language)
+    written = write_script(article, speak, disclosure, intro=runtime.pipeline.intro)
     for warning in written.warnings:
         click.echo(f"newsvoice: warning: {warning}", err=True)
     width = len(str(len(written.segments)))

@@ -95,6 +95,7 @@ def narrate(
     also: Sequence[Path] = (),
     on_bytes: Callable[[bytes], None] | None = None,
     cache: SegmentCache | None = None,
+    intro: bool = True,
 ) -> Narration:
     """Narrate SOURCE into OUTPUT (.mp3, .opus, .ogg or .wav), with .vtt and .json beside it.
 
@@ -102,6 +103,7 @@ def narrate(
     ON_BYTES: called with the MP3 OUTPUT's bytes as they are encoded (the ID3 tag is put in
     front of them at the end), so the narration can be streamed while it is made.
     CACHE: where each segment is looked up before it is synthesized, and stored after.
+    INTRO: begin with the title, then the byline or site.
 
     The article's language chooses the sentence splitter and the normalizer, and, without a
     VOICE, the voice: an installed one for the language, else `LanguageError`. A VOICE given
@@ -126,7 +128,7 @@ def narrate(
         )
     check_readable(article, voice.language)
     normalizer = normalizer or Normalizer()
-    total = len(plan_segments(article, disclosure, language))
+    total = len(plan_segments(article, disclosure, language, intro=intro))
     segments = iter_segments(
         article,
         normalizer.speaker(language),
@@ -134,6 +136,7 @@ def narrate(
         warnings.append,
         language=language,
         voice_language=voice.language,
+        intro=intro,
     )
     speaker = _Speaker(voice, cache, warnings.append)
 

@@ -75,14 +75,22 @@ def write_script(
     *,
     language: str | None = None,
     voice_language: str | None = None,
+    intro: bool = True,
 ) -> Script:
     """Write the whole script for ARTICLE; SPEAK turns written text into spoken words (its
     problems, such as `Normalizer.spoken` tells, are the script's warnings). LANGUAGE (by
     default the article's) chooses the sentence splitter; VOICE_LANGUAGE, the letters the
-    voice can say (by default, those of an English voice)."""
+    voice can say (by default, those of an English voice). INTRO: begin with the title, then
+    the byline or site."""
     warnings: list[str] = []
     segments = iter_segments(
-        article, speak, disclosure, warnings.append, language=language, voice_language=voice_language
+        article,
+        speak,
+        disclosure,
+        warnings.append,
+        language=language,
+        voice_language=voice_language,
+        intro=intro,
     )
     return Script(article, tuple(segments), tuple(warnings))
 
@@ -95,6 +103,7 @@ def iter_segments(
     *,
     language: str | None = None,
     voice_language: str | None = None,
+    intro: bool = True,
 ) -> Iterator[Segment]:
     """Segments one at a time, so synthesis can start before the whole script is written.
     WARN is told each problem once. Raises `UnreadableError` before the disclosure when the
@@ -110,7 +119,7 @@ def iter_segments(
             dropped.update(fresh)
             warn(f"dropped characters the voice cannot say: {''.join(sorted(fresh))}")
 
-    for planned in plan_segments(article, disclosure, language):
+    for planned in plan_segments(article, disclosure, language, intro=intro):
         if planned.kind == "disclosure" and not body:
             raise _unreadable(voice_language)
         said = speak(speakable(planned.say, report, scripts))
@@ -142,18 +151,22 @@ def _unreadable(voice_language: str | None) -> UnreadableError:
 
 
 def plan_segments(
-    article: Article, disclosure: str | None = DEFAULT_DISCLOSURE, language: str | None = None
+    article: Article,
+    disclosure: str | None = DEFAULT_DISCLOSURE,
+    language: str | None = None,
+    *,
+    intro: bool = True,
 ) -> list[_Planned]:
     """The script's shape without normalization: cheap, so its length is known up front.
     Sentences are split by the rules of LANGUAGE (by default, the article's)."""
     splitter = primary(language or article.language) or "en"
     vocabulary = _casing_vocabulary(article)
     planned: list[_Planned] = []
-    if article.title:
+    if intro and article.title:
         title = _sentence_case(article.title, vocabulary) if is_shouted(article.title) else article.title
         planned.append(_Planned("title", article.title, title, PAUSE_AFTER_INTRO, chapter=title))
-    if intro := _byline(article):
-        planned.append(_Planned("byline", intro, intro, PAUSE_AFTER_INTRO))
+    if intro and (byline := _byline(article)):
+        planned.append(_Planned("byline", byline, byline, PAUSE_AFTER_INTRO))
     for block in article.blocks:
         if block.kind == "heading":
             if planned:

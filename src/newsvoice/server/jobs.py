@@ -151,6 +151,7 @@ class Narrator:
             normalizer=runtime.normalizer,
             bitrate=pipeline.bitrate,
             disclosure=pipeline.disclosure or None,
+            intro=pipeline.intro,
             progress=lambda done, total: self._progress(job, done, total),
             also=[files["opus"]] if pipeline.opus else [],
             on_bytes=self._streams.start(job.article_id).write,
