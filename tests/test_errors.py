@@ -302,7 +302,7 @@ def test_ctrl_c_in_the_cli(workdir: Path, sample_path: Path) -> None:
     assert not output.with_suffix(".json").exists()
 
 
-def test_article_language_without_a_voice_warns(tmp_path: Path) -> None:
+def test_article_language_without_a_voice_is_refused_unless_a_voice_is_forced(tmp_path: Path) -> None:
     page = tmp_path / "de.html"
     paragraphs = "".join(
         f"<p>{sentence} The city said so in a statement on Friday morning, after the last inspection.</p>"
@@ -315,5 +315,11 @@ def test_article_language_without_a_voice_warns(tmp_path: Path) -> None:
     page.write_text(f'<html lang="de"><head><title>Brücke offen</title></head><body><article>{paragraphs}'
                     "</article></body></html>", encoding="utf-8")  # fmt: skip
     result = run_cli("narrate", str(page), "-o", "de.mp3", "-q", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.splitlines() == [
+        "newsvoice: error: the article is in German (de), and no installed voice speaks it (the voices "
+        "speak English (en-us)); install a Piper voice for it, or read it anyway with --voice NAME"
+    ]
+    assert not (tmp_path / "de.mp3").exists()
+    result = run_cli("narrate", str(page), "-o", "de.mp3", "-q", "--voice", "en_US-joe-medium", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "article language 'de' has no installed voice; reading with en_US-joe-medium" in result.stderr
+    assert "the article is in German (de), read by en_US-joe-medium, a voice for English" in result.stderr

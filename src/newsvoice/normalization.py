@@ -71,16 +71,20 @@ _LETTER = {"A": "[[ˈeɪ]]"}
 # All-caps words espeak already says right letter by letter.
 _ESPEAK_SPELLS = frozenset({"AM", "PM"})
 
+_TYPOGRAPHY: list[Rule] = [
+    # Typography is read as pauses, never aloud (in every language).
+    (re.compile(r"\s*(?:…|\.{3,})\s*"), ", "),
+    (re.compile(r"(?<!\d)\s+[–—-]+\s+|\s+[–—-]+\s+(?!\d)|\s*—\s*"), ", "),
+    (re.compile(r"[“”„‟\"«»‹›]|(?<!\w)['‘]|['’](?!\w|s\b)"), ""),
+]
+
 _BEFORE_TN: list[Rule] = [
     # A dateline opening a story ("PORT ELLERY — The…", "ROME (AP) — …") names a place: not letters.
     (
         re.compile(r"^[A-Z][A-Z .'’-]*[A-Z](?=(?:,? [A-Z][\w.]*)*(?: \(\w+\))? [–—-] [A-Z“])"),
         lambda m: _place(m.group(0)),
     ),
-    # Typography is read as pauses, never aloud.
-    (re.compile(r"\s*(?:…|\.{3,})\s*"), ", "),
-    (re.compile(r"(?<!\d)\s+[–—-]+\s+|\s+[–—-]+\s+(?!\d)|\s*—\s*"), ", "),
-    (re.compile(r"[“”„‟\"«»‹›]|(?<!\w)['‘]|['’](?!\w|s\b)"), ""),
+    *_TYPOGRAPHY,
     # Decades, year ranges and compound ordinals NeMo reads wrongly: "'80s", "2023-24", "19th-century".
     (re.compile(r"\b(\d+(?:st|nd|rd|th))-(?=[a-z])"), r"\1 "),
     (re.compile(r"(?<!\w)['’](\d)0s\b"), lambda m: _DECADES[m.group(1)]),
@@ -333,9 +337,6 @@ def _tidy(text: str) -> str:
 
 
 # Typography read as pauses, never aloud, in any language (the first rules before NeMo).
-_TYPOGRAPHY = _BEFORE_TN[:3]
-
-
 def plain_spoken(text: str, language: str) -> Spoken:
     """TEXT in LANGUAGE (not English) as the voice is to say it: typography read as pauses,
     and everything else, numbers included, left to the voice's own rules for its language.
