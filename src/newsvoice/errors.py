@@ -1,4 +1,10 @@
-"""Errors newsvoice reports to people: each carries one line that says what went wrong."""
+"""Errors newsvoice reports to people: each carries one line that says what went wrong.
+
+The command line prints any of them as that one line. The service answers those of the
+newsroom's operations with a status (`newsvoice.server.http.ERROR_STATUSES`, in one place):
+`NotAuthenticated` 401, `Refused` 403, `NotFound` 404, `Conflict` 409, and a source that cannot
+be read (`SourceError`) or holds no article (`NoArticleError`) 422.
+"""
 
 
 class NewsvoiceError(Exception):
@@ -19,3 +25,22 @@ class VoiceError(NewsvoiceError):
 
 class OutputError(NewsvoiceError):
     """The narration cannot be written where it was asked for."""
+
+
+class NotFound(NewsvoiceError):
+    """No such thing: an article, a version, a job, a watched feed, a narrated file (or a
+    feature that is off, such as webhooks without a secret)."""
+
+
+class Conflict(NewsvoiceError):
+    """A change the current state does not allow: retrying a job that has not failed, giving an
+    article a URL that another article has."""
+
+
+class Refused(NewsvoiceError):
+    """Not allowed, whoever asks: fetching an address the service must not reach."""
+
+
+class NotAuthenticated(Refused):
+    """The request's credential is missing or wrong: a webhook's signature (API keys are checked
+    by the HTTP layer itself)."""
