@@ -381,7 +381,8 @@ class Newsroom:
 
     def pending(self) -> int:
         """Articles whose narration is queued or running."""
-        return sum(self.store.articles(status=status, limit=1)[1] for status in ("queued", "running"))
+        under_way: tuple[JobStatus, ...] = ("queued", "running")
+        return sum(self.store.articles(status=status, limit=1)[1] for status in under_way)
 
     def published_file(self, article_id: str, extension: str) -> Path:
         """The file (mp3, opus, vtt or json) of the article's latest narration, looked up through
