@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import OutputError
+from .errors import DiskFullError, OutputError, is_disk_full
 
 
 class AtomicFiles:
@@ -29,7 +29,7 @@ class AtomicFiles:
         except FileNotFoundError:
             raise OutputError(f"cannot write {target}: no such directory {directory}") from None
         except OSError as error:
-            raise OutputError(f"cannot write {target}: {error.strerror}") from None
+            raise output_error(target, error) from None
         self._pending.append((Path(temporary), target))
         return os.fdopen(descriptor, "w+b")
 
@@ -46,7 +46,7 @@ class AtomicFiles:
                 os.chmod(temporary, 0o644)
                 os.replace(temporary, target)
         except OSError as error:
-            raise OutputError(f"cannot write {target}: {error.strerror}") from None
+            raise output_error(target, error) from None
         self._pending.clear()
 
     def discard(self) -> None:
@@ -54,6 +54,13 @@ class AtomicFiles:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
         self._pending.clear()
+
+
+def output_error(target: Path, error: OSError) -> OutputError:
+    """The one line for ERROR, met writing TARGET: a full disk says where it is full."""
+    if is_disk_full(error):
+        return DiskFullError.at(target.parent.absolute())
+    return OutputError(f"cannot write {target}: {error.strerror or error}")
 
 
 @contextlib.contextmanager
