@@ -297,8 +297,12 @@ def test_interrupted_narration_writes_nothing(workdir: Path, voice, normalizer, 
     assert not output.with_suffix(".json").exists()
 
 
-def test_ctrl_c_in_the_cli(workdir: Path, sample_path: Path) -> None:
-    """SIGINT part way through a real narration: exit status 130, one line, nothing written."""
+@pytest.mark.parametrize(
+    ("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_ctrl_c_in_the_cli(workdir: Path, sample_path: Path, sent: signal.Signals, status: int) -> None:
+    """SIGINT (Ctrl-C) or SIGTERM (`kill`, a service manager) part way through a real narration:
+    exit status 130 or 143 (128 and the signal's number), one line, nothing written."""
     output = workdir / "out.mp3"
     output.write_bytes(EXISTING)
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
@@ -317,14 +321,14 @@ def test_ctrl_c_in_the_cli(workdir: Path, sample_path: Path) -> None:
             time.sleep(0.05)
         time.sleep(1.0)  # well into synthesis
         assert process.poll() is None, "the narration finished before it could be interrupted"
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sent)
         stdout, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
     stderr_text = stderr.decode("utf-8", "replace")
-    assert process.returncode == 130, stderr_text
+    assert process.returncode == status, stderr_text
     assert "Traceback" not in stderr_text
     assert stderr_text.splitlines() == ["newsvoice: interrupted; nothing was written"]
     assert stdout == b""
@@ -332,6 +336,21 @@ def test_ctrl_c_in_the_cli(workdir: Path, sample_path: Path) -> None:
     assert leftovers(workdir) == []
     assert not output.with_suffix(".vtt").exists()
     assert not output.with_suffix(".json").exists()
+
+
+@pytest.mark.parametrize("name", ["out.mp3", "out.opus", "out.wav"])
+def test_a_full_disk_on_output(workdir: Path, small_disk, name: str) -> None:
+    """A real full disk (a tmpfs too small for the narration): one line that says so, and the
+    files there before untouched, with nothing half-written beside them. (Opus and WAV are
+    written by libsndfile, which loses the errors of the file it writes unless they are kept.)"""
+    disk = small_disk("48k")
+    output = disk / name
+    for existing in (output, output.with_suffix(".vtt"), output.with_suffix(".json")):
+        existing.write_bytes(EXISTING)
+    result = run_cli("narrate", "article.txt", "-o", str(output), "-q", cwd=workdir)
+    assert_one_line_error(result, f"the disk is full at {disk}: free space to narrate")
+    assert sorted(path.name for path in disk.iterdir()) == sorted([name, "out.vtt", "out.json"])
+    assert all(path.read_bytes() == EXISTING for path in disk.iterdir())
 
 
 def test_article_language_without_a_voice_is_refused_unless_a_voice_is_forced(tmp_path: Path) -> None:
