@@ -340,11 +340,10 @@ def running(
     from fastapi.testclient import TestClient
 
     from newsvoice.server import create_app
-    from newsvoice.server.keys import create_key
 
     app = create_app(service_runtime(normalizer, data_dir=data_dir, **settings))
     with TestClient(app) as client:
-        _, token = create_key(app.state.service.store, "tests")
+        _, token = app.state.newsroom.create_key("tests")
         yield client, {"Authorization": f"Bearer {token}"}
 
 

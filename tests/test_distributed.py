@@ -16,7 +16,6 @@ from conftest import postgres_database, redis_database, service_runtime, wait_fo
 from fastapi.testclient import TestClient
 
 from newsvoice.server import create_app
-from newsvoice.server.keys import create_key
 from newsvoice.settings import ServiceSettings
 
 NEWSVOICE = Path(sys.executable).with_name("newsvoice")
@@ -39,7 +38,7 @@ def cluster(tmp_path: Path) -> Iterator[ServiceSettings]:
 def serving(settings: ServiceSettings) -> Iterator[tuple[TestClient, dict[str, str]]]:
     app = create_app(service_runtime(**settings.model_dump()))  # with a queue, workers narrate
     with TestClient(app) as client:
-        _, token = create_key(app.state.service.store, "tests")
+        _, token = app.state.newsroom.create_key("tests")
         yield client, {"Authorization": f"Bearer {token}"}
 
 
@@ -112,14 +111,14 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_publishes_it_once(
             assert job["status"] in ("queued", "running") and time.monotonic() < deadline, job
             time.sleep(0.1)
             job = client.get(job["links"]["self"]).json()
-        holder = client.app.state.service.store.job(job["id"]).worker
+        holder = client.app.state.newsroom.job(job["id"]).worker
         killed = next(p for p in started if f"/{p.pid}/" in holder)
         os.kill(killed.pid, signal.SIGKILL)
         killed.wait()
 
         done = wait_for_job(client, job, timeout=240)
         assert done["status"] == "done" and done["attempts"] == 2, done
-        assert f"/{killed.pid}/" not in client.app.state.service.store.job(job["id"]).worker
+        assert f"/{killed.pid}/" not in client.app.state.newsroom.job(job["id"]).worker
         article_id = submitted["article"]["id"]
         versions = client.get(f"/api/articles/{article_id}/versions").json()["versions"]
         assert [v["job"] for v in versions] == [job["id"]]  # published once

@@ -15,12 +15,12 @@ OTHER_TEXT = "Ferry timetable changes\n\nThe morning ferry will leave ten minute
 
 def test_restart_resumes_queued_and_interrupted_jobs(tmp_path: Path, voice, normalizer) -> None:
     with running(tmp_path, normalizer) as (client, key):
-        service = client.app.state.service
-        service.workers.stop(timeout=10)  # as if the server went down before the workers got to them
+        newsroom = client.app.state.newsroom
+        newsroom.workers.stop(timeout=10)  # as if the server went down before the workers got to them
         first = client.post("/api/articles", json={"text": SERVER_TEXT}, headers=key).json()
         second = client.post("/api/articles", json={"text": OTHER_TEXT}, headers=key).json()
         assert first["job"]["status"] == second["job"]["status"] == "queued"
-        assert service.store.claim(first["job"]["id"], "gone", lease=0.5)  # a worker took it...
+        assert newsroom.store.claim(first["job"]["id"], "gone", lease=0.5)  # a worker took it...
         assert client.get(first["job"]["links"]["self"]).json()["status"] == "running"
         assert client.get(first["article"]["links"]["self"] + "/audio.mp3").status_code == 404
     # ...and died, its lease lapsing, when the server stopped.
@@ -33,7 +33,7 @@ def test_restart_resumes_queued_and_interrupted_jobs(tmp_path: Path, voice, norm
 
 def test_a_queued_article_submitted_again_keeps_its_job(tmp_path: Path, voice, normalizer) -> None:
     with running(tmp_path, normalizer) as (client, key):
-        client.app.state.service.workers.stop(timeout=10)
+        client.app.state.newsroom.workers.stop(timeout=10)
         body = {"url": "https://news.invalid/ferry", "text": OTHER_TEXT}
         first = client.post("/api/articles", json=body, headers=key).json()
         again = client.post(

@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from newsvoice import sources
 from newsvoice.errors import SourceError
 from newsvoice.server import create_app
-from newsvoice.server.keys import create_key
 from newsvoice.server.netguard import AddressPolicy, AddressRefused, fetch_document, refusal
 
 ARTICLE = (
@@ -165,8 +164,8 @@ def test_a_body_that_stops_coming_times_out(site: Site, monkeypatch: pytest.Monk
 def guarded(tmp_path_factory: pytest.TempPathFactory, voice, normalizer) -> Iterator[tuple[TestClient, dict]]:
     app = create_app(service_runtime(normalizer, data_dir=tmp_path_factory.mktemp("guarded")))
     with TestClient(app) as client:
-        client.app.state.service.workers.stop(timeout=10)  # fetching is what is tested here
-        _, token = create_key(app.state.service.store, "tests")
+        client.app.state.newsroom.workers.stop(timeout=10)  # fetching is what is tested here
+        _, token = app.state.newsroom.create_key("tests")
         yield client, {"Authorization": f"Bearer {token}"}
 
 
@@ -190,8 +189,8 @@ def test_api_refuses_private_urls(guarded, site: Site, url: str, message: str) -
 def test_api_fetches_allowed_urls(tmp_path, voice, normalizer, site: Site) -> None:
     app = create_app(service_runtime(normalizer, data_dir=tmp_path, allow=("127.0.0.1",)))
     with TestClient(app) as client:
-        client.app.state.service.workers.stop(timeout=10)
-        _, token = create_key(app.state.service.store, "tests")
+        client.app.state.newsroom.workers.stop(timeout=10)
+        _, token = app.state.newsroom.create_key("tests")
         key = {"Authorization": f"Bearer {token}"}
         answer = client.post("/api/articles", json={"url": site.url("/article")}, headers=key)
         assert answer.status_code == 202, answer.text

@@ -16,7 +16,6 @@ from conftest import service_runtime, wait_for_job
 from fastapi.testclient import TestClient
 
 from newsvoice.server import create_app
-from newsvoice.server.keys import create_key
 from newsvoice.webhook import sign
 
 SECRET = "webhook-secret-for-tests"
@@ -101,7 +100,7 @@ def service(tmp_path: Path, voice, normalizer, **settings) -> Iterator[tuple[Tes
     options = {"data_dir": tmp_path, "allow": ("127.0.0.1",), "webhook_secrets": (SECRET,)} | settings
     app = create_app(service_runtime(normalizer, **options))
     with TestClient(app) as client:
-        _, token = create_key(app.state.service.store, "tests")
+        _, token = app.state.newsroom.create_key("tests")
         yield client, {"Authorization": f"Bearer {token}"}
 
 
@@ -280,6 +279,11 @@ def test_backfill_command_queues_an_archive_and_resumes(tmp_path: Path, site: Si
     where = ["--data-dir", str(tmp_path / "data")]
     runner = CliRunner()
     assert runner.invoke(main, ["db", "upgrade", *where]).exit_code == 0
+    # Its pages are fetched as submitted URLs are: not from a private address unless allowed.
+    refused = runner.invoke(main, ["backfill", str(archive), "--cursor", str(tmp_path / "c.json"), *where])
+    assert refused.exit_code == 1 and "127.0.0.1 is a loopback address" in refused.stderr
+    assert f"no article of {archive} could be queued" in refused.stderr and site.requests == []
+    where += ["--allow", "127.0.0.1"]
     failed = tmp_path / "failed.txt"
     first = runner.invoke(
         main, ["backfill", str(archive), "--tag", "archive", "--failed", str(failed), *where]

@@ -8,9 +8,10 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +20,14 @@ from .errors import DiskFullError, NewsvoiceError, is_disk_full
 from .logs import ACCESS_LOGS, LOG_FORMATS, LogFormat, adopt, configure, uvicorn_config
 from .settings import ENVIRONMENT_PREFIX, Settings, describe, load_settings, parse_size
 from .times import iso
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from .backfill import BackfillReport
+    from .newsroom import Newsroom
+    from .runtime import Runtime
+    from .server.watcher import FeedReport
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +408,10 @@ def voices() -> None:
         click.echo(f"{info.name}\t{info.language}\t{info.sample_rate} Hz\t{info.path}{default}")
 
 
+Progress = Callable[[int, int], None]
+"""Told how many of how many are done."""
+
+
 class _progress_bar:
     """A tqdm bar (done of total, elapsed, ETA) when enabled; otherwise nothing."""
 
@@ -406,9 +419,9 @@ class _progress_bar:
         self._enabled = enabled
         self._description = description
         self._unit = unit
-        self._bar = None
+        self._bar: tqdm[Any] | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> Progress | None:
         return self.update if self._enabled else None
 
     def update(self, done: int, total: int) -> None:
@@ -419,7 +432,7 @@ class _progress_bar:
         self._bar.total = max(total, done)
         self._bar.update(done - self._bar.n)
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         if self._bar is not None:
             self._bar.close()
 
@@ -455,10 +468,20 @@ def _settings(**options: Any) -> Settings:
     return settings
 
 
-def _service_runtime(threads: int | None = None, **options: Any):
+def _service_runtime(threads: int | None = None, **options: Any) -> Runtime:
     from .runtime import build_runtime
 
     return build_runtime(_settings(**options), service=True, threads=threads)
+
+
+@contextmanager
+def _newsroom(**options: Any) -> Iterator[Newsroom]:
+    """The newsroom on the service's data, for a command's operations (see `newsvoice.newsroom`);
+    it leaves the database's schema as it is (`db upgrade` changes it)."""
+    from .newsroom import Newsroom
+
+    with Newsroom.open(_service_runtime(**options)) as newsroom:
+        yield newsroom
 
 
 @main.command()
@@ -496,12 +519,6 @@ def keys() -> None:
     """API keys for the service's writes (submitting and deleting articles)."""
 
 
-def _store(**options: Any):
-    from .server.store import Store
-
-    return Store(_settings(**options).service.store_url)
-
-
 @keys.command("create")
 @click.argument("name")
 @_backend_options
@@ -509,24 +526,21 @@ def keys_create(name: str, **backend: Any) -> None:
     """Make a key for NAME (who or what uses it); the key is shown only this once.
 
     The key works for the servers on the same data directory or database (see --data-dir)."""
-    from .server.keys import create_key
-    from .server.store import Store
-
-    settings = _settings(**backend).service
-    record, token = create_key(Store(settings.store_url), name)
+    with _newsroom(**backend) as newsroom:
+        record, token = newsroom.create_key(name)
+        where = newsroom.settings.store_shown
     click.echo(token)
-    _note(f"key {record.id} ({record.name}) created in {settings.store_shown}; it is not shown again")
+    _note(f"key {record.id} ({record.name}) created in {where}; it is not shown again")
 
 
 @keys.command("list")
 @_backend_options
 def keys_list(**backend: Any) -> None:
     """List the keys: id, name, first characters, created, and revoked if so."""
-    from .server.keys import list_keys
-
-    for key in list_keys(_store(**backend)):
-        revoked = f"\trevoked {iso(key.revoked)}" if key.revoked else ""
-        click.echo(f"{key.id}\t{key.name}\t{key.prefix}…\t{iso(key.created)}{revoked}")
+    with _newsroom(**backend) as newsroom:
+        for key in newsroom.api_keys():
+            revoked = f"\trevoked {iso(key.revoked)}" if key.revoked else ""
+            click.echo(f"{key.id}\t{key.name}\t{key.prefix}…\t{iso(key.created)}{revoked}")
 
 
 @keys.command("revoke")
@@ -534,9 +548,8 @@ def keys_list(**backend: Any) -> None:
 @_backend_options
 def keys_revoke(key: str, **backend: Any) -> None:
     """Revoke KEY (its id or its name): it stops working at once."""
-    from .server.keys import revoke_key
-
-    revoked = revoke_key(_store(**backend), key)
+    with _newsroom(**backend) as newsroom:
+        revoked = newsroom.revoke_key(key)
     click.echo(f"revoked key {revoked.id} ({revoked.name})")
 
 
@@ -572,23 +585,21 @@ def db() -> None:
 @_backend_options
 def db_upgrade(**backend: Any) -> None:
     """Create the database, or bring it up to this version's schema."""
-    from .server.migrations import current
-    from .server.store import Store, shown_url
+    from .server.store import shown_url, upgrade_schema
 
-    store = Store(_settings(**backend).service.store_url, migrate=True)
-    click.echo(f"{shown_url(store.url)}: at revision {current(store.engine)}")
-    store.close()
+    url = _settings(**backend).service.store_url
+    revision = upgrade_schema(url)
+    click.echo(f"{shown_url(url)}: at revision {revision}")
 
 
 @db.command("current")
 @_backend_options
 def db_current(**backend: Any) -> None:
     """Show the database's schema revision, and this version's."""
-    from .server.migrations import head
-    from .server.store import schema_revision, shown_url
+    from .server.store import newest_revision, schema_revision, shown_url
 
     url = _settings(**backend).service.store_url
-    click.echo(f"{shown_url(url)}: revision {schema_revision(url) or 'none'} (newest {head()})")
+    click.echo(f"{shown_url(url)}: revision {schema_revision(url) or 'none'} (newest {newest_revision()})")
 
 
 @main.command()
@@ -611,33 +622,27 @@ def watch(
     """
     import time
 
-    from .server.service import Service
-    from .server.watcher import new_feed_state
-
-    service = Service.open(_service_runtime(allow=allow, **backend))
-    try:
-        known = service.store.feed(feed_url) is not None
-        feed = service.store.add_feed(feed_url, tags, interval * 60, new_feed_state(feed_url, interval * 60))
+    with _newsroom(allow=allow, **backend) as newsroom:
+        known = any(feed.url == feed_url for feed in newsroom.feeds())
+        feed = newsroom.watch(feed_url, interval=interval * 60, tags=tags)
         _note(f"watching {feed.url} every {interval:g} min (id {feed.id})")
-        service.start(watching=False)
+        newsroom.start(watching=False)
         if once:
-            report = service.watcher.poll(feed)
+            report = newsroom.poll(feed.id)
             if report.error:  # nothing was queued; the error is the whole answer
                 if not known:  # a mistyped address is not kept on the list
-                    service.store.remove_feed(feed.id)
+                    newsroom.unwatch(feed.id)
                 raise NewsvoiceError(report.error)
             _report(report)
-            _wait_for_narrations(service)
+            _wait_for_narrations(newsroom)
             return
         while True:
-            for report in service.watcher.poll_due():
+            for report in newsroom.poll_due():
                 _report(report)
             time.sleep(5)
-    finally:
-        service.close()
 
 
-def _report(report) -> None:
+def _report(report: FeedReport) -> None:
     """One line a poll (the errors of polls come due are logged by the watcher)."""
     if report.error:
         click.echo(f"{report.feed.url}: failed (polled again later)")
@@ -647,13 +652,13 @@ def _report(report) -> None:
     click.echo(f"{report.feed.url}: {found}, {report.unchanged} unchanged{failed}")
 
 
-def _wait_for_narrations(service) -> None:
+def _wait_for_narrations(newsroom: Newsroom) -> None:
     """Until the jobs queued here are done (with a queue, workers elsewhere run them)."""
     import time
 
-    if service.workers is None:
+    if not newsroom.narrates_here:
         return
-    while pending := sum(service.store.articles(status=status)[1] for status in ("queued", "running")):
+    while pending := newsroom.pending():
         _note(f"{pending} narrations to finish")
         time.sleep(5)
 
@@ -662,10 +667,11 @@ def _wait_for_narrations(service) -> None:
 @_backend_options
 def watches(**backend: Any) -> None:
     """List the watched feeds: id, URL, last poll, items seen, last error."""
-    for feed in _store(**backend).feeds():
-        error = f"\terror: {feed.error}" if feed.error else ""
-        seen = len(feed.state.get("fingerprints", {}))
-        click.echo(f"{feed.id}\t{feed.url}\tpolled {iso(feed.polled) or 'never'}\t{seen} items{error}")
+    with _newsroom(**backend) as newsroom:
+        for feed in newsroom.feeds():
+            error = f"\terror: {feed.error}" if feed.error else ""
+            seen = len(feed.state.get("fingerprints", {}))
+            click.echo(f"{feed.id}\t{feed.url}\tpolled {iso(feed.polled) or 'never'}\t{seen} items{error}")
 
 
 @main.command()
@@ -673,10 +679,13 @@ def watches(**backend: Any) -> None:
 @_backend_options
 def unwatch(feed: str, **backend: Any) -> None:
     """Stop watching FEED (its id or URL); its articles stay."""
-    store = _store(**backend)
-    found = store.feed(feed)
-    if found is None or not store.remove_feed(found.id):
-        raise NewsvoiceError(f"no watched feed {feed} (see `newsvoice watches`)")
+    from .errors import NotFound
+
+    with _newsroom(**backend) as newsroom:
+        try:
+            found = newsroom.unwatch(feed)
+        except NotFound as error:
+            raise NotFound(f"{error} (see `newsvoice watches`)") from None
     click.echo(f"stopped watching {found.url}")
 
 
@@ -697,6 +706,7 @@ def unwatch(feed: str, **backend: Any) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the URLs that failed here, each after its error: a list to backfill again.",
 )
+@_allow_option
 @_backend_options
 def backfill(
     source: str,
@@ -705,43 +715,33 @@ def backfill(
     restart: bool,
     concurrency: int,
     failed_path: Path | None,
+    allow: tuple[str, ...],
     **backend: Any,
 ) -> None:
     """Queue the narration of a whole archive: every article of a sitemap (or sitemap index),
     an RSS or Atom feed, or a file with one URL per line.
 
     Each page is fetched and extracted here and queued; the service (or its workers) narrates
-    them. Interrupted, it resumes where it stopped; articles already narrated and unchanged are
-    not narrated again.
+    them. Pages are fetched as the service fetches submitted URLs: private addresses only
+    with --allow. Interrupted, it resumes where it stopped; articles already narrated and
+    unchanged are not narrated again.
     """
-    from .backfill import Cursor, archive_urls, default_cursor_path
-    from .backfill import backfill as run_backfill
-    from .extract import extract
-    from .server.store import Store
-    from .sources import fetch_url
+    with (
+        _newsroom(allow=allow, **backend) as newsroom,
+        _progress_bar(sys.stderr.isatty(), "queuing", "article") as bar,
+    ):
 
-    settings = _settings(**backend).service
-    store = Store(settings.store_url)
-    key = source if "://" in source else str(Path(source).resolve())
-    cursor_path = cursor_path or default_cursor_path(key, settings.data_dir)
-    if restart:
-        cursor_path.unlink(missing_ok=True)
-    cursor = Cursor.load(cursor_path, key)
-    urls = list(archive_urls(source))
-    click.echo(f"newsvoice: {len(urls)} articles in {source}; {cursor.done} done before", err=True)
+        def listed(urls: int, done: int) -> None:
+            click.echo(f"newsvoice: {urls} articles in {source}; {done} done before", err=True)
 
-    def submit(url: str) -> bool:
-        submitted = store.submit(extract(fetch_url(url)), url, tags)
-        assert submitted is not None, "submitted without an id"
-        return submitted.queued
-
-    with _progress_bar(sys.stderr.isatty(), "queuing", "article") as bar:
-        report = run_backfill(
-            urls,
-            submit,
-            cursor,
+        report = newsroom.backfill(
+            source,
+            tags=tags,
+            cursor=cursor_path,
+            restart=restart,
             concurrency=concurrency,
-            progress=bar and (lambda p: bar(p.finished, len(urls))),
+            listed=listed,
+            progress=bar and (lambda p: bar(p.finished, p.total or p.finished)),
         )
     counts = report.counts
     click.echo(f"queued {counts.queued}, unchanged {counts.unchanged}, failed {counts.failed}")
@@ -755,7 +755,7 @@ def backfill(
         raise NewsvoiceError(f"no article of {source} could be queued")
 
 
-def _write_failures(path: Path, report) -> None:
+def _write_failures(path: Path, report: BackfillReport) -> None:
     """The failed URLs as a URL list (`backfill` reads it), each after its error as a comment."""
     from .files import atomic_files
 

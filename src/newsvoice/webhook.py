@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .article import ARTICLE_ID
-from .errors import NewsvoiceError
+from .errors import NotAuthenticated
 
 TIMESTAMP_HEADER = "X-Newsvoice-Timestamp"
 SIGNATURE_HEADER = "X-Newsvoice-Signature"
@@ -56,7 +56,7 @@ HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=204
 """An absolute http or https URL, as given (pydantic's own URL type would rewrite it)."""
 
 
-class WebhookRefused(NewsvoiceError):
+class WebhookRefused(NotAuthenticated):
     """The request is not a genuine, fresh webhook call; the message says why."""
 
 

@@ -2,37 +2,31 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from ..article import ARTICLE_ID, Article
-from ..errors import NewsvoiceError, Refused
-from ..extract import extract
-from ..sources import Document
+from ..article import ARTICLE_ID
+from ..newsroom import Newsroom
 from ..watch import DEFAULT_INTERVAL
-from ..webhook import HttpUrl, Tag, WebhookEvent, WebhookRefused, verify
-from .netguard import AddressRefused, fetch_document
-from .service import (
-    Service,
-    ServiceDep,
+from ..webhook import HttpUrl, Tag, WebhookEvent
+from .http import NewsroomDep, base_url, file_response, require_key
+from .shapes import (
     article_json,
+    changes_json,
     feed_json,
-    file_response,
     job_json,
-    not_narrated,
-    require_key,
+    poll_json,
+    submitted_json,
     version_json,
+    version_text_json,
 )
-from .store import Conflict, Feed, JobStatus, Submitted, Version
-from .versions import diff_sentences, script_sentences
-from .watcher import new_feed_state
+from .store import JobStatus
 
 router = APIRouter(prefix="/api")
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -64,79 +58,32 @@ class Submission(BaseModel):
 
 
 @router.post("/articles", status_code=202, dependencies=[Depends(require_key)], tags=["articles"])
-def submit_article(submission: Submission, service: ServiceDep, request: Request) -> dict[str, Any]:
+def submit_article(submission: Submission, newsroom: NewsroomDep, request: Request) -> dict[str, Any]:
     """Queue an article for narration. Submitting a URL again narrates its new text as the
     same article (same id, same feed GUID). Answers with the article and its job.
 
     An article no installed voice can read is refused (422, saying why): one in a language
     no installed voice speaks, or one with no text the voice can say."""
-    return _submit(service, request, submission)
+    article = newsroom.extract(url=submission.url, html=submission.html, text=submission.text)
+    newsroom.check_readable(article)
+    submitted = newsroom.submit(article, url=submission.url, tags=submission.tags)
+    return submitted_json(submitted, base_url(newsroom, request))
 
 
 @router.put("/articles/{article_id}", status_code=202, dependencies=[Depends(require_key)], tags=["articles"])
 def replace_article(
-    article_id: ArticleId, submission: Submission, service: ServiceDep, request: Request
+    article_id: ArticleId, submission: Submission, newsroom: NewsroomDep, request: Request
 ) -> dict[str, Any]:
     """Give an article new text (an edit) and narrate it again; its id and feed GUID stay."""
-    return _submit(service, request, submission, article_id)
-
-
-def _submit(
-    service: Service,
-    request: Request,
-    submission: Submission,
-    article_id: str | None = None,
-    refuse: bool = True,
-) -> dict[str, Any]:
-    """Extract and submit SUBMISSION. An article no installed voice can read is REFUSEd (422),
-    or else stored, its job failing with the reason."""
-    article = _extract(service, submission)
-    if refuse:
-        try:
-            service.check_readable(article)
-        except Refused as error:
-            raise HTTPException(422, str(error)) from None
-    submitted = submit(service, article, submission.url, submission.tags, article_id)
-    base = service.base_url(request)
-    return {
-        "article": article_json(submitted.record, base),
-        "job": job_json(submitted.job, base),
-        "changed": submitted.queued,
-    }
-
-
-def submit(
-    service: Service, article: Article, url: str | None, tags: list[str], article_id: str | None = None
-) -> Submitted:
-    """`Service.submit`, its refusals in HTTP."""
-    try:
-        submitted = service.submit(article, url, tags, article_id)
-    except Conflict as error:
-        raise HTTPException(409, str(error)) from None
-    if submitted is None:
-        raise HTTPException(404, f"no article {article_id}")
-    return submitted
-
-
-def _extract(service: Service, submission: Submission) -> Article:
-    try:
-        if submission.html is not None:
-            document = Document(submission.html, "html", url=submission.url, name="the html")
-        elif submission.text is not None:
-            document = Document(submission.text, "text", url=submission.url, name="the text")
-        else:
-            assert submission.url is not None  # one of the three, by validation
-            document = fetch_document(submission.url, service.policy)
-        return extract(document)
-    except AddressRefused as error:
-        raise HTTPException(403, str(error)) from None
-    except NewsvoiceError as error:  # unreachable, not a page, no article in it
-        raise HTTPException(422, str(error)) from None
+    article = newsroom.extract(url=submission.url, html=submission.html, text=submission.text)
+    newsroom.check_readable(article)
+    submitted = newsroom.update(article_id, article, url=submission.url, tags=submission.tags)
+    return submitted_json(submitted, base_url(newsroom, request))
 
 
 @router.get("/articles", tags=["articles"])
 def list_articles(
-    service: ServiceDep,
+    newsroom: NewsroomDep,
     request: Request,
     q: Annotated[str | None, Query(max_length=200, description="Words in the title or text.")] = None,
     tag: Annotated[str | None, Query(max_length=64)] = None,
@@ -146,49 +93,42 @@ def list_articles(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Articles, newest first: all of them, or those matching a search and filters."""
-    records, total = service.store.articles(q, tag, site, status, limit=limit, offset=offset)
-    base = service.base_url(request)
-    return {"total": total, "articles": [article_json(record, base) for record in records]}
+    found = newsroom.articles(q, tag=tag, site=site, status=status, limit=limit, offset=offset)
+    base = base_url(newsroom, request)
+    return {"total": found.total, "articles": [article_json(record, base) for record in found.records]}
 
 
 @router.get("/articles/{article_id}", tags=["articles"])
-def get_article(article_id: ArticleId, service: ServiceDep, request: Request) -> dict[str, Any]:
+def get_article(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> dict[str, Any]:
     """An article's metadata, narration status and links to its audio and timings."""
-    record = service.store.article(article_id)
-    if record is None:
-        raise HTTPException(404, f"no article {article_id}")
-    return article_json(record, service.base_url(request))
+    return article_json(newsroom.article(article_id), base_url(newsroom, request))
 
 
 @router.delete(
     "/articles/{article_id}", status_code=204, dependencies=[Depends(require_key)], tags=["articles"]
 )
-def delete_article(article_id: ArticleId, service: ServiceDep) -> Response:
+def delete_article(article_id: ArticleId, newsroom: NewsroomDep) -> Response:
     """Delete an article, its versions, jobs and audio (a narration under way is abandoned)."""
-    if not service.delete(article_id):
-        raise HTTPException(404, f"no article {article_id}")
+    newsroom.delete(article_id)
     return Response(status_code=204)
 
 
 @router.get("/articles/{article_id}/stream.mp3", tags=["audio"], response_class=StreamingResponse)
-async def stream_article(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
+async def stream_article(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
     """The narration while it is being made (MP3, from its start; playback can begin within a
     second of submitting), or the finished file once it is done."""
-    broadcast = service.streams.join(article_id, lambda: service.store.narration_coming(article_id))
-    if broadcast is None:
-        return _published(service, request, article_id, "mp3", "audio/mpeg")
+    listener = newsroom.live(article_id)
+    if listener is None:
+        return _published(newsroom, request, article_id, "mp3", "audio/mpeg")
     return StreamingResponse(
-        broadcast.listen(), media_type="audio/mpeg", headers={"Cache-Control": "no-store"}
+        listener.listen(), media_type="audio/mpeg", headers={"Cache-Control": "no-store"}
     )
 
 
 def _published(
-    service: Service, request: Request, article_id: str, extension: str, media_type: str
+    newsroom: Newsroom, request: Request, article_id: str, extension: str, media_type: str
 ) -> Response:
-    published = service.cached(("audio", article_id), lambda: service.store.published_audio(article_id))
-    if published is None:
-        raise not_narrated(extension)
-    path = service.settings.audio_file(article_id, published[0], extension)
+    path = newsroom.published_file(article_id, extension)
     return file_response(request, path, media_type, AUDIO_CACHE)
 
 
@@ -206,110 +146,82 @@ def _file_route(path: str) -> Callable[[Endpoint], Endpoint]:
 
 
 @_file_route("/articles/{article_id}/audio.mp3")
-async def get_mp3(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
+async def get_mp3(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
     """The narration as MP3, with byte ranges so players can seek."""
-    return _published(service, request, article_id, "mp3", "audio/mpeg")
+    return _published(newsroom, request, article_id, "mp3", "audio/mpeg")
 
 
 @_file_route("/articles/{article_id}/audio.opus")
-async def get_opus(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
+async def get_opus(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
     """The narration as Opus (Ogg), with byte ranges."""
-    return _published(service, request, article_id, "opus", "audio/ogg; codecs=opus")
+    return _published(newsroom, request, article_id, "opus", "audio/ogg; codecs=opus")
 
 
 @_file_route("/articles/{article_id}/transcript.vtt")
-async def get_transcript(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
+async def get_transcript(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
     """The transcript: one WebVTT cue a segment, in the article's own words."""
-    return _published(service, request, article_id, "vtt", "text/vtt; charset=utf-8")
+    return _published(newsroom, request, article_id, "vtt", "text/vtt; charset=utf-8")
 
 
 @_file_route("/articles/{article_id}/timings.json")
-async def get_timings(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
+async def get_timings(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
     """Segments and their words with start and end times, in seconds (for read-along)."""
-    return _published(service, request, article_id, "json", "application/json")
+    return _published(newsroom, request, article_id, "json", "application/json")
 
 
 @router.get("/jobs/{job_id}", tags=["jobs"])
-def get_job(job_id: JobId, service: ServiceDep, request: Request) -> dict[str, Any]:
+def get_job(job_id: JobId, newsroom: NewsroomDep, request: Request) -> dict[str, Any]:
     """A job's status (queued, running, done, failed), its progress in segments, its error."""
-    job = service.store.job(job_id)
-    if job is None:
-        raise HTTPException(404, f"no job {job_id}")
-    return job_json(job, service.base_url(request))
+    return job_json(newsroom.job(job_id), base_url(newsroom, request))
 
 
 @router.post("/jobs/{job_id}/retry", status_code=202, dependencies=[Depends(require_key)], tags=["jobs"])
-def retry_job(job_id: JobId, service: ServiceDep, request: Request) -> dict[str, Any]:
+def retry_job(job_id: JobId, newsroom: NewsroomDep, request: Request) -> dict[str, Any]:
     """Queue a failed job's article again; answers with the new job (the failed one is kept)."""
-    job = service.store.job(job_id)
-    if job is None:
-        raise HTTPException(404, f"no job {job_id}")
-    if job.status != "failed":
-        raise HTTPException(409, f"only a failed job can be retried; this one is {job.status}")
-    return job_json(service.retry(job), service.base_url(request))
+    return job_json(newsroom.retry(job_id), base_url(newsroom, request))
 
 
 @router.get("/articles/{article_id}/versions", tags=["versions"])
-def list_versions(article_id: ArticleId, service: ServiceDep, request: Request) -> dict[str, Any]:
+def list_versions(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> dict[str, Any]:
     """The article's narrated versions, oldest first; the feed and player serve the latest."""
-    if service.store.article(article_id) is None:
-        raise HTTPException(404, f"no article {article_id}")
-    base = service.base_url(request)
-    return {"versions": [version_json(v, base) for v in service.store.versions(article_id)]}
+    base = base_url(newsroom, request)
+    return {"versions": [version_json(v, base) for v in newsroom.versions(article_id)]}
 
 
 @router.get("/articles/{article_id}/versions/{number}", tags=["versions"])
 def get_version(
-    article_id: ArticleId, number: Annotated[int, Path(ge=1)], service: ServiceDep, request: Request
+    article_id: ArticleId, number: Annotated[int, Path(ge=1)], newsroom: NewsroomDep, request: Request
 ) -> dict[str, Any]:
     """One version: its text as narrated, its script, and its own audio."""
-    version = _version(service, article_id, number)
-    return version_json(version, service.base_url(request)) | {
-        "text": [{"kind": b.kind, "text": b.text} for b in version.article.blocks],
-        "script": list(version.script),
-    }
+    return version_text_json(newsroom.version(article_id, number), base_url(newsroom, request))
 
 
 @router.get("/articles/{article_id}/changes", tags=["versions"])
 def get_changes(
     article_id: ArticleId,
-    service: ServiceDep,
+    newsroom: NewsroomDep,
     before: Annotated[int | None, Query(ge=1, alias="from", description="Default: the one before.")] = None,
     after: Annotated[int | None, Query(ge=1, alias="to", description="Default: the latest.")] = None,
 ) -> dict[str, Any]:
     """Sentences added, removed and changed between two versions (by default, the latest two)."""
-    numbers = [v.number for v in service.store.versions(article_id)]
-    if not numbers:
-        raise HTTPException(404, f"article {article_id} has no narrated version")
-    after = after or numbers[-1]
-    before = before or max((n for n in numbers if n < after), default=after)
-    old, new = _version(service, article_id, before), _version(service, article_id, after)
-    changes = diff_sentences(script_sentences(old.script), script_sentences(new.script))
-    return {"from": before, "to": after} | dataclasses.asdict(changes)
-
-
-def _version(service: Service, article_id: str, number: int) -> Version:
-    version = service.store.version(article_id, number)
-    if version is None:
-        raise HTTPException(404, f"article {article_id} has no version {number}")
-    return version
+    return changes_json(newsroom.changes(article_id, before, after))
 
 
 @_file_route("/articles/{article_id}/versions/{number}/audio.mp3")
 async def get_version_mp3(
-    article_id: ArticleId, number: Annotated[int, Path(ge=1)], service: ServiceDep, request: Request
+    article_id: ArticleId, number: Annotated[int, Path(ge=1)], newsroom: NewsroomDep, request: Request
 ) -> Response:
     """An earlier (or the latest) version's narration as MP3."""
-    path = service.settings.audio_file(article_id, _version(service, article_id, number).job_id, "mp3")
+    path = newsroom.version_file(article_id, number, "mp3")
     return file_response(request, path, "audio/mpeg", IMMUTABLE)
 
 
 @_file_route("/articles/{article_id}/versions/{number}/timings.json")
 async def get_version_timings(
-    article_id: ArticleId, number: Annotated[int, Path(ge=1)], service: ServiceDep, request: Request
+    article_id: ArticleId, number: Annotated[int, Path(ge=1)], newsroom: NewsroomDep, request: Request
 ) -> Response:
     """A version's word timings."""
-    path = service.settings.audio_file(article_id, _version(service, article_id, number).job_id, "json")
+    path = newsroom.version_file(article_id, number, "json")
     return file_response(request, path, "application/json", IMMUTABLE)
 
 
@@ -326,55 +238,36 @@ class Watch(BaseModel):
 
 
 @router.post("/watches", status_code=201, dependencies=[Depends(require_key)], tags=["watches"])
-def add_watch(watch: Watch, service: ServiceDep, request: Request) -> dict[str, Any]:
+def add_watch(watch: Watch, newsroom: NewsroomDep, request: Request) -> dict[str, Any]:
     """Watch a feed (watching it again changes its interval and tags); it is polled within
     seconds, by the server's watcher."""
-    state = new_feed_state(watch.url, watch.interval)
-    feed = service.store.add_feed(watch.url, watch.tags, watch.interval, state)
-    service.watcher.wake()
-    return feed_json(feed, service.base_url(request))
+    feed = newsroom.watch(watch.url, interval=watch.interval, tags=watch.tags)
+    return feed_json(feed, base_url(newsroom, request))
 
 
 @router.get("/watches", tags=["watches"])
-def list_watches(service: ServiceDep, request: Request) -> dict[str, Any]:
+def list_watches(newsroom: NewsroomDep, request: Request) -> dict[str, Any]:
     """The watched feeds, with when each was polled and its last error."""
-    base = service.base_url(request)
-    return {"watches": [feed_json(feed, base) for feed in service.store.feeds()]}
+    base = base_url(newsroom, request)
+    return {"watches": [feed_json(feed, base) for feed in newsroom.feeds()]}
 
 
 @router.get("/watches/{feed_id}", tags=["watches"])
-def get_watch(feed_id: JobId, service: ServiceDep, request: Request) -> dict[str, Any]:
-    return feed_json(_watched(service, feed_id), service.base_url(request))
+def get_watch(feed_id: JobId, newsroom: NewsroomDep, request: Request) -> dict[str, Any]:
+    return feed_json(newsroom.feed(feed_id), base_url(newsroom, request))
 
 
 @router.post("/watches/{feed_id}/poll", dependencies=[Depends(require_key)], tags=["watches"])
-def poll_watch(feed_id: JobId, service: ServiceDep, request: Request) -> dict[str, Any]:
+def poll_watch(feed_id: JobId, newsroom: NewsroomDep, request: Request) -> dict[str, Any]:
     """Poll a feed now: answers what the poll found and queued."""
-    report = service.watcher.poll(_watched(service, feed_id))
-    return feed_json(service.store.feed(feed_id) or report.feed, service.base_url(request)) | {
-        "poll": {
-            "narrating": report.narrating,
-            "unchanged": report.unchanged,
-            "not_modified": report.not_modified,
-            "errors": list(report.errors),
-            "error": report.error,
-        }
-    }
+    return poll_json(newsroom.poll(feed_id), base_url(newsroom, request))
 
 
 @router.delete("/watches/{feed_id}", status_code=204, dependencies=[Depends(require_key)], tags=["watches"])
-def remove_watch(feed_id: JobId, service: ServiceDep) -> Response:
+def remove_watch(feed_id: JobId, newsroom: NewsroomDep) -> Response:
     """Stop watching a feed (its articles stay)."""
-    if not service.store.remove_feed(feed_id):
-        raise HTTPException(404, f"no watched feed {feed_id}")
+    newsroom.unwatch(feed_id)
     return Response(status_code=204)
-
-
-def _watched(service: Service, feed_id: str) -> Feed:
-    feed = service.store.feed(feed_id)
-    if feed is None:
-        raise HTTPException(404, f"no watched feed {feed_id}")
-    return feed
 
 
 # --- the CMS webhook -----------------------------------------------------------------------
@@ -387,29 +280,21 @@ def _watched(service: Service, feed_id: str) -> Feed:
         "requestBody": {"content": {"application/json": {"schema": WebhookEvent.model_json_schema()}}}
     },
 )
-async def webhook(request: Request, service: ServiceDep) -> Response:
+async def webhook(request: Request, newsroom: NewsroomDep) -> Response:
     """A CMS's signed event (see `newsvoice.webhook` for the signature): publish and update
     narrate the article (again, if its text changed); delete removes it. No API key: the
     signature, with a secret from the `webhook_secrets` setting, is the credential."""
-    if not service.settings.webhook_secrets:
-        raise HTTPException(404, "webhooks are off: set webhook_secrets (NEWSVOICE_WEBHOOK_SECRETS)")
     body = await request.body()
+    return await run_in_threadpool(_handle_event, newsroom, request, body)
+
+
+def _handle_event(newsroom: Newsroom, request: Request, body: bytes) -> Response:
     try:
-        verify(service.settings.webhook_secrets, body, request.headers, replay=service.store)
-    except WebhookRefused as error:
-        raise HTTPException(401, f"webhook refused: {error}") from None
-    try:
-        event = WebhookEvent.model_validate_json(body)
+        event = newsroom.webhook_event(body, request.headers)
     except ValidationError as error:
         raise RequestValidationError(error.errors()) from None
-    return await run_in_threadpool(_handle_event, service, request, event)
-
-
-def _handle_event(service: Service, request: Request, event: WebhookEvent) -> Response:
     if event.event == "delete":
-        article_id = event.id or service.store.article_id(event.url)
-        return JSONResponse({"deleted": article_id is not None and service.delete(article_id)})
-    submission = Submission(url=event.url, html=event.html, text=event.text, tags=event.tags)
+        return JSONResponse({"deleted": newsroom.unpublish(event)})
     # Not refused: a CMS would retry or drop the event; the article, and why its narration
     # failed, are shown on the dashboard instead.
-    return JSONResponse(_submit(service, request, submission, event.id, refuse=False), 202)
+    return JSONResponse(submitted_json(newsroom.publish(event), base_url(newsroom, request)), 202)

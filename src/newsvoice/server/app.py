@@ -17,10 +17,10 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..newsroom import Newsroom
 from ..runtime import Runtime
 from . import api, pages
-from .keys import list_keys
-from .service import Service
+from .http import answer_errors
 
 STATIC = Path(__file__).parent / "static"
 FAVICON = "/static/favicon.svg"
@@ -30,20 +30,21 @@ log = logging.getLogger(__name__)
 def create_app(runtime: Runtime) -> FastAPI:
     """The service with RUNTIME (see `newsvoice.runtime.build_runtime`).
 
-    The store opens (creating or upgrading the database) and the workers start with the app's
-    lifespan (`with TestClient(app)`, or uvicorn's startup), and stop with it.
+    The newsroom (`app.state.newsroom`, which the routes call) opens its store, creating or
+    upgrading the database, and starts its workers with the app's lifespan (`with
+    TestClient(app)`, or uvicorn's startup), and stops with it.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = Service.open(runtime, migrate=True)
-        app.state.service = service
-        await run_in_threadpool(service.start)
-        _warn_without_keys(service)
+        newsroom = Newsroom.open(runtime, migrate=True)
+        app.state.newsroom = newsroom
         try:
+            await run_in_threadpool(newsroom.start)
+            _warn_without_keys(newsroom)
             yield
         finally:
-            service.close()
+            newsroom.close()
 
     # /docs loads Swagger UI from the package fastapi-offline, not from a CDN: it works without
     # internet, and no visit tells a third party about the service. No /redoc: ReDoc's page
@@ -56,6 +57,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         summary="Listen to this article: narration by a local voice, a player to embed, podcast feeds.",
         lifespan=lifespan,
     )
+    answer_errors(app)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -70,11 +72,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     return app
 
 
-def _warn_without_keys(service: Service) -> None:
+def _warn_without_keys(newsroom: Newsroom) -> None:
     """A server with no key refuses every write: say so, and where a key is to be made (the
     key may be in another data directory than the server's)."""
-    if not any(key.revoked is None for key in list_keys(service.store)):
-        settings = service.settings
+    if not any(key.revoked is None for key in newsroom.api_keys()):
+        settings = newsroom.settings
         log.warning(
             "no API keys in %s: writes will be refused; create one with `newsvoice keys create NAME %s`",
             settings.store_shown,

@@ -5,7 +5,7 @@ synthesis, with the transcript and word timings), streaming the MP3 while it is 
 publishes it as the article's next version. Its worker leases the job and renews the lease
 while it works, so a worker that dies leaves the job to another (see `store`). The voice is
 one for the article's language; an article no installed voice can read fails at once, with
-the reason, and is not tried again (`Refused`). The narration's warnings are kept with the
+the reason, and is not tried again (`CannotNarrate`). The narration's warnings are kept with the
 job and the version it publishes.
 
 The `Dispatcher` hands queued jobs to the queue: threads in this process (`LocalQueue`, the
@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from ..errors import NewsvoiceError, Refused
+from ..errors import CannotNarrate, NewsvoiceError
 from ..language import article_language, same_language
 from ..narrate import Narration, narrate
 from ..pronunciation import check_script
@@ -115,7 +115,7 @@ class Narrator:
         ours = isinstance(error, NewsvoiceError)
         reason = str(error) if ours else f"{error.__class__.__name__}: {error}"
         # An article refused as unreadable would be refused again: it fails now, for good.
-        attempts = job.attempts if isinstance(error, Refused) else self._settings.attempts
+        attempts = job.attempts if isinstance(error, CannotNarrate) else self._settings.attempts
         after = self._store.fail(job, reason, attempts, self._settings.backoff)
         expected = ours or isinstance(error, OSError)
         trace = None if expected and not log.isEnabledFor(logging.DEBUG) else error

@@ -20,15 +20,15 @@ from typing import Any
 import httpcore
 import httpx
 
-from ..errors import SourceError
+from ..errors import Refused, SourceError
 from ..sources import Document, fetch_url, is_web_address
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class AddressRefused(SourceError):
-    """The URL leads to an address the service must not reach."""
+class AddressRefused(SourceError, Refused):
+    """The URL leads to an address the service must not reach (refused, and so not read)."""
 
 
 @dataclass(frozen=True)

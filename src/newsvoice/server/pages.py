@@ -7,14 +7,16 @@ import contextlib
 import hashlib
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from ..errors import NotFound
+from ..newsroom import Newsroom
 from .api import ArticleId
 from .feed import Episode, build_feed
-from .service import Service, ServiceDep, article_json, feed_json, fresh, timings, version_json
-from .versions import diff_sentences, script_sentences
+from .http import NewsroomDep, base_url, fresh
+from .shapes import article_json, feed_json, version_json
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -24,31 +26,27 @@ FEED_CACHE = "public, max-age=60"
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, service: ServiceDep) -> Response:
-    records, total = service.store.articles(limit=100)
-    base = service.base_url(request)
-    articles = [article_json(record, base) for record in records]
-    watches = [feed_json(feed, base) for feed in service.store.feeds()]
+def dashboard(request: Request, newsroom: NewsroomDep) -> Response:
+    found = newsroom.articles(limit=100)
+    base = base_url(newsroom, request)
+    articles = [article_json(record, base) for record in found.records]
+    watches = [feed_json(feed, base) for feed in newsroom.feeds()]
     return templates.TemplateResponse(
-        request, "index.html", {"articles": articles, "total": total, "watches": watches, "base": base}
+        request, "index.html", {"articles": articles, "total": found.total, "watches": watches, "base": base}
     )
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
-def article_page(article_id: ArticleId, request: Request, service: ServiceDep) -> Response:
-    record = service.store.article(article_id)
-    if record is None:
-        raise HTTPException(404, f"no article {article_id}")
-    base = service.base_url(request)
-    versions = service.store.versions(article_id)
-    changes = None
-    if len(versions) > 1:  # what the latest version changed, as GET /api/articles/{id}/changes
-        before, after = versions[-2], versions[-1]
-        changes = diff_sentences(script_sentences(before.script), script_sentences(after.script))
+def article_page(article_id: ArticleId, request: Request, newsroom: NewsroomDep) -> Response:
+    record = newsroom.article(article_id)
+    base = base_url(newsroom, request)
+    versions = newsroom.versions(article_id)
+    # What the latest version changed, as GET /api/articles/{id}/changes.
+    changes = newsroom.changes(article_id).changes if len(versions) > 1 else None
     context = {
         "article": article_json(record, base),
         "blocks": record.article.blocks,
-        "script": (timings(service, record) or {}).get("segments", []),
+        "script": (newsroom.timings(record) or {}).get("segments", []),
         "findings": record.findings,
         "versions": [version_json(version, base) for version in versions],
         "changes": changes,
@@ -58,12 +56,10 @@ def article_page(article_id: ArticleId, request: Request, service: ServiceDep) -
 
 
 @router.get("/embed/{article_id}", response_class=HTMLResponse)
-def embed_page(article_id: ArticleId, request: Request, service: ServiceDep) -> Response:
+def embed_page(article_id: ArticleId, request: Request, newsroom: NewsroomDep) -> Response:
     """The article's player alone, for an <iframe> on a page that cannot load scripts."""
-    record = service.store.article(article_id)
-    if record is None:
-        raise HTTPException(404, f"no article {article_id}")
-    base = service.base_url(request)
+    record = newsroom.article(article_id)
+    base = base_url(newsroom, request)
     return templates.TemplateResponse(
         request, "embed.html", {"article": article_json(record, base), "base": base}
     )
@@ -76,38 +72,40 @@ def favicon() -> FileResponse:
 
 
 @router.get("/feed.xml")
-async def feed(request: Request, service: ServiceDep) -> Response:
+async def feed(request: Request, newsroom: NewsroomDep) -> Response:
     """Every narrated article, newest first."""
-    return _feed(request, service, service.settings.title)
+    return _feed(request, newsroom, newsroom.settings.title)
 
 
 @router.get("/sites/{site}/feed.xml")
-async def site_feed(site: str, request: Request, service: ServiceDep) -> Response:
+async def site_feed(site: str, request: Request, newsroom: NewsroomDep) -> Response:
     """The articles of one site (its name, or its host name)."""
-    return _feed(request, service, f"{service.settings.title}: {site}", site=site)
+    return _feed(request, newsroom, f"{newsroom.settings.title}: {site}", site=site)
 
 
 @router.get("/tags/{tag}/feed.xml")
-async def tag_feed(tag: str, request: Request, service: ServiceDep) -> Response:
+async def tag_feed(tag: str, request: Request, newsroom: NewsroomDep) -> Response:
     """The articles with one tag."""
-    return _feed(request, service, f"{service.settings.title}: {tag}", tag=tag)
+    return _feed(request, newsroom, f"{newsroom.settings.title}: {tag}", tag=tag)
 
 
-def _feed(request: Request, service: Service, title: str, **where: str) -> Response:
-    base = service.base_url(request)
+def _feed(
+    request: Request, newsroom: Newsroom, title: str, site: str | None = None, tag: str | None = None
+) -> Response:
+    base = base_url(newsroom, request)
 
     def build() -> bytes:
-        records, _ = service.store.articles(published=True, limit=FEED_ITEMS, **where)
+        found = newsroom.articles(tag=tag, site=site, published=True, limit=FEED_ITEMS)
         episodes = []
-        for record in records:
-            with contextlib.suppress(FileNotFoundError):  # deleted just now
-                size = service.published_file(record, "mp3").stat().st_size
+        for record in found.records:
+            with contextlib.suppress(FileNotFoundError, NotFound):  # deleted just now
+                size = newsroom.audio_file(record, "mp3").stat().st_size
                 url = f"{base}/api/articles/{record.id}/audio.mp3"
                 episodes.append(Episode(record, url, size, f"{base}/articles/{record.id}"))
         description = f"Articles read aloud by an AI voice ({title})."
         return build_feed(title, description, f"{base}/", f"{base}{request.url.path}", episodes)
 
-    body = service.cached((request.url.path, base), build)
+    body = newsroom.cached((request.url.path, base), build)
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Cache-Control": FEED_CACHE}
     if fresh(request, etag):

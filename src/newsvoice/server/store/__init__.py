@@ -8,7 +8,8 @@ Alembic creates and upgrades the tables (`migrations/`).
 One module a concern, each a class of the store's methods on the one `Database` (its engine,
 transactions and change count) that they share:
 
-- `database`: the URL, the engine for each backend, transactions, the schema's revision;
+- `database`: the URL, the engine for each backend, transactions, the schema's revision (and
+  `upgrade_schema`, `schema_revision`, `newest_revision` for `newsvoice db`);
 - `articles`: submissions (a text already narrated or queued is not narrated again), search,
   records with their latest job;
 - `versions`: each narration published, with the text it narrated;
@@ -34,7 +35,15 @@ open a store, and each call site says whether it may change the schema.
 from __future__ import annotations
 
 from .articles import Articles, Conflict, Record, Submitted
-from .database import Database, StoreError, database_url, schema_revision, shown_url
+from .database import (
+    Database,
+    StoreError,
+    database_url,
+    newest_revision,
+    schema_revision,
+    shown_url,
+    upgrade_schema,
+)
 from .deliveries import Deliveries
 from .feeds import Feed, Feeds
 from .jobs import Job, Jobs, JobStatus
@@ -59,8 +68,10 @@ __all__ = [
     "Versions",
     "article_digest",
     "database_url",
+    "newest_revision",
     "schema_revision",
     "shown_url",
+    "upgrade_schema",
 ]
 
 

@@ -14,14 +14,11 @@ from sqlalchemy import Connection, Row, and_, delete, func, insert, literal_colu
 from sqlalchemy.exc import IntegrityError
 
 from ...article import Article
+from ...errors import Conflict
 from ..schema import articles, jobs
 from .database import Database, new_id
 from .jobs import JOB_FIELDS, Job, JobStatus, job_of, latest_job, queue_job
 from .texts import article_digest, dump_article, load_article, searched_text
-
-
-class Conflict(Exception):
-    """A change the article's state does not allow now; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,22 @@ def schema_revision(url: str | Path) -> str | None:
         engine.dispose()
 
 
+def upgrade_schema(url: str | Path) -> str:
+    """Create the database at URL, or bring it up to this newsvoice's schema (`newsvoice db
+    upgrade`): the revision it is at now."""
+    database = Database(url, migrate=True)
+    try:
+        with _reporting(database.engine):
+            return current(database.engine) or ""
+    finally:
+        database.close()
+
+
+def newest_revision() -> str:
+    """The schema revision this newsvoice needs."""
+    return head()
+
+
 def new_id() -> str:
     """A new row's id: random, short, and safe in URLs."""
     return secrets.token_urlsafe(9)

@@ -1,0 +1,160 @@
+"""What the routes share in HTTP: the newsroom they call, API keys, newsvoice's errors as
+statuses, and files answered with ETags and byte ranges."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..errors import (
+    CannotNarrate,
+    Conflict,
+    NewsvoiceError,
+    NoArticleError,
+    NotAuthenticated,
+    NotFound,
+    Refused,
+    SourceError,
+)
+from ..newsroom import Newsroom
+from .ranges import MalformedRange, RangeNotSatisfiable, byte_ranges
+
+SMALL_RANGE = 256 * 1024
+
+
+async def get_newsroom(request: Request) -> Newsroom:
+    """(Async: FastAPI would run a plain function in its thread pool, a hand-off per request.)"""
+    return request.app.state.newsroom
+
+
+NewsroomDep = Annotated[Newsroom, Depends(get_newsroom)]
+_bearer = HTTPBearer(auto_error=False, description="An API key made with `newsvoice keys create NAME`.")
+
+
+def require_key(
+    newsroom: NewsroomDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    """Writes need a live API key, sent as `Authorization: Bearer KEY`."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise HTTPException(401, "an API key is needed: send `Authorization: Bearer KEY`", challenge)
+    if not newsroom.check_key(credentials.credentials):
+        raise HTTPException(401, "unknown or revoked API key", challenge)
+
+
+def base_url(newsroom: Newsroom, request: Request) -> str:
+    """Where the service is, for the links in its answers: the `base_url` setting, else the
+    address the request came to."""
+    return newsroom.settings.base_url or str(request.base_url).rstrip("/")
+
+
+# --- newsvoice's errors --------------------------------------------------------------------
+
+ERROR_STATUSES: tuple[tuple[type[NewsvoiceError], int], ...] = (
+    (NotAuthenticated, 401),  # a webhook's signature
+    (Refused, 403),  # an address the service must not reach
+    (NotFound, 404),
+    (Conflict, 409),
+    (SourceError, 422),  # a submitted URL unreachable, not a page
+    (NoArticleError, 422),  # a page or text with no article in it
+    (CannotNarrate, 422),  # a language no voice speaks, or text the voice cannot say
+)
+"""The status of each of the newsroom's errors, the first that matches (a refused address is
+a `SourceError` too, and answered 403). Any other error is the server's: 500."""
+
+
+def error_status(error: NewsvoiceError) -> int | None:
+    """The status ERROR is answered with; None if it is none of the newsroom's answers."""
+    return next((status for kind, status in ERROR_STATUSES if isinstance(error, kind)), None)
+
+
+async def _newsvoice_error(request: Request, error: Exception) -> Response:
+    status = error_status(error) if isinstance(error, NewsvoiceError) else None
+    if status is None:
+        raise error  # a failure of the server: 500, logged with its traceback
+    return JSONResponse({"detail": str(error)}, status)
+
+
+def answer_errors(app: FastAPI) -> None:
+    """Answer the newsroom's errors, raised by any route, with their status and message (as
+    HTTPException answers: `{"detail": "..."}`)."""
+    app.add_exception_handler(NewsvoiceError, _newsvoice_error)
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+def file_response(request: Request, path: Path, media_type: str, cache_control: str) -> Response:
+    """A file with ETag and Last-Modified, 304 for a fresh cached copy, and byte ranges
+    (206 with Content-Range; a range past the end is 416 with `Content-Range: bytes */SIZE`).
+
+    Starlette's FileResponse serves whole files and large or multiple ranges. A small range,
+    what a seeking player asks for, is read here at once: from the page cache that takes
+    microseconds, less than the hand-offs to threads of a streamed file.
+    """
+    try:
+        file = path.open("rb")
+    except FileNotFoundError:
+        raise not_narrated(path.suffix[1:]) from None
+    with file:
+        stat = os.fstat(file.fileno())
+        response = FileResponse(
+            path, media_type=media_type, stat_result=stat, headers={"Cache-Control": cache_control}
+        )
+        if fresh(request, response.headers["etag"]):
+            return Response(
+                status_code=304, headers=_without(response.headers, "content-length", "content-type")
+            )
+        ranges = _ranges(request, response, stat.st_size)
+        if len(ranges) != 1 or ranges[0][1] - ranges[0][0] > SMALL_RANGE:
+            return response
+        start, end = ranges[0]
+        file.seek(start)
+        body = file.read(end - start)
+    headers = _without(response.headers, "content-length") | {
+        "Content-Range": f"bytes {start}-{end - 1}/{stat.st_size}"
+    }
+    return Response(body, 206, headers)
+
+
+def not_narrated(extension: str) -> HTTPException:
+    return HTTPException(404, f"no {extension} file for this article: unknown, or not narrated yet")
+
+
+def _without(headers: Mapping[str, str], *names: str) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name not in names}
+
+
+def fresh(request: Request, etag: str) -> bool:
+    """Whether the client's cached copy (If-None-Match) is the current one."""
+    header = request.headers.get("if-none-match", "")
+    return (
+        any(tag.strip().removeprefix("W/") in (etag, "*") for tag in header.split(",")) if header else False
+    )
+
+
+def _ranges(request: Request, response: FileResponse, size: int) -> list[tuple[int, int]]:
+    """The byte ranges asked for ([] for the whole file), refusing bad ones in JSON (Starlette
+    would answer them in plain text)."""
+    header = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    if header is None or (
+        if_range and if_range not in (response.headers["etag"], response.headers["last-modified"])
+    ):
+        return []  # no range, or one for another version of the file: the whole file is sent
+    try:
+        return byte_ranges(header, size)
+    except MalformedRange as error:
+        raise HTTPException(400, f"bad Range header {header!r}: {error}") from None
+    except RangeNotSatisfiable:
+        raise HTTPException(
+            416,
+            f"range {header!r} is past the end of the file ({size} bytes)",
+            {"Content-Range": f"bytes */{size}"},
+        ) from None
