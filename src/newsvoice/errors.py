@@ -99,8 +99,9 @@ def _says_disk_full(error: BaseException, database: bool) -> bool:
 
 
 def _chain(error: BaseException) -> list[BaseException]:
-    """ERROR and those behind it: its cause and context, the driver's error a SQLAlchemy error
-    wraps (`orig`), and errors given as its arguments (as mutagen wraps an OSError)."""
+    """ERROR and those behind it: its cause (`raise ... from`), the driver's error a SQLAlchemy
+    error wraps (`orig`), and errors given as its arguments (as mutagen wraps an OSError). Not
+    its context: an error raised while another was handled is not made of it."""
     found: list[BaseException] = []
     pending = [error]
     while pending:
@@ -108,6 +109,6 @@ def _chain(error: BaseException) -> list[BaseException]:
         if any(current is seen for seen in found):
             continue
         found.append(current)
-        behind = [current.__cause__, current.__context__, getattr(current, "orig", None), *current.args]
+        behind = [current.__cause__, getattr(current, "orig", None), *current.args]
         pending.extend(item for item in behind if isinstance(item, BaseException))
     return found

@@ -21,6 +21,7 @@ class AtomicFiles:
 
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []
+        self._opened: list[BinaryIO] = []
 
     def open(self, target: Path) -> BinaryIO:
         directory = target.parent if str(target.parent) else Path(".")
@@ -31,7 +32,9 @@ class AtomicFiles:
         except OSError as error:
             raise output_error(target, error) from None
         self._pending.append((Path(temporary), target))
-        return os.fdopen(descriptor, "w+b")
+        file = os.fdopen(descriptor, "w+b")
+        self._opened.append(file)
+        return file
 
     def path_of(self, target: Path) -> Path:
         return next(temporary for temporary, final in self._pending if final == target)
@@ -50,6 +53,12 @@ class AtomicFiles:
         self._pending.clear()
 
     def discard(self) -> None:
+        # Closed too, whoever still holds them (a traceback's frames): a removed file that is
+        # still open takes its space until it is closed, and a full disk stays full.
+        for file in self._opened:
+            with contextlib.suppress(OSError, ValueError):  # its last bytes cannot be written
+                file.close()
+        self._opened.clear()
         for temporary, _ in self._pending:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
