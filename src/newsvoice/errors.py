@@ -75,7 +75,8 @@ class DiskFullError(OutputError):
         return cls(f"the disk is full at {where}: free space to narrate")
 
 
-DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+"""A full disk, or a full quota (where the system has quotas)."""
 _SQLITE_FULL = 13
 """SQLite's result code SQLITE_FULL, "database or disk is full"."""
 _POSTGRES_DISK_FULL = "53100"
