@@ -382,3 +382,35 @@ def browser() -> Iterator:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """Mounts a real filesystem of a given size ("64k", "8m": a tmpfs) to fill, for the tests of
+    a full disk: an answer with `mount(size)`, unmounted afterwards. Mounting needs root (CI runs
+    as root); elsewhere those tests are skipped, saying so."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("a full disk is tested on a small tmpfs, and mounting one needs root")
+        path = tmp_path / f"disk-{len(mounted)}"
+        path.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode:
+            pytest.skip(
+                f"a full disk is tested on a small tmpfs, and none can be mounted: {done.stderr.strip()}"
+            )
+        mounted.append(path)
+        return path
+
+    yield mount
+    for path in reversed(mounted):
+        subprocess.run(["umount", "--lazy", str(path)], check=True)

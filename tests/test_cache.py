@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -269,6 +270,49 @@ def test_unwritable_cache_warns_once(tmp_path: Path, caplog: pytest.LogCaptureFi
     assert segments.get("ab" * 32) is None
     warnings = [r.message for r in caplog.records if "segment cache" in r.message]
     assert len(warnings) == 1 and warnings[0].startswith(f"cannot write the segment cache in {blocked} (")
+
+
+def test_the_cache_leaves_its_disk_room(
+    small_disk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On a real filesystem of 2 MB, of which the cache must leave 512 kB free: it stores
+    segments until one more would leave less, says so once, and stores again once there is room."""
+    disk = small_disk("2m")
+    monkeypatch.setattr(cache_module, "MIN_FREE_BYTES", 512_000)
+    monkeypatch.setattr(cache_module, "MIN_FREE_SHARE", 0.0)
+    segments = SegmentCache(disk / "segments")
+    caplog.set_level(logging.INFO, logger="newsvoice")
+    for seed in range(12):  # 200 kB each: 2.4 MB in all
+        segments.put(f"{seed:02d}" * 32, speech(seconds=1, rate=50_000, seed=seed))
+    stored = keys(segments)
+    assert 4 <= len(stored) < 10
+    assert all(segments.get(key) is not None for key in stored)
+    disk_free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    assert disk_free >= 512_000 - 8192  # (each file takes whole pages)
+    [message] = [record.getMessage() for record in caplog.records]  # said once
+    assert message.startswith(f"the segment cache stops storing segments: {disk / 'segments'} has ")
+    assert message.endswith(", and the cache leaves 0.5 MB free for the narrations (narrating goes on, "
+                            "synthesizing every segment)")  # fmt: skip
+    segments.clear()
+    caplog.clear()
+    segments.put("ff" * 32, speech(seconds=1, rate=50_000))
+    assert keys(segments) == ["ff" * 32]
+    assert [record.getMessage().split(":")[0] for record in caplog.records] == [
+        "the segment cache stores segments again"
+    ]
+
+
+def test_the_cache_stores_nothing_on_a_disk_smaller_than_its_margin(
+    small_disk, caplog: pytest.LogCaptureFixture
+) -> None:
+    disk = small_disk("8m")  # less than the 64 MB the cache leaves free
+    segments = SegmentCache(disk / "segments")
+    with caplog.at_level(logging.WARNING, logger="newsvoice"):
+        segments.put("ab" * 32, speech())
+        segments.put("cd" * 32, speech())
+    assert segments.get("ab" * 32) is None and keys(segments) == []
+    assert ["stops storing" in record.getMessage() for record in caplog.records] == [True]
+    assert "the cache leaves 64.0 MB free" in caplog.records[0].getMessage()
 
 
 def keys(segments: SegmentCache) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,18 +45,23 @@ def newsvoice_command() -> list[str]:
     return [sys.executable, "-c", "from newsvoice.cli import main; main()"]
 
 
-def run_cli(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path, stdin: bytes | Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `newsvoice ARGS` in CWD, with STDIN's bytes (or the file at STDIN) on its standard input."""
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env["NO_PROXY"] = "127.0.0.1,localhost"
-    completed = subprocess.run(
-        [*newsvoice_command(), *args],
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    with contextlib.ExitStack() as stack:
+        given: dict[str, Any] = {"input": stdin}
+        if isinstance(stdin, Path):
+            given = {"stdin": stack.enter_context(stdin.open("rb"))}
+        completed = subprocess.run(
+            [*newsvoice_command(), *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            timeout=120,
+            check=False,
+            **given,
+        )
     return subprocess.CompletedProcess(
         completed.args,
         completed.returncode,
@@ -115,6 +122,31 @@ def test_whitespace_only_file(workdir: Path) -> None:
 def test_empty_stdin(workdir: Path) -> None:
     result = run_cli("narrate", "-", "-o", "out.mp3", cwd=workdir, stdin=b"")
     assert_one_line_error(result, "standard input", "empty")
+
+
+def test_endless_stdin_is_refused_at_the_limit(workdir: Path) -> None:
+    started = time.monotonic()
+    result = run_cli("narrate", "-", "-o", "out.mp3", cwd=workdir, stdin=Path("/dev/zero"))
+    assert_one_line_error(result, "standard input: larger than 10 MiB")
+    assert time.monotonic() - started < 30  # read no further than the limit
+    assert not (workdir / "out.mp3").exists()
+
+
+def test_file_larger_than_the_limit(workdir: Path) -> None:
+    (workdir / "huge.txt").write_bytes(b"The bridge reopened on Friday. " * (11 * 2**20 // 31))
+    result = run_cli("narrate", "huge.txt", "-o", "out.mp3", cwd=workdir)
+    assert_one_line_error(result, "huge.txt: larger than 10 MiB")
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"), [("/dev/zero", "a device"), ("pipe", "a FIFO"), ("/dev/stdin", "")], ids=str
+)
+def test_a_file_that_is_not_a_regular_one_is_refused(workdir: Path, source: str, kind: str) -> None:
+    """Not read: a device never ends, and a FIFO without a writer would be waited on for ever.
+    (Standard input is read as `-`, within the limit.)"""
+    os.mkfifo(workdir / "pipe")
+    result = run_cli("narrate", source, "-o", "out.mp3", cwd=workdir, stdin=Path("/dev/zero"))
+    assert_one_line_error(result, f"{source}: {kind}", "give a file, a URL, or - for standard input")
 
 
 def test_binary_file(workdir: Path) -> None:
@@ -265,8 +297,12 @@ def test_interrupted_narration_writes_nothing(workdir: Path, voice, normalizer, 
     assert not output.with_suffix(".json").exists()
 
 
-def test_ctrl_c_in_the_cli(workdir: Path, sample_path: Path) -> None:
-    """SIGINT part way through a real narration: exit status 130, one line, nothing written."""
+@pytest.mark.parametrize(
+    ("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_ctrl_c_in_the_cli(workdir: Path, sample_path: Path, sent: signal.Signals, status: int) -> None:
+    """SIGINT (Ctrl-C) or SIGTERM (`kill`, a service manager) part way through a real narration:
+    exit status 130 or 143 (128 and the signal's number), one line, nothing written."""
     output = workdir / "out.mp3"
     output.write_bytes(EXISTING)
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
@@ -285,14 +321,14 @@ def test_ctrl_c_in_the_cli(workdir: Path, sample_path: Path) -> None:
             time.sleep(0.05)
         time.sleep(1.0)  # well into synthesis
         assert process.poll() is None, "the narration finished before it could be interrupted"
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sent)
         stdout, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
     stderr_text = stderr.decode("utf-8", "replace")
-    assert process.returncode == 130, stderr_text
+    assert process.returncode == status, stderr_text
     assert "Traceback" not in stderr_text
     assert stderr_text.splitlines() == ["newsvoice: interrupted; nothing was written"]
     assert stdout == b""
@@ -300,6 +336,21 @@ def test_ctrl_c_in_the_cli(workdir: Path, sample_path: Path) -> None:
     assert leftovers(workdir) == []
     assert not output.with_suffix(".vtt").exists()
     assert not output.with_suffix(".json").exists()
+
+
+@pytest.mark.parametrize("name", ["out.mp3", "out.opus", "out.wav"])
+def test_a_full_disk_on_output(workdir: Path, small_disk, name: str) -> None:
+    """A real full disk (a tmpfs too small for the narration): one line that says so, and the
+    files there before untouched, with nothing half-written beside them. (Opus and WAV are
+    written by libsndfile, which loses the errors of the file it writes unless they are kept.)"""
+    disk = small_disk("48k")
+    output = disk / name
+    for existing in (output, output.with_suffix(".vtt"), output.with_suffix(".json")):
+        existing.write_bytes(EXISTING)
+    result = run_cli("narrate", "article.txt", "-o", str(output), "-q", cwd=workdir)
+    assert_one_line_error(result, f"the disk is full at {disk}: free space to narrate")
+    assert sorted(path.name for path in disk.iterdir()) == sorted([name, "out.vtt", "out.json"])
+    assert all(path.read_bytes() == EXISTING for path in disk.iterdir())
 
 
 def test_article_language_without_a_voice_is_refused_unless_a_voice_is_forced(tmp_path: Path) -> None:

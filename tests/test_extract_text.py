@@ -313,3 +313,18 @@ def test_page_without_title_line() -> None:
 def test_url_is_kept() -> None:
     article = extract_text(page("City approves budget after long debate", LEAD), url="https://example.com/a")
     assert article.url == "https://example.com/a"
+
+
+def test_a_long_hard_wrapped_text_is_joined_in_linear_time() -> None:
+    """10 MB wrapped at 80 columns without a blank line: one paragraph, joined in seconds (joining
+    it a line at a time onto a string took minutes)."""
+    import time
+
+    line = "commuters welcomed the news of the bridge that reopened to traffic on friday after"
+    text = "Harbour bridge reopens\n\n" + "\n".join([line] * (10**7 // (len(line) + 1))) + " repairs.\n"
+    started = time.monotonic()
+    article = extract_text(text)
+    assert time.monotonic() - started < 30  # seconds, where joining onto a string took 70
+    assert article.title == "Harbour bridge reopens"
+    [paragraph] = article.paragraphs
+    assert paragraph == " ".join([line] * (10**7 // (len(line) + 1))) + " repairs."

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import shutil
 import time
 from pathlib import Path
 
+import pytest
 from conftest import SERVER_TEXT, running, wait_for_job
 
 from newsvoice.server.store import Store
@@ -98,3 +102,113 @@ def test_without_opus_only_the_mp3_is_made(tmp_path: Path, voice, normalizer) ->
         assert client.get(article["links"]["mp3"]).status_code == 200
         assert client.get(article["links"]["opus"]).status_code == 404
         assert not list(tmp_path.rglob("*.opus"))
+
+
+def fill(disk: Path) -> Path:
+    """A file that takes every byte left on DISK."""
+    filler = disk / "filler"
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        for chunk in (2**16, 2**12, 1):
+            try:
+                while True:
+                    os.write(descriptor, bytes(chunk))
+            except OSError as error:
+                assert error.errno == 28, error  # ENOSPC
+    finally:
+        os.close(descriptor)
+    return filler
+
+
+def wait_for(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not (answer := check()):
+        assert time.monotonic() < deadline, f"not {what} after {timeout} s"
+        time.sleep(0.1)
+    return answer
+
+
+def test_a_full_disk_fails_the_job_with_its_cause_and_the_worker_goes_on(
+    small_disk, voice, normalizer, sample_text: str
+) -> None:
+    """The embedded default on a real disk too small for the sample's narration: the segment
+    cache leaves the disk room (it stores nothing on a disk this small), the job fails saying
+    the disk is full, its files are removed, and the worker narrates what fits."""
+    disk = small_disk("4m")
+    with running(disk, normalizer, attempts=1, cache_dir=disk / "segments") as (client, key):
+        workers = client.app.state.newsroom.workers
+        submitted = client.post("/api/articles", json={"text": sample_text}, headers=key).json()
+        failed = wait_for_job(client, submitted["job"], timeout=300)
+        assert failed["status"] == "failed", failed
+        where = re.escape(str(disk))
+        assert re.fullmatch(
+            rf"the disk is full at {where}(/audio/[\w-]+)?: free space to narrate", failed["error"]
+        )
+        assert workers.alive == 1
+        assert not [path for path in disk.rglob("*") if path.is_file() and "sqlite3" not in path.name]
+        done = wait_for_job(
+            client, client.post("/api/articles", json={"text": OTHER_TEXT}, headers=key).json()["job"]
+        )
+        assert done["status"] == "done", done
+
+
+def test_a_failure_recorded_once_the_database_has_space_again(
+    small_disk, voice, normalizer, sample_text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database's disk full while a job runs: its failure cannot be recorded, nor can its
+    lease be renewed. The worker keeps trying, and once there is space the job has its real cause
+    (not "its worker stopped", though its lease lapsed meanwhile); then narration goes on."""
+    data, storage = small_disk("2m"), small_disk("32m")
+    settings = {"storage": storage, "attempts": 1, "lease": 2.0}
+    with running(data, normalizer, **settings) as (client, key):
+        workers = client.app.state.newsroom.workers
+        job = client.post("/api/articles", json={"text": sample_text}, headers=key).json()["job"]
+        wait_for(lambda: client.get(job["links"]["self"]).json()["progress"]["done"] >= 2, 60, "under way")
+        filler = fill(data)
+
+        def unrecorded() -> bool:
+            return any(f"job {job['id']} failed (" in record.getMessage() and "cannot be recorded now" in
+                       record.getMessage() for record in caplog.records)  # fmt: skip
+
+        with caplog.at_level(logging.ERROR, logger="newsvoice.server.jobs"):
+            wait_for(unrecorded, 120, "failed")
+            time.sleep(3)  # its lease lapses, and the dispatcher cannot record that either
+        assert workers.alive == 1
+        assert client.get(job["links"]["self"]).json()["status"] == "running"
+        filler.unlink()
+        cause = f"the disk is full at {data}: free space to narrate"
+        failed = wait_for(
+            lambda: (answer := client.get(job["links"]["self"]).json())["error"] == cause and answer,
+            60,
+            "recorded",
+        )
+        assert failed["status"] == "failed"
+        assert not list(storage.rglob("*.part"))
+        done = wait_for_job(
+            client, client.post("/api/articles", json={"text": OTHER_TEXT}, headers=key).json()["job"]
+        )
+        assert done["status"] == "done", done
+
+
+def test_a_worker_thread_never_dies_of_a_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job that cannot even be started (its claim fails: the database is away) is offered
+    again; the thread goes on with the others."""
+    from newsvoice.server.jobs import LocalQueue
+
+    monkeypatch.setattr(LocalQueue, "OFFER_AGAIN", 0.1)
+    runs: list[str] = []
+
+    def run(job_id: str) -> None:
+        runs.append(job_id)
+        if runs.count(job_id) == 1 and job_id != "fine":
+            raise ZeroDivisionError("a bug, or the database away")
+
+    workers = LocalQueue(run, 1)
+    workers.start()
+    try:
+        workers.enqueue("unlucky")
+        workers.enqueue("fine")
+        wait_for(lambda: runs.count("unlucky") == 2, 10, "offered again")
+        assert runs == ["unlucky", "fine", "unlucky"] and workers.alive == 1
+    finally:
+        workers.stop(timeout=5)

@@ -203,6 +203,27 @@ def test_a_worker_dying_every_time_fails_the_job(store: Store) -> None:
     assert dead.status == "failed" and "its worker stopped" in dead.error
 
 
+@pytest.mark.parametrize("attempts", [3, 1], ids=["queued-again", "failed"])
+def test_a_failure_recorded_after_its_lease_lapsed_keeps_its_cause(store: Store, attempts: int) -> None:
+    """A worker that could not record its job's failure at once (its database's disk was full)
+    records it once it can, over "its worker stopped", unless another worker took the job since."""
+    job = store.submit(TEXT, None, []).job
+    mine = store.claim(job.id, "w1", lease=0.05)
+    time.sleep(0.1)
+    requeued, failed = store.recover(max_attempts=attempts)
+    assert len(requeued + failed) == 1 and "its worker stopped" in store.job(job.id).error
+    cause = "the disk is full at /srv/newsvoice: free space to narrate"
+    late = store.fail(mine, cause, max_attempts=attempts, backoff=0.1)
+    assert late and late.error == cause and late.attempts == 1
+    assert late.status == ("queued" if attempts > 1 else "failed")
+    if attempts > 1:
+        time.sleep(0.15)
+        theirs = store.claim(job.id, "w2", lease=5)
+        assert theirs and theirs.attempts == 2
+        assert store.fail(mine, "too late", max_attempts=attempts, backoff=0.1) is None
+        assert store.job(job.id).status == "running" and store.job(job.id).error == cause
+
+
 def test_an_edit_waits_for_the_running_narration_and_becomes_version_two(store: Store) -> None:
     first = store.submit(TEXT, "https://x.example/e", [])
     running = store.claim(first.job.id, "w", lease=5)

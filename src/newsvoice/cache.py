@@ -13,6 +13,10 @@ processes, or machines sharing the directory, can use one cache: a reader sees a
 entry or none. A truncated or damaged entry is a miss, and is removed. Each use sets the
 file's modification time, by which the least recently used entries are evicted once the
 cache is over its size.
+
+The cache never fills its disk: it leaves free the larger of `MIN_FREE_BYTES` and
+`MIN_FREE_SHARE` of the filesystem, for the narrations themselves and the service's database.
+Short of that, segments are not stored (with a warning, once), and narrations go on without.
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ from .voice import Speech, Word
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 2 * 10**9
+MIN_FREE_BYTES = 64 * 10**6
+"""The space the cache leaves free on its filesystem, for the narrations and the database..."""
+MIN_FREE_SHARE = 0.05
+"""...or this share of the filesystem's size, if that is more."""
 
 # An entry: this header, the words as JSON, then the samples as raw little-endian float32.
 # Raw samples load with one read and no parsing (np.frombuffer) and come back exactly as
@@ -97,6 +105,8 @@ class SegmentCache:
         # date by its own puts. Other processes' puts show at the next scan (an eviction).
         self._size: int | None = None
         self._warned = False
+        self._short = False
+        """Whether the disk was found short of space at the last put."""
 
     def get(self, key: str) -> Speech | None:
         path = self._path(key)
@@ -116,6 +126,8 @@ class SegmentCache:
     def put(self, key: str, speech: Speech) -> None:
         data = _encode(speech)
         path = self._path(key)
+        if not self._room_for(len(data)):
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, data)
@@ -130,6 +142,34 @@ class SegmentCache:
             self._size = self._scan_size() if self._size is None else self._size + len(data)
             if self._size > self.max_bytes:
                 self._evict(int(self.max_bytes * _LOW_WATER))
+
+    def _room_for(self, size: int) -> bool:
+        """Whether SIZE bytes more leave the filesystem the space the cache must leave free.
+        Warns when it stops storing segments for want of space, and says when it goes on."""
+        try:
+            disk = os.statvfs(_existing(self.directory))
+        except OSError:
+            return True  # writing will say what is wrong
+        free, total = disk.f_bavail * disk.f_frsize, disk.f_blocks * disk.f_frsize
+        keep = max(MIN_FREE_BYTES, int(total * MIN_FREE_SHARE))
+        short = free - size < keep
+        with self._lock:
+            if short and not self._short:
+                log.warning(
+                    "the segment cache stops storing segments: %s has %s free, and the cache leaves "
+                    "%s free for the narrations (narrating goes on, synthesizing every segment)",
+                    self.directory,
+                    _megabytes(free),
+                    _megabytes(keep),
+                )
+            elif self._short and not short:
+                log.info(
+                    "the segment cache stores segments again: %s has %s free",
+                    self.directory,
+                    _megabytes(free),
+                )
+            self._short = short
+        return not short
 
     def stats(self) -> CacheStats:
         entries = _entries(self.directory)
@@ -196,6 +236,17 @@ def _entries(directory: Path) -> list[tuple[int, int, Path]]:
                         stat = entry.stat(follow_symlinks=False)
                         found.append((stat.st_mtime_ns, stat.st_size, Path(entry.path)))
     return found
+
+
+def _existing(directory: Path) -> Path:
+    """DIRECTORY, or the nearest of its parents that exists (where it will be made)."""
+    while not directory.exists() and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 10**6:.1f} MB"
 
 
 def _touch(path: Path) -> None:

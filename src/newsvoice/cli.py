@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import NewsvoiceError
+from .errors import DiskFullError, NewsvoiceError, is_disk_full
 from .logs import ACCESS_LOGS, LOG_FORMATS, LogFormat, adopt, configure, uvicorn_config
 from .settings import ENVIRONMENT_PREFIX, Settings, describe, load_settings, parse_size
 from .times import iso
@@ -30,18 +32,45 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, taken as Ctrl-C is: what was being written is removed, and the command ends."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one does not cut the cleanup short
+    raise _Terminated
+
+
 class _Group(click.Group):
-    """Errors newsvoice expects become one line on stderr and exit status 1, never a traceback."""
+    """Errors newsvoice expects become one line on stderr and exit status 1, never a traceback;
+    so do the system's (a full disk). Ctrl-C and SIGTERM leave nothing half-written: exit status
+    130 and 143 (128 and the signal's number)."""
 
     def invoke(self, ctx: click.Context):
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
         try:
             return super().invoke(ctx)
         except NewsvoiceError as error:
             click.echo(f"newsvoice: error: {error}", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt:
+        except OSError as error:
+            click.echo(f"newsvoice: error: {_system_error(error)}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt as interrupt:
             click.echo("newsvoice: interrupted; nothing was written", err=True)
-            ctx.exit(130)
+            ctx.exit(128 + signal.SIGTERM if isinstance(interrupt, _Terminated) else 130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _system_error(error: OSError) -> str:
+    """The one line for an error of the system that no part of newsvoice said better."""
+    if is_disk_full(error):
+        return str(DiskFullError.at(Path(error.filename).parent if error.filename else Path.cwd()))
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or error}"
 
 
 @click.group(cls=_Group)

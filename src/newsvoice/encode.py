@@ -6,9 +6,10 @@ and memory does not grow with the length of the article.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import lameenc
 import numpy as np
@@ -22,6 +23,7 @@ from . import __version__
 
 AudioFormat = Literal["mp3", "opus", "wav"]
 FORMATS: dict[str, AudioFormat] = {".mp3": "mp3", ".opus": "opus", ".ogg": "opus", ".wav": "wav"}
+T = TypeVar("T")
 OPUS_RATE = 48000  # Opus runs at 48 kHz; Piper voices at 16 or 22.05 kHz are resampled
 
 
@@ -92,8 +94,15 @@ class Mp3Encoder:
 class SoundFileEncoder:
     def __init__(self, file: ByteSink, sample_rate: int, container: str, subtype: str, out_rate: int) -> None:
         self._rates = (sample_rate, out_rate)
-        self._sound = soundfile.SoundFile(
-            file, mode="w", samplerate=out_rate, channels=1, format=container, subtype=subtype
+        self._file = _Reporting(file)
+        self._sound = self._file.check(
+            soundfile.SoundFile,
+            self._file,
+            mode="w",
+            samplerate=out_rate,
+            channels=1,
+            format=container,
+            subtype=subtype,
         )
 
     def write(self, audio: np.ndarray) -> None:
@@ -102,10 +111,59 @@ class SoundFileEncoder:
             # Segments end in silence, so resampling them one by one leaves no seams.
             divisor = np.gcd(rate, out_rate)
             audio = resample_poly(audio, out_rate // divisor, rate // divisor)
-        self._sound.write(np.clip(audio, -1.0, 1.0).astype(np.float32))
+        self._file.check(self._sound.write, np.clip(audio, -1.0, 1.0).astype(np.float32))
 
     def close(self) -> None:
-        self._sound.close()
+        self._file.check(self._sound.close)
+
+
+class _Reporting:
+    """The file libsndfile writes to, through soundfile, which calls it from C: there an
+    exception (a full disk's OSError) is printed on stderr and lost, and libsndfile goes on
+    after a short write or fails with an error of its own. This keeps the file's error, and
+    `check` raises it."""
+
+    def __init__(self, file: ByteSink) -> None:
+        self._file: Any = file
+        self.error: Exception | None = None
+
+    def check(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """CALL(ARGS), raising the file's error if it met one (rather than libsndfile's)."""
+        try:
+            result = call(*args, **kwargs)
+        except Exception:
+            self._raise()
+            raise
+        self._raise()
+        return result
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def _call(self, method: str, failed: Any, *args: Any) -> Any:
+        if self.error is not None:
+            return failed
+        try:
+            return getattr(self._file, method)(*args)
+        except Exception as error:
+            self.error = error
+            return failed
+
+    def write(self, data: bytes) -> int:
+        return self._call("write", 0, data)
+
+    def read(self, size: int) -> bytes:
+        return self._call("read", b"", size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._call("seek", -1, offset, whence)
+
+    def tell(self) -> int:
+        return self._call("tell", -1)
+
+    def flush(self) -> None:
+        self._call("flush", None)
 
 
 def write_tags(path: Path, audio_format: AudioFormat, tags: Tags) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import OutputError
+from .errors import DiskFullError, OutputError, is_disk_full
 
 
 class AtomicFiles:
@@ -21,6 +21,7 @@ class AtomicFiles:
 
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []
+        self._opened: list[BinaryIO] = []
 
     def open(self, target: Path) -> BinaryIO:
         directory = target.parent if str(target.parent) else Path(".")
@@ -29,9 +30,11 @@ class AtomicFiles:
         except FileNotFoundError:
             raise OutputError(f"cannot write {target}: no such directory {directory}") from None
         except OSError as error:
-            raise OutputError(f"cannot write {target}: {error.strerror}") from None
+            raise output_error(target, error) from None
         self._pending.append((Path(temporary), target))
-        return os.fdopen(descriptor, "w+b")
+        file = os.fdopen(descriptor, "w+b")
+        self._opened.append(file)
+        return file
 
     def path_of(self, target: Path) -> Path:
         return next(temporary for temporary, final in self._pending if final == target)
@@ -46,14 +49,27 @@ class AtomicFiles:
                 os.chmod(temporary, 0o644)
                 os.replace(temporary, target)
         except OSError as error:
-            raise OutputError(f"cannot write {target}: {error.strerror}") from None
+            raise output_error(target, error) from None
         self._pending.clear()
 
     def discard(self) -> None:
+        # Closed too, whoever still holds them (a traceback's frames): a removed file that is
+        # still open takes its space until it is closed, and a full disk stays full.
+        for file in self._opened:
+            with contextlib.suppress(OSError, ValueError):  # its last bytes cannot be written
+                file.close()
+        self._opened.clear()
         for temporary, _ in self._pending:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
         self._pending.clear()
+
+
+def output_error(target: Path, error: OSError) -> OutputError:
+    """The one line for ERROR, met writing TARGET: a full disk says where it is full."""
+    if is_disk_full(error):
+        return DiskFullError.at(target.parent.absolute())
+    return OutputError(f"cannot write {target}: {error.strerror or error}")
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from .article import Article
 from .audio import Mastered, master
 from .cache import SegmentCache, segment_key
 from .encode import AudioFormat, Chapter, Encoder, Tags, format_for, open_encoder, write_tags
-from .errors import OutputError
+from .errors import DiskFullError, OutputError, is_disk_full
 from .extract import extract
 from .files import atomic_files
 from .language import article_language, language_name, scripts_read
@@ -140,7 +140,7 @@ def narrate(
     )
     speaker = _Speaker(voice, cache, warnings.append)
 
-    with atomic_files() as files:
+    with _telling_full_disks(output), atomic_files() as files:
         handles = [files.open(path) for path in formats]
         sinks = [_Tee(handles[0], on_bytes) if on_bytes else handles[0], *handles[1:]]
         encoders = [
@@ -182,6 +182,18 @@ def narrate(
         files.write_text(narration.timings_path, to_json(narration))
         files.commit()
     return narration
+
+
+@contextlib.contextmanager
+def _telling_full_disks(output: Path) -> Iterator[None]:
+    """A full disk met while writing OUTPUT and its files said in one line: `DiskFullError`
+    (the encoders, mutagen and the files raise `OSError`s of their own making)."""
+    try:
+        yield
+    except Exception as error:
+        if isinstance(error, OutputError) or not is_disk_full(error, database=False):
+            raise
+        raise DiskFullError.at(output.parent.absolute()) from error
 
 
 class _Speaker:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import stat
 import sys
 import time
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ DocumentKind = Literal["html", "text"]
 
 USER_AGENT = f"newsvoice/{__version__} (+https://pypi.org/project/newsvoice/; article narration)"
 MAX_BYTES = 10 * 1024 * 1024
+"""The most newsvoice reads of an article: a page fetched, a file, standard input."""
 TIMEOUT_SECONDS = 20.0
 MAX_REDIRECTS = 5
 
@@ -47,9 +50,17 @@ def read_source(source: str) -> Document:
     if is_web_address(source):
         return fetch_url(source)
     if source == "-":
-        return _document_from_bytes(sys.stdin.buffer.read(), "standard input", suffix="")
-    data = read_file(source, "an article file")
+        return _document_from_bytes(read_stdin(), "standard input", suffix="")
+    data = read_file(source, "an article file", MAX_BYTES)
     return _document_from_bytes(data, source, suffix=Path(source).suffix.lower())
+
+
+def read_stdin(limit: int = MAX_BYTES) -> bytes:
+    """Standard input, refused once it is known to be larger than LIMIT (`/dev/zero` never ends)."""
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise too_large("standard input", limit)
+    return data
 
 
 def is_web_address(source: str) -> bool:
@@ -57,17 +68,47 @@ def is_web_address(source: str) -> bool:
     return bool(_WEB_ADDRESS.match(source))
 
 
-def read_file(path: str, kind: str) -> bytes:
+def read_file(path: str, kind: str, limit: int | None = None) -> bytes:
     """The bytes of the file at PATH, or a `SourceError` that says why not; KIND is what a
-    directory there is not ("an article file")."""
+    directory there is not ("an article file").
+
+    With a LIMIT, only a regular file of at most LIMIT bytes: a FIFO, a device or a socket is
+    refused rather than waited on (a FIFO without a writer) or read without end (`/dev/zero`).
+    """
     try:
-        return Path(path).read_bytes()
+        if limit is not None:
+            mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                raise SourceError(
+                    f"{path}: {_file_kind(mode)}, not {kind}: give a file, a URL, or - for standard input"
+                )
+        with open(path, "rb") as file:
+            data = file.read() if limit is None else file.read(limit + 1)
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise SourceError(f"{path}: is a directory, not {kind}") from None
     except OSError as error:
         raise SourceError(f"{path}: cannot read ({error.strerror})") from None
+    if limit is not None and len(data) > limit:
+        raise too_large(path, limit)
+    return data
+
+
+def too_large(name: str, limit: int) -> SourceError:
+    """The error for a source NAME that is larger than LIMIT bytes."""
+    return SourceError(f"{name}: larger than {limit / 2**20:.3g} MiB, the most newsvoice reads")
+
+
+def _file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, by its MODE."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
 
 
 def fetch_url(url: str, transport: httpx.BaseTransport | None = None) -> Document:
@@ -135,17 +176,16 @@ def read_limited(response: httpx.Response, url: str, limit: int | None = None) -
     """The body, refused as soon as it is known to be larger than LIMIT (default `MAX_BYTES`)
     or too slow to come."""
     limit = limit or MAX_BYTES
-    too_large = f"{url}: larger than {limit / 2**20:.3g} MiB"
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        raise SourceError(too_large)
+        raise too_large(url, limit)
     deadline = time.monotonic() + TIMEOUT_SECONDS
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > limit:
-            raise SourceError(too_large)
+            raise too_large(url, limit)
         if time.monotonic() > deadline:  # a server trickling bytes never trips the read timeout
             raise httpx.ReadTimeout("page too slow to arrive")
         chunks.append(chunk)

@@ -10,6 +10,10 @@ job and the version it publishes.
 
 The `Dispatcher` hands queued jobs to the queue: threads in this process (`LocalQueue`, the
 embedded default) or Redis, for `newsvoice worker` processes (`newsvoice.server.worker`).
+
+No job stops a worker. A full disk fails the job with a reason that says so (`DiskFullError`);
+when the failure cannot be recorded (the database's disk is full too), the worker tries again
+until it can, and the job is retried or failed with its real cause once there is space.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from ..errors import CannotNarrate, NewsvoiceError
+from ..errors import CannotNarrate, DiskFullError, NewsvoiceError, is_disk_full
 from ..language import article_language, same_language
 from ..narrate import Narration, narrate
 from ..pronunciation import check_script
@@ -41,6 +45,8 @@ log = logging.getLogger(__name__)
 
 STALE = 600.0
 """Seconds after which a job handed to the queue but not taken is handed over again."""
+RECORD_RETRY = (1.0, 30.0)
+"""Seconds before trying again to record a job's failure, doubling, and the longest wait."""
 AUDIO_FORMATS = ("mp3", "opus", "vtt", "json")
 
 
@@ -98,8 +104,7 @@ class Narrator:
             with self._leased(job):
                 narration = self._narrate(job)
         except _Stopping:
-            self._store.release(job)
-            job_event(logging.INFO, "released", job.id, "put back in the queue: this process is stopping")
+            self._release(job)
         except _LeaseLost:
             job_event(logging.WARNING, "abandoned", job.id, f"abandoned: {LEASE_LOST}")
         except Exception as error:  # recorded on the job, which is tried again; the worker goes on
@@ -109,16 +114,44 @@ class Narrator:
         finally:
             self._streams.finish(job.article_id)
 
+    def _release(self, job: Job) -> None:
+        try:
+            self._store.release(job)
+        except Exception as error:  # its lease lapses, and a dispatcher queues it again
+            reason = failure_reason(error, self._settings)
+            text = f"not put back in the queue ({reason}): it is when its lease lapses"
+            job_event(logging.WARNING, "released", job.id, text, error=reason)
+            return
+        job_event(logging.INFO, "released", job.id, "put back in the queue: this process is stopping")
+
     def _failed(self, job: Job, error: Exception) -> None:
         """Record ERROR on JOB and log it: the errors to expect (ours, and the system's, such as
-        a full disk) in one line, others (bugs) with their traceback."""
-        ours = isinstance(error, NewsvoiceError)
-        reason = str(error) if ours else f"{error.__class__.__name__}: {error}"
+        a full disk) in one line, others (bugs) with their traceback.
+
+        A failure that cannot be recorded now (the database is away, or its disk is full) is
+        tried again, waiting longer each time, until it is recorded or this process stops:
+        the job keeps its real cause, even when its lease lapsed meanwhile (see `Store.fail`).
+        """
+        reason = failure_reason(error, self._settings)
         # An article refused as unreadable would be refused again: it fails now, for good.
         attempts = job.attempts if isinstance(error, CannotNarrate) else self._settings.attempts
-        after = self._store.fail(job, reason, attempts, self._settings.backoff)
-        expected = ours or isinstance(error, OSError)
-        trace = None if expected and not log.isEnabledFor(logging.DEBUG) else error
+        wait, longest = RECORD_RETRY
+        while True:
+            try:
+                after = self._store.fail(job, reason, attempts, self._settings.backoff)
+                break
+            except Exception as problem:
+                unrecorded = failure_reason(problem, self._settings)
+                text = f"failed ({reason}), which cannot be recorded now ({unrecorded}): trying again"
+                text += f" in {_seconds(wait)}"
+                trace = None if _expected(problem) else problem
+                job_event(logging.ERROR, "unrecorded", job.id, text, trace=trace, error=reason)
+            if self._stopping.wait(wait):
+                text = "left unrecorded: this process is stopping (it is handed over once its lease lapses)"
+                job_event(logging.WARNING, "unrecorded", job.id, text, error=reason)
+                return
+            wait = min(wait * 2, longest)
+        trace = None if _expected(error) and not log.isEnabledFor(logging.DEBUG) else error
         fields = {"article": job.article_id, "attempt": job.attempts, "error": reason}
         if after is None:
             job_event(logging.WARNING, "abandoned", job.id, f"abandoned: {LEASE_LOST} ({reason})")
@@ -189,7 +222,12 @@ class Narrator:
 
         def renew() -> None:
             while not stop.wait(self._settings.lease / 4):
-                self._store.progress(job, None, None, self._settings.lease)
+                try:
+                    self._store.progress(job, None, None, self._settings.lease)
+                except Exception as error:  # the narration's own writes will say, or succeed later
+                    log.debug(
+                        "job %s: its lease not renewed (%s)", job.id, failure_reason(error, self._settings)
+                    )
 
         thread = threading.Thread(target=renew, name=f"newsvoice-lease-{job.id}", daemon=True)
         thread.start()
@@ -198,6 +236,29 @@ class Narrator:
         finally:
             stop.set()
             thread.join()
+
+
+def failure_reason(error: BaseException, settings: ServiceSettings) -> str:
+    """What went wrong, in one line: our errors as they say it, a full disk where it is full (the
+    storage's, or the database's), others (bugs) with their class."""
+    if isinstance(error, NewsvoiceError):
+        return str(error)
+    if is_disk_full(error, database=False):
+        return str(DiskFullError.at(settings.audio_dir))
+    if is_disk_full(error):
+        return str(DiskFullError.at(settings.store_shown))
+    return _one_line(error)
+
+
+def _one_line(error: BaseException) -> str:
+    """ERROR with its class, in one line (SQLAlchemy's go on with the statement)."""
+    return f"{error.__class__.__name__}: {next(iter(str(error).splitlines()), '')}"
+
+
+def _expected(error: BaseException) -> bool:
+    """Whether ERROR is one to expect (ours, the system's, a full disk), logged in one line
+    rather than with its traceback."""
+    return isinstance(error, NewsvoiceError | OSError) or is_disk_full(error)
 
 
 def _log_done(job: Job, narration: Narration, wall: float) -> None:
@@ -220,18 +281,31 @@ def _seconds(seconds: float) -> str:
 
 
 class LocalQueue:
-    """COUNT threads in this process, each running one job at a time until stopped."""
+    """COUNT threads in this process, each running one job at a time until stopped.
+
+    A thread never dies of a job: a job that could not even be started (its claim failed: the
+    database is away, or its disk full) is logged and offered again after OFFER_AGAIN seconds.
+    """
+
+    OFFER_AGAIN = 10.0
 
     def __init__(self, run: Callable[[str], None], count: int) -> None:
         self._run = run
         self._count = count
         self._jobs: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
+        self._stopped = threading.Event()
 
     def enqueue(self, job_id: str) -> None:
         self._jobs.put(job_id)
 
+    @property
+    def alive(self) -> int:
+        """How many of the threads are running (all of them, from start to stop)."""
+        return sum(thread.is_alive() for thread in self._threads)
+
     def start(self) -> None:
+        self._stopped.clear()
         for number in range(self._count):
             thread = threading.Thread(target=self._work, name=f"newsvoice-worker-{number}", daemon=True)
             thread.start()
@@ -239,6 +313,7 @@ class LocalQueue:
 
     def stop(self, timeout: float) -> None:
         """Stop taking jobs; wait up to TIMEOUT for those running."""
+        self._stopped.set()
         for _ in self._threads:
             self._jobs.put(None)
         for thread in self._threads:
@@ -247,7 +322,23 @@ class LocalQueue:
 
     def _work(self) -> None:
         while (job_id := self._jobs.get()) is not None:
-            self._run(job_id)
+            try:
+                self._run(job_id)
+            except Exception as error:
+                self._offer_again(job_id, error)
+
+    def _offer_again(self, job_id: str, error: Exception) -> None:
+        again = self.OFFER_AGAIN
+        text = f"could not be run ({_one_line(error)}): offered again in {_seconds(again)}"
+        job_event(logging.ERROR, "unrun", job_id, text, trace=None if _expected(error) else error)
+
+        def offer() -> None:
+            if not self._stopped.is_set():
+                self.enqueue(job_id)
+
+        timer = threading.Timer(again, offer)
+        timer.daemon = True
+        timer.start()
 
 
 class Dispatcher(Periodic):

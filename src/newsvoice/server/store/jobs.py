@@ -116,8 +116,13 @@ class Jobs(Database):
 
     def fail(self, job: Job, error: str, max_attempts: int, backoff: float) -> Job | None:
         """Record JOB's failure: queued again after BACKOFF * 2**(attempts-1) seconds while it
-        has tries left, else failed for good (the dead letter) with ERROR. None if its worker
-        no longer holds it."""
+        has tries left, else failed for good (the dead letter) with ERROR. None if another
+        worker took it over (or its article was deleted).
+
+        A failure that could not be recorded at once (the database's disk was full) is still
+        JOB's to record after its lease lapsed and `recover` queued or failed it as its
+        worker's death, as long as no worker has claimed it since: the real cause replaces
+        "its worker stopped"."""
         now = time.time()
         if job.attempts < max_attempts:
             values = {"status": "queued", "not_before": now + backoff * 2 ** (job.attempts - 1)}
@@ -126,7 +131,7 @@ class Jobs(Database):
         with self.transaction() as db:
             row = db.execute(
                 update(jobs)
-                .where(*_held(job))
+                .where(or_(and_(*_held(job)), and_(*_recovered(job))))
                 .values(error=error, worker=None, lease=None, **values)
                 .returning(*jobs.c)
             ).first()
@@ -232,6 +237,18 @@ def latest_job(db: Connection, article_id: str) -> Job | None:
 def _held(job: Job) -> tuple:
     """The conditions under which JOB's worker still holds it."""
     return (jobs.c.id == job.id, jobs.c.status == "running", jobs.c.worker == job.worker)
+
+
+def _recovered(job: Job) -> tuple:
+    """The conditions under which JOB, as claimed, was found with its lease lapsed (`recover`)
+    and has not been claimed since: a claim counts an attempt and sets when it started."""
+    return (
+        jobs.c.id == job.id,
+        jobs.c.status.in_(("queued", "failed")),
+        jobs.c.worker.is_(None),
+        jobs.c.attempts == job.attempts,
+        jobs.c.started == job.started,
+    )
 
 
 def _hand_over_next(db: Connection, article_id: str) -> None:
