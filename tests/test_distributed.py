@@ -12,7 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import postgres_database, redis_database, service_runtime, wait_for_job, without_id3
+from conftest import (
+    RedisServer,
+    postgres_database,
+    redis_database,
+    service_runtime,
+    wait_for_job,
+    without_id3,
+)
 from fastapi.testclient import TestClient
 
 from newsvoice.server import create_app
@@ -23,13 +30,14 @@ NEWSVOICE = Path(sys.executable).with_name("newsvoice")
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[ServiceSettings]:
-    """A database and a queue of their own, and storage every process shares."""
-    with postgres_database() as database, redis_database() as queue:
+def cluster(tmp_path: Path, redis_server: RedisServer) -> Iterator[ServiceSettings]:
+    """A database and a Redis of their own (another test emptying a database of a shared Redis
+    would take this one's queue and streams), and storage every process shares."""
+    with postgres_database() as database:
         yield ServiceSettings(
             data_dir=tmp_path / "server",
             database=database,
-            queue=queue,
+            queue=redis_server.url,
             storage=tmp_path / "shared",
             lease=3,
         )
@@ -43,11 +51,12 @@ def serving(settings: ServiceSettings) -> Iterator[tuple[TestClient, dict[str, s
         yield client, {"Authorization": f"Bearer {token}"}
 
 
-def start_worker(settings: ServiceSettings, log: Path) -> subprocess.Popen:
-    """`newsvoice worker` with one inference thread, on SETTINGS's database, queue and storage."""
+def start_worker(settings: ServiceSettings, log: Path, *options: str) -> subprocess.Popen:
+    """`newsvoice worker` with one inference thread, on SETTINGS's database, queue and storage,
+    with OPTIONS (`--name NAME`)."""
     environment = os.environ | {"NEWSVOICE_LEASE": str(int(settings.lease))}
     command = [str(NEWSVOICE), "worker", "--threads", "1", "--database", str(settings.database)]
-    command += ["--queue", str(settings.queue), "--storage", str(settings.storage)]
+    command += ["--queue", str(settings.queue), "--storage", str(settings.storage), *options]
     with log.open("w") as output:
         return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=environment)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from .outage import UNREACHABLE, Backoff, connect, outage, shown_url
 
 
 class Broadcast:
@@ -94,36 +96,40 @@ class Streams:
 class RedisStreams:
     """The same, across machines: a worker writes a narration's bytes to a Redis stream, and
     any server reads it to its listeners. The stream is kept a while after the narration ends,
-    for listeners who are still catching up."""
+    for listeners who are still catching up.
+
+    A worker that cannot reach Redis goes on narrating, and writes the stream again from its
+    start once Redis is back (listeners who came meanwhile hear it from its start; those who
+    were listening are cut off, Redis having lost its place).
+    """
 
     KEEP = 600
     """Seconds a finished narration's stream is kept (listeners read it from its start)."""
 
     def __init__(self, url: str) -> None:
-        import redis
         import redis.asyncio
 
-        self._redis = redis.Redis.from_url(url)
+        self._redis = connect(url)
         self._url = url
+        self._outage = outage(shown_url(url))
         self._async = redis.asyncio.Redis.from_url
 
     def start(self, article_id: str) -> _RedisWriter:
         """A new narration of the article: its stream starts again, marked so that a listener
         still reading an earlier one stops there rather than hear the two run together."""
-        key = _key(article_id)
-        with self._redis.pipeline() as pipeline:
-            pipeline.delete(key)
-            pipeline.xadd(key, {"start": b""})
-            pipeline.expire(key, self.KEEP)
-            pipeline.execute()
-        return _RedisWriter(self._redis, key)
+        writer = _RedisWriter(self, _key(article_id))
+        writer.resend()
+        return writer
 
     def finish(self, article_id: str) -> None:
         key = _key(article_id)
-        with self._redis.pipeline() as pipeline:
-            pipeline.xadd(key, {"end": b""})
-            pipeline.expire(key, self.KEEP)
-            pipeline.execute()
+        try:
+            with self._redis.pipeline() as pipeline:
+                pipeline.xadd(key, {"end": b""})
+                pipeline.expire(key, self.KEEP)
+                pipeline.execute()
+        except UNREACHABLE as error:  # its listeners find it is no longer coming
+            self._outage.failed(error)
 
     def join(self, article_id: str, coming: Callable[[], bool]) -> _RedisListener | None:
         """A listener of the article's narration, if COMING() says one is under way or coming
@@ -132,15 +138,58 @@ class RedisStreams:
             return _RedisListener(self._async(self._url), _key(article_id), coming)
         return None
 
+    def _write(self, key: str, chunks: Sequence[bytes]) -> None:
+        """Write the stream KEY again: its start, then CHUNKS."""
+        with self._redis.pipeline() as pipeline:
+            pipeline.delete(key)
+            pipeline.xadd(key, {"start": b""})
+            for chunk in chunks:
+                pipeline.xadd(key, {"data": chunk})
+            pipeline.expire(key, self.KEEP)
+            pipeline.execute()
+
 
 class _RedisWriter:
-    def __init__(self, redis, key: str) -> None:
-        self._redis = redis
+    """A narration's bytes, written to its stream as they come, and kept to write the stream
+    again from its start if Redis loses it (restarted) or cannot be reached for a while."""
+
+    def __init__(self, streams: RedisStreams, key: str) -> None:
+        self._streams = streams
         self._key = key
+        self._chunks: list[bytes] = []
+        self._lost = False
+        self._backoff = Backoff()
 
     def write(self, data: bytes) -> None:
-        if data:
-            self._redis.xadd(self._key, {"data": bytes(data)})
+        if not data:
+            return
+        chunk = bytes(data)
+        self._chunks.append(chunk)
+        if self._lost:
+            if self._backoff.due():
+                self.resend()
+            return
+        try:
+            if self._streams._redis.xadd(self._key, {"data": chunk}, nomkstream=True) is None:
+                self.resend()  # the stream is gone: Redis restarted without it
+        except UNREACHABLE as error:
+            self._failed(error)
+
+    def resend(self) -> None:
+        """The stream from its start, with the bytes so far."""
+        try:
+            self._streams._write(self._key, self._chunks)
+        except UNREACHABLE as error:
+            self._failed(error)
+        else:
+            self._lost = False
+            self._backoff.succeeded()
+            self._streams._outage.back()
+
+    def _failed(self, error: BaseException) -> None:
+        self._lost = True
+        self._backoff.failed()
+        self._streams._outage.failed(error)
 
 
 class _RedisListener:
