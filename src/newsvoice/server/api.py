@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -174,9 +175,10 @@ def delete_article(article_id: ArticleId, service: ServiceDep) -> Response:
 async def stream_article(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
     """The narration while it is being made (MP3, from its start; playback can begin within a
     second of submitting), or the finished file once it is done."""
-    broadcast = service.streams.join(article_id, lambda: service.store.narration_coming(article_id))
+    coming = functools.partial(service.store.narration_coming, article_id)
+    broadcast = await run_in_threadpool(service.streams.join, article_id, coming)  # asks the database
     if broadcast is None:
-        return _published(service, request, article_id, "mp3", "audio/mpeg")
+        return await run_in_threadpool(_published, service, request, article_id, "mp3", "audio/mpeg")
     return StreamingResponse(
         broadcast.listen(), media_type="audio/mpeg", headers={"Cache-Control": "no-store"}
     )
@@ -206,25 +208,25 @@ def _file_route(path: str) -> Callable[[Endpoint], Endpoint]:
 
 
 @_file_route("/articles/{article_id}/audio.mp3")
-async def get_mp3(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
+def get_mp3(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
     """The narration as MP3, with byte ranges so players can seek."""
     return _published(service, request, article_id, "mp3", "audio/mpeg")
 
 
 @_file_route("/articles/{article_id}/audio.opus")
-async def get_opus(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
+def get_opus(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
     """The narration as Opus (Ogg), with byte ranges."""
     return _published(service, request, article_id, "opus", "audio/ogg; codecs=opus")
 
 
 @_file_route("/articles/{article_id}/transcript.vtt")
-async def get_transcript(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
+def get_transcript(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
     """The transcript: one WebVTT cue a segment, in the article's own words."""
     return _published(service, request, article_id, "vtt", "text/vtt; charset=utf-8")
 
 
 @_file_route("/articles/{article_id}/timings.json")
-async def get_timings(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
+def get_timings(article_id: ArticleId, service: ServiceDep, request: Request) -> Response:
     """Segments and their words with start and end times, in seconds (for read-along)."""
     return _published(service, request, article_id, "json", "application/json")
 
@@ -296,7 +298,7 @@ def _version(service: Service, article_id: str, number: int) -> Version:
 
 
 @_file_route("/articles/{article_id}/versions/{number}/audio.mp3")
-async def get_version_mp3(
+def get_version_mp3(
     article_id: ArticleId, number: Annotated[int, Path(ge=1)], service: ServiceDep, request: Request
 ) -> Response:
     """An earlier (or the latest) version's narration as MP3."""
@@ -305,7 +307,7 @@ async def get_version_mp3(
 
 
 @_file_route("/articles/{article_id}/versions/{number}/timings.json")
-async def get_version_timings(
+def get_version_timings(
     article_id: ArticleId, number: Annotated[int, Path(ge=1)], service: ServiceDep, request: Request
 ) -> Response:
     """A version's word timings."""
@@ -395,7 +397,9 @@ async def webhook(request: Request, service: ServiceDep) -> Response:
         raise HTTPException(404, "webhooks are off: set webhook_secrets (NEWSVOICE_WEBHOOK_SECRETS)")
     body = await request.body()
     try:
-        verify(service.settings.webhook_secrets, body, request.headers, replay=service.store)
+        await run_in_threadpool(
+            verify, service.settings.webhook_secrets, body, request.headers, replay=service.store
+        )
     except WebhookRefused as error:
         raise HTTPException(401, f"webhook refused: {error}") from None
     try:

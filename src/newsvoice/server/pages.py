@@ -76,19 +76,19 @@ def favicon() -> FileResponse:
 
 
 @router.get("/feed.xml")
-async def feed(request: Request, service: ServiceDep) -> Response:
+def feed(request: Request, service: ServiceDep) -> Response:
     """Every narrated article, newest first."""
     return _feed(request, service, service.settings.title)
 
 
 @router.get("/sites/{site}/feed.xml")
-async def site_feed(site: str, request: Request, service: ServiceDep) -> Response:
+def site_feed(site: str, request: Request, service: ServiceDep) -> Response:
     """The articles of one site (its name, or its host name)."""
     return _feed(request, service, f"{service.settings.title}: {site}", site=site)
 
 
 @router.get("/tags/{tag}/feed.xml")
-async def tag_feed(tag: str, request: Request, service: ServiceDep) -> Response:
+def tag_feed(tag: str, request: Request, service: ServiceDep) -> Response:
     """The articles with one tag."""
     return _feed(request, service, f"{service.settings.title}: {tag}", tag=tag)
 
