@@ -8,8 +8,12 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
+import socket
+import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -283,6 +287,64 @@ def redis_database() -> Iterator[str]:
     finally:
         connection.flushdb()
         connection.close()
+
+
+class RedisServer:
+    """A Redis server of a test's own (`redis-server`, on a free port, saving nothing: killed,
+    it loses what it held, as a Redis restarted without a snapshot does), in DIRECTORY."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--dir", str(self.directory)]
+        with (self.directory / "redis.log").open("a") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
+                return
+            assert self.process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL: Redis stops at once, and what it held is lost."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+        self.process = None
+
+    def clients(self) -> list[dict[str, str]]:
+        """CLIENT LIST, a dict a connection."""
+        from redis import Redis
+
+        with Redis.from_url(self.url) as connection:
+            return connection.client_list()
+
+    def __enter__(self) -> RedisServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process:
+            self.kill()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis server of the test's own (`apt-get install redis-server`; skipped without)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("no redis-server (apt-get install redis-server)")
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    with RedisServer(directory) as server:
+        yield server
 
 
 def without_id3(mp3: bytes) -> bytes:

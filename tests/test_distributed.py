@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,7 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import postgres_database, redis_database, service_runtime, wait_for_job, without_id3
+from conftest import (
+    LiveServer,
+    RedisServer,
+    postgres_database,
+    redis_database,
+    service_runtime,
+    wait_for_job,
+    without_id3,
+)
 from fastapi.testclient import TestClient
 
 from newsvoice.server import create_app
@@ -22,13 +32,14 @@ NEWSVOICE = Path(sys.executable).with_name("newsvoice")
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[ServiceSettings]:
-    """A database and a queue of their own, and storage every process shares."""
-    with postgres_database() as database, redis_database() as queue:
+def cluster(tmp_path: Path, redis_server: RedisServer) -> Iterator[ServiceSettings]:
+    """A database and a Redis of their own (another test emptying a database of a shared Redis
+    would take this one's queue and streams), and storage every process shares."""
+    with postgres_database() as database:
         yield ServiceSettings(
             data_dir=tmp_path / "server",
             database=database,
-            queue=queue,
+            queue=redis_server.url,
             storage=tmp_path / "shared",
             lease=3,
         )
@@ -42,11 +53,12 @@ def serving(settings: ServiceSettings) -> Iterator[tuple[TestClient, dict[str, s
         yield client, {"Authorization": f"Bearer {token}"}
 
 
-def start_worker(settings: ServiceSettings, log: Path) -> subprocess.Popen:
-    """`newsvoice worker` with one inference thread, on SETTINGS's database, queue and storage."""
+def start_worker(settings: ServiceSettings, log: Path, *options: str) -> subprocess.Popen:
+    """`newsvoice worker` with one inference thread, on SETTINGS's database, queue and storage,
+    with OPTIONS (`--name NAME`)."""
     environment = os.environ | {"NEWSVOICE_LEASE": str(int(settings.lease))}
     command = [str(NEWSVOICE), "worker", "--threads", "1", "--database", str(settings.database)]
-    command += ["--queue", str(settings.queue), "--storage", str(settings.storage)]
+    command += ["--queue", str(settings.queue), "--storage", str(settings.storage), *options]
     with log.open("w") as output:
         return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=environment)
 
@@ -150,3 +162,60 @@ def test_a_worker_says_what_the_config_file_sets(
     spoken = " ".join(segment["spoken"] for segment in version["script"])
     assert spoken.count("[[kwˈɪlfɛðɚ]]") == 2 and "Quillfeather" not in spoken
     assert timings["voice"] == "en_US-joe-medium"
+
+
+def test_listeners_of_a_narration_share_one_redis_reader(
+    redis_server: RedisServer, tmp_path: Path, sample_text: str
+) -> None:
+    """50 listeners of one live narration, 25 from its start and 25 who come while it is under
+    way: the server reads the narration from Redis once for all of them, on at most 3
+    connections in all (issue: one each), and each hears the whole stored MP3."""
+    import httpx
+
+    with postgres_database() as database:
+        settings = ServiceSettings(
+            data_dir=tmp_path / "server",
+            database=database,
+            queue=redis_server.url,
+            storage=tmp_path / "shared",
+        )
+        app = create_app(service_runtime(**settings.model_dump()))
+        with LiveServer(app) as server, workers(settings, tmp_path, 1):
+            store = app.state.newsroom.store
+            _, token = app.state.newsroom.create_key("tests")
+            text = "\n\n".join(sample_text.split("\n\n")[:12])
+            me = f"{socket.gethostname()}/{os.getpid()}"  # how CLIENT LIST names the server's connections
+
+            async def listen_to_all() -> tuple[list[bytes], int, dict]:
+                limits = httpx.Limits(max_connections=100)
+                async with httpx.AsyncClient(
+                    base_url=server.url, trust_env=False, timeout=120, limits=limits
+                ) as http:
+                    answer = await http.post(
+                        "/api/articles", json={"text": text}, headers={"Authorization": f"Bearer {token}"}
+                    )
+                    article = answer.json()["article"]
+
+                    async def listen() -> bytes:
+                        async with http.stream("GET", article["links"]["stream"]) as live:
+                            assert live.headers["cache-control"] == "no-store"
+                            return b"".join([chunk async for chunk in live.aiter_bytes()])
+
+                    early = [asyncio.create_task(listen()) for _ in range(25)]
+                    while (job := await asyncio.to_thread(store.job, article["job"]["id"])).done < 2:
+                        assert job.status in ("queued", "running"), job
+                        await asyncio.sleep(0.1)
+                    late = [asyncio.create_task(listen()) for _ in range(25)]
+                    listening, peak = asyncio.gather(*early, *late), 0
+                    while not listening.done():
+                        clients = await asyncio.to_thread(redis_server.clients)
+                        peak = max(peak, sum(client["name"] == me for client in clients))
+                        await asyncio.wait([listening], timeout=0.2)
+                    return await listening, peak, article
+
+            streamed, peak, article = asyncio.run(listen_to_all())
+            job = store.job(store.article(article["id"]).job.id)
+            assert job.status == "done", job
+            stored = (settings.storage / "audio" / article["id"] / f"{job.id}.mp3").read_bytes()
+        assert 1 <= peak <= 3, peak
+        assert all(listened == without_id3(stored) for listened in streamed)

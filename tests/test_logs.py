@@ -101,6 +101,12 @@ class _Queue:
     def enqueue(self, job_id: str) -> None:
         self.jobs.append(job_id)
 
+    def waiting(self, job_ids: list[str]) -> set[str]:
+        return set(job_ids)
+
+    def forgot(self) -> bool:
+        return False
+
 
 def test_the_dispatcher_logs_a_dead_workers_job_handed_over_then_failed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture

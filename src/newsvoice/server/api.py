@@ -117,9 +117,9 @@ def delete_article(article_id: ArticleId, newsroom: NewsroomDep) -> Response:
 async def stream_article(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
     """The narration while it is being made (MP3, from its start; playback can begin within a
     second of submitting), or the finished file once it is done."""
-    listener = newsroom.live(article_id)
+    listener = await run_in_threadpool(newsroom.live, article_id)  # asks the database
     if listener is None:
-        return _published(newsroom, request, article_id, "mp3", "audio/mpeg")
+        return await run_in_threadpool(_published, newsroom, request, article_id, "mp3", "audio/mpeg")
     return StreamingResponse(
         listener.listen(), media_type="audio/mpeg", headers={"Cache-Control": "no-store"}
     )
@@ -146,25 +146,25 @@ def _file_route(path: str) -> Callable[[Endpoint], Endpoint]:
 
 
 @_file_route("/articles/{article_id}/audio.mp3")
-async def get_mp3(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
+def get_mp3(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
     """The narration as MP3, with byte ranges so players can seek."""
     return _published(newsroom, request, article_id, "mp3", "audio/mpeg")
 
 
 @_file_route("/articles/{article_id}/audio.opus")
-async def get_opus(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
+def get_opus(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
     """The narration as Opus (Ogg), with byte ranges."""
     return _published(newsroom, request, article_id, "opus", "audio/ogg; codecs=opus")
 
 
 @_file_route("/articles/{article_id}/transcript.vtt")
-async def get_transcript(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
+def get_transcript(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
     """The transcript: one WebVTT cue a segment, in the article's own words."""
     return _published(newsroom, request, article_id, "vtt", "text/vtt; charset=utf-8")
 
 
 @_file_route("/articles/{article_id}/timings.json")
-async def get_timings(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
+def get_timings(article_id: ArticleId, newsroom: NewsroomDep, request: Request) -> Response:
     """Segments and their words with start and end times, in seconds (for read-along)."""
     return _published(newsroom, request, article_id, "json", "application/json")
 
@@ -208,7 +208,7 @@ def get_changes(
 
 
 @_file_route("/articles/{article_id}/versions/{number}/audio.mp3")
-async def get_version_mp3(
+def get_version_mp3(
     article_id: ArticleId, number: Annotated[int, Path(ge=1)], newsroom: NewsroomDep, request: Request
 ) -> Response:
     """An earlier (or the latest) version's narration as MP3."""
@@ -217,7 +217,7 @@ async def get_version_mp3(
 
 
 @_file_route("/articles/{article_id}/versions/{number}/timings.json")
-async def get_version_timings(
+def get_version_timings(
     article_id: ArticleId, number: Annotated[int, Path(ge=1)], newsroom: NewsroomDep, request: Request
 ) -> Response:
     """A version's word timings."""

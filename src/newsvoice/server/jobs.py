@@ -27,7 +27,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from ..errors import CannotNarrate, DiskFullError, NewsvoiceError, is_disk_full
@@ -37,6 +37,7 @@ from ..pronunciation import check_script
 from ..runtime import Runtime
 from ..script import Script
 from ..settings import ServiceSettings
+from .outage import Backoff
 from .periodic import Periodic
 from .store import Job, Store
 from .streams import RedisStreams, Streams
@@ -44,14 +45,32 @@ from .streams import RedisStreams, Streams
 log = logging.getLogger(__name__)
 
 STALE = 600.0
-"""Seconds after which a job handed to the queue but not taken is handed over again."""
+"""Seconds after which a job handed to the queue and not taken yet is looked for in it, and
+handed over again if its message is gone. A backstop: messages lost with Redis's data (a
+restart, a failover, a flush) are noticed at once (`JobQueue.forgot`)."""
 RECORD_RETRY = (1.0, 30.0)
 """Seconds before trying again to record a job's failure, doubling, and the longest wait."""
 AUDIO_FORMATS = ("mp3", "opus", "vtt", "json")
 
 
+class QueueUnreachable(NewsvoiceError):
+    """The queue cannot be reached now (Redis is restarting, or the network is down)."""
+
+
 class JobQueue(Protocol):
+    """Where the dispatcher hands jobs: each method raises `QueueUnreachable` while the queue
+    cannot be reached."""
+
     def enqueue(self, job_id: str) -> None: ...
+
+    def waiting(self, job_ids: Sequence[str]) -> set[str]:
+        """Those of JOB_IDS whose messages the queue holds (not taken yet, or being run)."""
+        ...
+
+    def forgot(self) -> bool:
+        """Whether messages handed to the queue may have been lost since it was last asked (it
+        restarted, or was emptied): true for one caller, of all processes, each time."""
+        ...
 
 
 class _Stopping(Exception):
@@ -304,6 +323,12 @@ class LocalQueue:
         """How many of the threads are running (all of them, from start to stop)."""
         return sum(thread.is_alive() for thread in self._threads)
 
+    def waiting(self, job_ids: Sequence[str]) -> set[str]:
+        return set()  # not known: a stale job is handed over again (a second message is harmless)
+
+    def forgot(self) -> bool:
+        return False  # what this process holds is lost only with it (`Service.start` hands it again)
+
     def start(self) -> None:
         self._stopped.clear()
         for number in range(self._count):
@@ -345,7 +370,11 @@ class Dispatcher(Periodic):
     """Hands queued jobs to the queue, and recovers the jobs of workers that died, every TICK
     seconds and when woken (a job was queued).
 
-    Every server and worker runs one; the store makes sure each job is handed over once.
+    Every server and worker runs one; the store makes sure each job is handed over once. While
+    the queue cannot be reached, jobs wait in the database (a submission is accepted all the
+    same), and the dispatcher tries again after 1, 2, 4, 8 s, then every `RECONNECT_CAP`; once
+    it is back, what was queued meanwhile is handed to it, and if it lost the messages it held
+    (Redis restarted without them), those jobs are handed to it again.
     """
 
     def __init__(self, store: Store, jobs: JobQueue, settings: ServiceSettings, tick: float = 1.0) -> None:
@@ -353,9 +382,22 @@ class Dispatcher(Periodic):
         self._store = store
         self._jobs = jobs
         self._settings = settings
+        self._backoff = Backoff()
 
     def dispatch(self) -> int:
         """Hand over what is due now; answers how many jobs."""
+        self._recover()
+        if not self._backoff.due():
+            return 0
+        try:
+            handed = self._hand_over()
+        except QueueUnreachable:  # logged by the queue, once an outage
+            self._backoff.failed()
+            return 0
+        self._backoff.succeeded()
+        return handed
+
+    def _recover(self) -> None:
         requeued, failed = self._store.recover(self._settings.attempts)
         for job in requeued:
             text = f"handed over: its worker {job.worker} stopped (lease expired)"
@@ -369,8 +411,34 @@ class Dispatcher(Periodic):
             reason = f"its worker {job.worker} stopped (lease expired) on each of {job.attempts} tries"
             fields = {"article": job.article_id, "worker": job.worker, "attempt": job.attempts}
             job_event(logging.ERROR, "failed", job.id, f"failed: {reason}", error=reason, **fields)
-        due = self._store.due(STALE)
-        for job_id in due:
-            log.debug("job %s handed to the queue", job_id)
-            self._jobs.enqueue(job_id)
-        return len(due)
+
+    def _hand_over(self) -> int:
+        if self._jobs.forgot():
+            handed = self._store.handed_over()
+            waiting = self._jobs.waiting(handed) if handed else set()
+            lost = [job_id for job_id in handed if job_id not in waiting]
+            self._store.hand_over_again(lost)
+            if lost:
+                log.warning(
+                    "the queue lost the messages of %d queued jobs (Redis restarted, or was emptied): "
+                    "handing them over again",
+                    len(lost),
+                    extra={"event": "messages_lost", "jobs": len(lost)},
+                )
+        pending: list[str] = []
+        sent = 0
+        try:
+            pending = self._store.due(None)
+            stale = self._store.stale(STALE)
+            if stale:
+                pending += stale
+                waiting = self._jobs.waiting(stale)
+                pending = [job_id for job_id in pending if job_id not in waiting]
+            for job_id in pending:
+                self._jobs.enqueue(job_id)
+                sent += 1
+                log.debug("job %s handed to the queue", job_id)
+        except QueueUnreachable:
+            self._store.hand_over_again(pending[sent:])
+            raise
+        return sent

@@ -72,19 +72,19 @@ def favicon() -> FileResponse:
 
 
 @router.get("/feed.xml")
-async def feed(request: Request, newsroom: NewsroomDep) -> Response:
+def feed(request: Request, newsroom: NewsroomDep) -> Response:
     """Every narrated article, newest first."""
     return _feed(request, newsroom, newsroom.settings.title)
 
 
 @router.get("/sites/{site}/feed.xml")
-async def site_feed(site: str, request: Request, newsroom: NewsroomDep) -> Response:
+def site_feed(site: str, request: Request, newsroom: NewsroomDep) -> Response:
     """The articles of one site (its name, or its host name)."""
     return _feed(request, newsroom, f"{newsroom.settings.title}: {site}", site=site)
 
 
 @router.get("/tags/{tag}/feed.xml")
-async def tag_feed(tag: str, request: Request, newsroom: NewsroomDep) -> Response:
+def tag_feed(tag: str, request: Request, newsroom: NewsroomDep) -> Response:
     """The articles with one tag."""
     return _feed(request, newsroom, f"{newsroom.settings.title}: {tag}", tag=tag)
 

@@ -190,26 +190,56 @@ class Jobs(Database):
             ).all()
         return [found[row.id] for row in queued], [found[row.id] for row in failed]
 
-    def due(self, stale: float) -> list[str]:
-        """Queued jobs to hand to the queue: never handed over, ready to retry, or handed over
-        more than STALE seconds ago (a message may be lost when a server or Redis stops)."""
+    def due(self, stale: float | None) -> list[str]:
+        """Queued jobs to hand to the queue: never handed over, ready to retry, or (STALE given)
+        handed over more than STALE seconds ago (a message may be lost when a server stops)."""
         now = time.time()
+        handed = [
+            jobs.c.enqueued.is_(None),
+            and_(jobs.c.not_before.isnot(None), jobs.c.enqueued < jobs.c.not_before),
+        ]
+        if stale is not None:
+            handed.append(jobs.c.enqueued < now - stale)
+        return self._hand(now, or_(*handed))
+
+    def stale(self, seconds: float) -> list[str]:
+        """Queued jobs handed to the queue more than SECONDS ago, not taken since: to look for in
+        the queue. Each is marked handed over now, so that it is looked for once, by one caller."""
+        now = time.time()
+        return self._hand(now, jobs.c.enqueued.isnot(None), jobs.c.enqueued < now - seconds)
+
+    def _hand(self, now: float, *where: Any) -> list[str]:
+        """Mark the queued jobs that are ready and match WHERE as handed over now: their ids,
+        oldest first."""
         with self.transaction(counted=False) as db:
             rows = db.execute(
                 update(jobs)
                 .where(
                     jobs.c.status == "queued",
                     or_(jobs.c.not_before.is_(None), jobs.c.not_before <= now),
-                    or_(
-                        jobs.c.enqueued.is_(None),
-                        jobs.c.enqueued < now - stale,
-                        and_(jobs.c.not_before.isnot(None), jobs.c.enqueued < jobs.c.not_before),
-                    ),
+                    *where,
                 )
                 .values(enqueued=now)
                 .returning(jobs.c.id, jobs.c.created)
             ).all()
         return [row.id for row in sorted(rows, key=lambda row: row.created)]
+
+    def handed_over(self) -> list[str]:
+        """The queued jobs handed to the queue (and not taken since)."""
+        with self.read() as db:
+            rows = db.execute(select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.enqueued.isnot(None)))
+            return [row.id for row in rows]
+
+    def hand_over_again(self, job_ids: Sequence[str]) -> None:
+        """Mark JOB_IDS as never handed over (their messages were lost, or never sent): the next
+        `due` answers those still queued."""
+        for start in range(0, len(job_ids), 1000):
+            with self.transaction(counted=False) as db:
+                db.execute(
+                    update(jobs)
+                    .where(jobs.c.id.in_(job_ids[start : start + 1000]), jobs.c.status == "queued")
+                    .values(enqueued=None)
+                )
 
 
 def queue_job(db: Connection, article_id: str, now: float) -> Job:
