@@ -109,15 +109,15 @@ def _logical_lines(text: str) -> list[str]:
     raw_lines = [" ".join(raw.split()) for raw in text.splitlines()]
     width = max(map(len, raw_lines), default=0)
     wrapped = width <= _WRAP_WIDTH
-    lines: list[str] = []
+    lines: list[list[str]] = []  # each logical line's raw lines, joined once at the end
     previous = ""
     for line in raw_lines:
         if line and previous and _continues(previous, line, wrapped, width):
-            lines[-1] = f"{lines[-1]} {line}"
+            lines[-1].append(line)
         elif line:
-            lines.append(line)
+            lines.append([line])
         previous = line
-    return lines
+    return [" ".join(parts) for parts in lines]
 
 
 def _continues(previous: str, line: str, wrapped: bool, width: int) -> bool:
@@ -139,7 +139,8 @@ def _find_title(lines: list[_Line]) -> int | None:
     for index, line in enumerate(lines):
         if line.words < 3:
             continue
-        repeated = any(key(other.text) == key(line.text) for other in lines[index + 1 :])
+        own = key(line.text)
+        repeated = any(key(other.text) == own for other in lines[index + 1 :])
         if repeated or (line.words <= 30 and not line.text.endswith((".", ",", ":"))):
             return index
         return None
