@@ -1,17 +1,40 @@
 """Issue 13 (hardening), the text's part: extraction takes time in proportion to the page
-(however many paragraphs, however long one is)."""
+(however many paragraphs, however long one is), and text holds no character XML cannot (so
+every podcast feed stays well-formed)."""
 
 from __future__ import annotations
 
+import json
+import logging
 import random
 import time
 
+import httpx
+import pytest
+from conftest import wait_for_job
+from lxml import etree
+
+from newsvoice.article import Article, Block
+from newsvoice.characters import clean_text, invalid_characters
 from newsvoice.extract import extract
 from newsvoice.extract.cleanup import byline_authors, clean, pull_quotes
 from newsvoice.extract.consensus import agree
 from newsvoice.extract.embeds import Post, insert_posts
 from newsvoice.extract.structure import Piece
+from newsvoice.server.feed import Episode, build_feed
+from newsvoice.server.store import Record
+from newsvoice.server.store.texts import dump_article, load_article
 from newsvoice.sources import Document
+
+# Every kind of character that must not reach a feed: C0 and C1 controls, DEL, a lone
+# surrogate, noncharacters.
+HOSTILE = "\x00\x01\x08\x1b[31m\x7f\x80\x9f\ud800\udfff\ufffe\uffff\ufdd0\U0010ffff"
+
+
+def strict_xml(data: bytes) -> etree._Element:
+    """DATA parsed by lxml's strict parser, which fails on any ill-formed byte."""
+    return etree.fromstring(data, etree.XMLParser(recover=False, resolve_entities=False))
+
 
 # --- 4. extraction in time proportional to the page -------------------------------------------------
 
@@ -90,3 +113,174 @@ def test_agreement_and_embeds_of_many_short_blocks_are_quick() -> None:
         "Short 0 line", "Tweet number 0 here", "— Name (@name)",
         "Short 1 line", "Tweet number 1 here", "— Name (@name)", "Short 2 line",
     ]  # fmt: skip
+
+
+# --- 5. characters: cleaned where text enters ---------------------------------------------------
+
+
+def test_clean_text_keeps_what_xml_holds_and_takes_out_the_rest() -> None:
+    assert clean_text(f"A{HOSTILE}B") == "A[31mB"
+    assert clean_text("tab\tand\nline") == "tab\tand\nline"
+    # Line breaks of every kind are LF: a control that separates lines still separates them.
+    assert clean_text("a\r\nb\rc\x0bd\x0ce\x1cf\x85g") == "a\nb\nc\nd\ne\nf\ng"
+    assert clean_text("cafe\u0301") == "café"  # NFC
+    assert clean_text("Clean text, “quoted” — and 日本語 🎧.") == "Clean text, “quoted” — and 日本語 🎧."
+    assert invalid_characters(f"a{HOSTILE}") == [
+        "U+0000", "U+0001", "U+0008", "U+001B", "U+007F", "U+0080", "U+009F",
+        "U+10FFFF", "U+D800", "U+DFFF", "U+FDD0", "U+FFFE", "U+FFFF",
+    ]  # fmt: skip
+    assert invalid_characters("cafe\u0301 \t\n") == []
+
+
+def test_every_text_of_an_article_is_clean_however_it_is_made() -> None:
+    article = Article(
+        title=f"Title{HOSTILE}",
+        blocks=(Block("heading", "Head\x01ing"), Block("paragraph", "Para\x1bgraph\r\nline")),
+        authors=("Jane\x00 Doe",),
+        date="2025\x01-01-01",
+        site_name="Coastal\x1b Herald",
+        url="https://herald.example/\x01story",
+        language="en\x00",
+        description="Des\ufffecription",
+        image="https://herald.example/\x7fa.jpg",
+        warnings=("warn\x01ing",),
+    )
+    assert article.title == "Title[31m"
+    assert [block.text for block in article.blocks] == ["Heading", "Paragraph\nline"]
+    assert article.authors == ("Jane Doe",) and article.date == "2025-01-01"
+    assert (article.site_name, article.url) == ("Coastal Herald", "https://herald.example/story")
+    assert (article.language, article.description) == ("en", "Description")
+    assert article.image == "https://herald.example/a.jpg" and article.warnings == ("warning",)
+    # As the store reads back an article it kept before there was a rule.
+    stored = json.loads(dump_article(article))
+    stored["title"] = "Kept\x01 before"
+    stored["blocks"][1]["text"] = "Old\x1b text"
+    loaded = load_article(json.dumps(stored))
+    assert loaded.title == "Kept before" and loaded.paragraphs == ["Old text"]
+
+
+def test_extraction_reads_pages_with_hostile_characters() -> None:
+    sentence = "The harbour bridge reopened to traffic on Friday after eight months of repairs."
+    hostile = sentence.replace("traffic", "tra\x00ffic")
+    text = f"Bridge\x01 reopens\x1b after repairs\n\n{hostile}\n"
+    article = extract(Document(text, "text"))
+    assert article.title == "Bridge reopens after repairs" and article.paragraphs == [sentence]
+    # A lone surrogate would make the HTML parser give up on the whole page.
+    body = "".join(f"<p>{sentence} Paragraph {n}.\ud800</p>" for n in range(6))
+    html = (
+        f"<html><head><title>Bridge\x1b reopens</title></head><body><article>{body}</article></body></html>"
+    )
+    article = extract(Document(html, "html"))
+    assert len(article.paragraphs) == 6 and article.paragraphs[0] == f"{sentence} Paragraph 0."
+
+
+# --- 5. feeds: always well-formed XML -------------------------------------------------------------
+
+
+def record(article: Article, **fields) -> Record:
+    values = {
+        "id": "a1",
+        "article": article,
+        "url": "https://herald.example/story",
+        "site": article.site_name,
+        "tags": ("transport",),
+        "created": 1.7e9,
+        "updated": 1.7e9,
+        "narrated": 1.7e9,
+        "duration": 61.0,
+        "findings": (),
+        "job": None,
+    }
+    return Record(**(values | fields))
+
+
+def test_the_feed_writer_takes_out_what_xml_cannot_hold(caplog: pytest.LogCaptureFixture) -> None:
+    """An article holds no such character, but a feed also writes tags, URLs and settings."""
+    article = Article(title="Bridge <tolls> & fares", blocks=(Block("paragraph", "Toll ]]> fare."),))
+    hostile = record(article, url=f"https://herald.example/{HOSTILE}", tags=(f"tag{HOSTILE}", "ok"))
+    episodes = [Episode(hostile, f"https://listen.example/{HOSTILE}.mp3", 1000, "https://listen.example/a1")]
+    with caplog.at_level(logging.WARNING, logger="newsvoice.server.feed"):
+        feed = build_feed(
+            f"News{HOSTILE}", f"About{HOSTILE}", "https://listen.example/", "/feed.xml", episodes
+        )
+    channel = strict_xml(feed).find("channel")
+    assert channel.findtext("title") == "News[31m"
+    item = channel.find("item")
+    assert item.findtext("title") == "Bridge <tolls> & fares"
+    assert item.findtext("description") == "Toll ]]> fare."
+    assert item.findtext("link") == "https://herald.example/[31m"
+    assert [c.text for c in item.findall("category")] == ["tag[31m", "ok"]
+    assert item.find("enclosure").get("url") == "https://listen.example/[31m.mp3"
+    codes = ", ".join(invalid_characters(HOSTILE))
+    assert [record.getMessage() for record in caplog.records] == [
+        f"feed: the channel: {codes} taken out of its {field}"
+        for field in ("title", "description", "itunes:author", "itunes:summary")
+    ] + [
+        f"feed: article a1: {codes} taken out of its {field}"
+        for field in ("link", "enclosure url", "category")
+    ]
+
+
+@pytest.fixture(scope="module")
+def hostile_article(api: httpx.Client, api_key: dict) -> dict:
+    """An article submitted with hostile characters in its title, body, site and author,
+    narrated and published."""
+    sentence = "The toll for cars on the harbour bridge will be two dollars from May, the council said."
+    hostile = sentence.replace("toll", f"to{HOSTILE}ll")
+    body = "".join(f"<p>{hostile} Paragraph {n}.\x85</p>" for n in range(4))
+    html = (
+        f'<html lang="en"><head><title>Bridge\x01 tolls\x1b rise</title>'
+        f'<meta property="og:site_name" content="Harbour\x1b Herald">'
+        f'<meta name="author" content="Jane\x00 Doe"></head>'
+        f"<body><article><h1>Bridge\x01 tolls\x1b rise</h1>{body}"
+        "<p>Drivers said: &lt;b&gt;no&lt;/b&gt; --&gt; never, &amp; never again, the council heard.</p>"
+        "</article></body></html>"
+    )
+    submission = {"html": html, "url": "https://harbour.example/tolls", "tags": ["hostile"]}
+    body = json.dumps(submission).encode()  # escaped: httpx's own JSON cannot hold a lone surrogate
+    answer = api.post("/api/articles", content=body, headers=api_key | {"Content-Type": "application/json"})
+    assert answer.status_code == 202, answer.text
+    job = wait_for_job(api, answer.json()["job"])
+    assert job["status"] == "done", job
+    return api.get(f"/api/articles/{job['article']}").json()
+
+
+def test_hostile_text_is_stored_clean_and_every_feed_parses(api: httpx.Client, hostile_article: dict) -> None:
+    assert hostile_article["title"] == "Bridge tolls rise"
+    assert hostile_article["site"] == "Harbour Herald" and hostile_article["authors"] == ["Jane Doe"]
+    text = api.get(f"/api/articles/{hostile_article['id']}/versions/1").json()["text"]
+    assert not any(invalid_characters(block["text"]) for block in text)
+    for path in ("/feed.xml", "/tags/hostile/feed.xml", "/sites/Harbour Herald/feed.xml"):
+        answer = api.get(path)
+        assert answer.status_code == 200, path
+        items = strict_xml(answer.content).find("channel").findall("item")
+        titles = [item.findtext("title") for item in items]
+        assert "Bridge tolls rise" in titles, (path, titles)
+
+
+def test_hostile_tags_and_urls_are_refused(api: httpx.Client, api_key: dict) -> None:
+    text = "Bridge tolls\n\nThe toll for cars will be two dollars from May, the council said.\n"
+    for submission in (
+        {"text": text, "tags": ["bad\x00tag"]},
+        {"text": text, "tags": ["esc\x1b"]},
+        {"text": text, "url": "https://harbour.example/\x01tolls"},
+    ):
+        answer = api.post("/api/articles", json=submission, headers=api_key)
+        assert answer.status_code == 422, answer.text
+        assert "must hold no control characters" in answer.text
+
+
+@pytest.mark.parametrize("path", ["/tags/%00/feed.xml", "/tags/a%1bb/feed.xml", "/sites/%01/feed.xml"])
+def test_a_feed_for_a_name_with_control_characters_is_not_found(api: httpx.Client, path: str) -> None:
+    answer = api.get(path)
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["detail"].startswith("no ")
+
+
+def test_a_feed_for_a_name_in_another_normal_form_is_the_same_feed(api: httpx.Client) -> None:
+    first = api.get("/tags/caf\u00e9/feed.xml")
+    second = api.get("/tags/cafe\u0301/feed.xml")
+    assert first.status_code == second.status_code == 200
+    assert strict_xml(first.content).findtext("channel/title") == strict_xml(second.content).findtext(
+        "channel/title"
+    )

@@ -1,9 +1,18 @@
-"""The `Article`: what extraction hands to the script writer."""
+"""The `Article`: what extraction hands to the script writer.
+
+Every text of an `Article` and of its `Block`s is cleaned as the object is made
+(`clean_text`: no control characters, surrogates or noncharacters, NFC): whichever way an
+article comes in (a page extracted, a text posted, a feed item, a webhook, the store, a
+caller of the library), nothing written from it (feeds, transcripts) can hold a character
+XML or WebVTT cannot.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+from .characters import clean_text
 
 BlockKind = Literal["paragraph", "heading"]
 
@@ -18,6 +27,9 @@ class Block:
 
     kind: BlockKind
     text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", clean_text(self.text))
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,14 @@ class Article:
     image: str | None = None
     """The lead image's URL."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("title", "date", "site_name", "url", "language", "description", "image"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, clean_text(value))
+        for name in ("authors", "warnings"):
+            object.__setattr__(self, name, tuple(clean_text(value) for value in getattr(self, name)))
 
     @property
     def byline(self) -> str | None:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from ..characters import clean_text, invalid_characters
 from .api import ArticleId
 from .feed import Episode, build_feed
 from .service import Service, ServiceDep, article_json, feed_json, fresh, timings, version_json
@@ -84,13 +85,24 @@ async def feed(request: Request, service: ServiceDep) -> Response:
 @router.get("/sites/{site}/feed.xml")
 async def site_feed(site: str, request: Request, service: ServiceDep) -> Response:
     """The articles of one site (its name, or its host name)."""
+    site = _name(site, "site")
     return _feed(request, service, f"{service.settings.title}: {site}", site=site)
 
 
 @router.get("/tags/{tag}/feed.xml")
 async def tag_feed(tag: str, request: Request, service: ServiceDep) -> Response:
     """The articles with one tag."""
+    tag = _name(tag, "tag")
     return _feed(request, service, f"{service.settings.title}: {tag}", tag=tag)
+
+
+def _name(name: str, kind: str) -> str:
+    """A site's or tag's NAME from a feed's path, in NFC as names are stored; 404 for one with
+    a character no name holds (a control character: tags with one are refused, and articles
+    hold none), which could be written into no feed."""
+    if invalid := invalid_characters(name):
+        raise HTTPException(404, f"no {kind} has such a name: it holds {', '.join(invalid)}")
+    return clean_text(name)
 
 
 def _feed(request: Request, service: Service, title: str, **where: str) -> Response:
