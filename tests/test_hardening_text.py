@@ -1,6 +1,6 @@
 """Issue 13 (hardening), the text's part: extraction takes time in proportion to the page
-(however many paragraphs, however long one is), and text holds no character XML cannot (so
-every podcast feed stays well-formed)."""
+(however many paragraphs, however long one is), text holds no character XML cannot (so every
+podcast feed stays well-formed), and transcripts are valid WebVTT whatever the article says."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import logging
 import random
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,10 +22,13 @@ from newsvoice.extract.cleanup import byline_authors, clean, pull_quotes
 from newsvoice.extract.consensus import agree
 from newsvoice.extract.embeds import Post, insert_posts
 from newsvoice.extract.structure import Piece
+from newsvoice.narrate import Narration, TimedSegment
+from newsvoice.script import Segment
 from newsvoice.server.feed import Episode, build_feed
 from newsvoice.server.store import Record
 from newsvoice.server.store.texts import dump_article, load_article
 from newsvoice.sources import Document
+from newsvoice.transcript import to_vtt, vtt_text
 
 # Every kind of character that must not reach a feed: C0 and C1 controls, DEL, a lone
 # surrogate, noncharacters.
@@ -284,3 +288,47 @@ def test_a_feed_for_a_name_in_another_normal_form_is_the_same_feed(api: httpx.Cl
     assert strict_xml(first.content).findtext("channel/title") == strict_xml(second.content).findtext(
         "channel/title"
     )
+
+
+# --- 9. transcripts: valid WebVTT -----------------------------------------------------------------
+
+
+def test_cue_text_is_escaped_and_on_one_line() -> None:
+    assert vtt_text("a < b & c > d") == "a &lt; b &amp; c &gt; d"
+    assert vtt_text("then --> now") == "then --&gt; now"
+    assert vtt_text("<b>bold</b> &amp;") == "&lt;b&gt;bold&lt;/b&gt; &amp;amp;"
+    assert vtt_text("one\n\ntwo\r\nthree") == "one two three"
+
+
+def test_to_vtt_has_no_arrow_or_blank_line_in_a_cue() -> None:
+    texts = ["A -> B --> C.", "Tom & Jerry <3 each other.", "Line one.\n\nLine two."]
+    timed = tuple(
+        TimedSegment(Segment("sentence", text, text, 0.3), start=i * 2.0, end=i * 2.0 + 2.0, words=())
+        for i, text in enumerate(texts)
+    )
+    narration = Narration(
+        article=Article(title="", blocks=()),
+        path=Path("a.mp3"),
+        audio_format="mp3",
+        voice="test",
+        duration=6.0,
+        segments=timed,
+        chapters=(),
+    )
+    vtt = to_vtt(narration)
+    cues = vtt.strip("\n").split("\n\n")
+    assert cues[0] == "WEBVTT" and len(cues) == 4
+    for cue in cues[1:]:
+        _, timing, text = cue.split("\n")
+        assert timing.count("-->") == 1 and "-->" not in text and "<" not in text
+    assert cues[1].endswith("A -&gt; B --&gt; C.")
+    assert cues[2].endswith("Tom &amp; Jerry &lt;3 each other.")
+    assert cues[3].endswith("Line one. Line two.")
+
+
+def test_the_service_transcript_escapes_cue_text(api: httpx.Client, hostile_article: dict) -> None:
+    vtt = api.get(hostile_article["links"]["transcript"]).text
+    assert "Drivers said: &lt;b&gt;no&lt;/b&gt; --&gt; never, &amp; never again" in vtt
+    lines = vtt.splitlines()
+    assert all("-->" not in line or (line.count(" --> ") == 1 and line[0].isdigit()) for line in lines)
+    assert not invalid_characters(vtt.replace("\r", ""))
