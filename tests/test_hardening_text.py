@@ -1,6 +1,7 @@
-"""Issue 13 (hardening), the text's part: extraction takes time in proportion to the page
-(however many paragraphs, however long one is), text holds no character XML cannot (so every
-podcast feed stays well-formed), and transcripts are valid WebVTT whatever the article says."""
+"""Issue 13 (hardening), the text's part: an article's length is limited, extraction takes time
+in proportion to the page (however many paragraphs, however long one is), text holds no
+character XML cannot (so every podcast feed stays well-formed), and transcripts are valid
+WebVTT whatever the article says."""
 
 from __future__ import annotations
 
@@ -12,32 +13,128 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import wait_for_job
+from click.testing import CliRunner
+from conftest import running, wait_for_job
 from lxml import etree
 
-from newsvoice.article import Article, Block
+from newsvoice.article import Article, Block, check_length
 from newsvoice.characters import clean_text, invalid_characters
+from newsvoice.cli import main
+from newsvoice.errors import Refused, TooLongError
 from newsvoice.extract import extract
 from newsvoice.extract.cleanup import byline_authors, clean, pull_quotes
 from newsvoice.extract.consensus import agree
 from newsvoice.extract.embeds import Post, insert_posts
 from newsvoice.extract.structure import Piece
-from newsvoice.narrate import Narration, TimedSegment
+from newsvoice.narrate import Narration, TimedSegment, narrate
 from newsvoice.script import Segment
 from newsvoice.server.feed import Episode, build_feed
 from newsvoice.server.store import Record
 from newsvoice.server.store.texts import dump_article, load_article
+from newsvoice.settings import PipelineSettings
 from newsvoice.sources import Document
 from newsvoice.transcript import to_vtt, vtt_text
+from newsvoice.webhook import sign
 
 # Every kind of character that must not reach a feed: C0 and C1 controls, DEL, a lone
 # surrogate, noncharacters.
 HOSTILE = "\x00\x01\x08\x1b[31m\x7f\x80\x9f\ud800\udfff\ufffe\uffff\ufdd0\U0010ffff"
+SECRET = "webhook-secret-for-hardening-tests"
 
 
 def strict_xml(data: bytes) -> etree._Element:
     """DATA parsed by lxml's strict parser, which fails on any ill-formed byte."""
     return etree.fromstring(data, etree.XMLParser(recover=False, resolve_entities=False))
+
+
+# --- 4. the length limit ----------------------------------------------------------------------------
+
+
+def article_of(words: int) -> Article:
+    """An article of WORDS words: a title of two, and paragraphs of up to 100."""
+    sizes = [100] * ((words - 2) // 100) + [(words - 2) % 100]
+    paragraphs = tuple(
+        Block("paragraph", " ".join([*["word"] * (size - 1), "end."])) for size in sizes if size
+    )
+    return Article(title="Long read", blocks=paragraphs)
+
+
+def test_max_words_is_a_pipeline_setting_of_twenty_thousand() -> None:
+    assert PipelineSettings().max_words == 20_000
+    assert "max_words" in PipelineSettings.model_fields
+
+
+def test_check_length_counts_title_headings_and_paragraphs() -> None:
+    article = Article(
+        title="Three word title",
+        blocks=(Block("heading", "Two words"), Block("paragraph", "Five words in this one.")),
+    )
+    assert article.words == 10
+    check_length(article, 10)
+    with pytest.raises(TooLongError) as refused:
+        check_length(article, 9)
+    assert isinstance(refused.value, Refused)
+    assert str(refused.value) == "the article has 10 words, more than the limit of 9 (max_words)"
+    assert article_of(20_001).words == 20_001
+    with pytest.raises(TooLongError, match=r"^the article has 20,001 words, more than the limit of 20,000"):
+        check_length(article_of(20_001), 20_000)
+
+
+def test_narrate_refuses_a_long_article_before_any_work(tmp_path: Path) -> None:
+    output = tmp_path / "long.mp3"
+    with pytest.raises(TooLongError, match="the article has 201 words, more than the limit of 200"):
+        narrate(article_of(201), output, max_words=200)  # no voice is even loaded
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_narrate_cli_refuses_a_long_article_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "long.txt"
+    lines = [f"Sentence number {n} has six words." for n in range(10)]
+    source.write_text("A long read\n\n" + "\n\n".join(lines), encoding="utf-8")  # 3 + 10 * 6 words
+    result = CliRunner().invoke(
+        main, ["narrate", str(source), "-o", str(tmp_path / "out.mp3"), "--max-words", "50"]
+    )
+    assert result.exit_code == 1
+    assert (
+        result.stderr == "newsvoice: error: the article has 63 words, more than the limit of 50 (max_words)\n"
+    )
+    monkeypatch.setenv("NEWSVOICE_MAX_WORDS", "62")
+    result = CliRunner().invoke(main, ["narrate", str(source), "-o", str(tmp_path / "out.mp3")])
+    assert result.exit_code == 1 and "more than the limit of 62 (max_words)" in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["long.txt"]
+
+
+def test_the_api_refuses_a_long_article(api: httpx.Client, api_key: dict) -> None:
+    paragraphs = (" ".join([f"Paragraph {n} says", *["more"] * 95]) + "." for n in range(210))
+    text = "A very long read\n\n" + "\n\n".join(paragraphs)  # 4 + 210 * 98 words
+    answer = api.post("/api/articles", json={"text": text}, headers=api_key)
+    assert answer.status_code == 422, answer.text
+    assert (
+        answer.json()["detail"] == "the article has 20,584 words, more than the limit of 20,000 (max_words)"
+    )
+    assert api.get("/api/articles", params={"q": "Paragraph 150"}).json()["total"] == 0
+
+
+def test_a_long_article_that_reaches_a_job_fails_at_once(tmp_path: Path, voice, normalizer) -> None:
+    """Through the webhook (never refused: a CMS would retry) the article is stored, and its job
+    fails, with the reason, on its first try, before any synthesis."""
+    settings = {"webhook_secrets": (SECRET,), "attempts": 3, "backoff": 60, "max_words": 40}
+    lines = [f"The council met again on day {n} to talk about the ferry." for n in range(5)]
+    text = "A long read\n\n" + "\n\n".join(lines)  # 3 + 5 * 12 words
+    refusal = "the article has 63 words, more than the limit of 40 (max_words)"
+    with running(tmp_path, normalizer, **settings) as (client, key):
+        answer = client.post("/api/articles", json={"text": text}, headers=key)
+        assert answer.status_code == 422 and answer.json()["detail"] == refusal
+        event = {"event": "publish", "url": "https://harbour.example/long", "text": text}
+        body = json.dumps(event).encode()
+        headers = sign(SECRET, body) | {"Content-Type": "application/json"}
+        answer = client.post("/api/webhook", content=body, headers=headers)
+        assert answer.status_code == 202, answer.text
+        job = wait_for_job(client, answer.json()["job"])
+        assert (job["status"], job["error"], job["attempts"]) == ("failed", refusal, 1)
+        assert job["progress"]["done"] in (0, None)
 
 
 # --- 4. extraction in time proportional to the page -------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .characters import clean_text
+from .errors import TooLongError
 
 BlockKind = Literal["paragraph", "heading"]
 
@@ -72,3 +73,19 @@ class Article:
     @property
     def paragraphs(self) -> list[str]:
         return [block.text for block in self.blocks if block.kind == "paragraph"]
+
+    @property
+    def words(self) -> int:
+        """Words read aloud from the text: the title's, the headings' and the paragraphs'."""
+        return len(self.title.split()) + sum(len(block.text.split()) for block in self.blocks)
+
+
+def check_length(article: Article, max_words: int) -> None:
+    """Raise `TooLongError` for an article of more than MAX_WORDS words (`max_words`): one
+    narration of it would hold a worker for hours. Every way in checks it before the article
+    is stored or narrated, and `narrate` checks it again."""
+    words = article.words
+    if words > max_words:
+        raise TooLongError(
+            f"the article has {words:,} words, more than the limit of {max_words:,} (max_words)"
+        )

@@ -33,3 +33,7 @@ class LanguageError(Refused):
 class UnreadableError(Refused):
     """The voice can say none of the article's text (it is all in a writing system the voice
     does not read)."""
+
+
+class TooLongError(Refused):
+    """The article has more words than the `max_words` setting allows."""

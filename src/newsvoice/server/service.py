@@ -17,7 +17,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..article import Article
+from ..article import Article, check_length
 from ..extract import extract
 from ..runtime import Runtime
 from ..script import check_readable
@@ -119,9 +119,11 @@ class Service:
         return submitted
 
     def check_readable(self, article: Article) -> None:
-        """Raise `Refused` (`LanguageError`, `UnreadableError`) for an article no installed
-        voice can read: one in a language no voice speaks, or in letters the voice cannot say.
-        (Narrating it checks again: `newsvoice worker` processes may have other voices.)"""
+        """Raise `Refused` (`TooLongError`, `LanguageError`, `UnreadableError`) for an article
+        longer than `max_words`, or one no installed voice can read: one in a language no
+        voice speaks, or in letters the voice cannot say. (Narrating it checks again: `newsvoice
+        worker` processes may have other voices.)"""
+        check_length(article, self.runtime.pipeline.max_words)
         voice = voice_for_language(article.language, self.runtime.pipeline.voice)
         check_readable(article, voice.language)
 
