@@ -73,12 +73,12 @@ def insert_posts(pieces: list[Piece], posts: list[Post]) -> list[Piece]:
             continue
         place = _place(post.after, first, runs)
         if place is not None:
-            following.setdefault(place, []).insert(0, post)
-            said.update(key(line) for line in post.lines)
+            following.setdefault(place, []).append(post)  # last first
+            said.update(map(key, post.lines))
     found: list[Piece] = []
     for index, piece in enumerate(pieces):
         found.append(piece)
-        for post in following.get(index, ()):
+        for post in reversed(following.get(index, [])):
             found += [Piece("paragraph", line) for line in post.lines]
     return found
 
