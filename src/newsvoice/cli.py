@@ -150,6 +150,7 @@ def _given(**options: Any) -> dict[str, Any]:
 @_setting("bitrate")
 @_setting("disclosure")
 @click.option("--no-disclosure", is_flag=True, help="Leave out the AI-voice disclosure.")
+@_setting("max_words")
 @_lexicon_option
 @click.option("--no-cache", is_flag=True, help="Synthesize every segment, without the segment cache.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
@@ -160,6 +161,7 @@ def narrate(
     bitrate: str | None,
     disclosure: str | None,
     no_disclosure: bool,
+    max_words: int | None,
     lexicons: tuple[Path, ...],
     no_cache: bool,
     quiet: bool,
@@ -170,8 +172,10 @@ def narrate(
     from .voice import load_voice
 
     disclosure = "" if no_disclosure else disclosure
-    runtime = _runtime(voice=voice, bitrate=bitrate, disclosure=disclosure, lexicons=lexicons)
-    article = load_article(source)
+    runtime = _runtime(
+        voice=voice, bitrate=bitrate, disclosure=disclosure, max_words=max_words, lexicons=lexicons
+    )
+    article = load_article(source, max_words=runtime.pipeline.max_words)  # before loading a voice
     loaded = load_voice(voice) if voice else _voice(runtime, article.language)  # --voice forces one
     show_progress = not quiet and sys.stderr.isatty()
     with _progress_bar(show_progress) as progress:
@@ -183,6 +187,7 @@ def narrate(
             bitrate=runtime.pipeline.bitrate,
             disclosure=runtime.pipeline.disclosure or None,
             intro=runtime.pipeline.intro,
+            max_words=runtime.pipeline.max_words,
             progress=progress,
             cache=None if no_cache else runtime.cache,
         )

@@ -113,3 +113,7 @@ def _chain(error: BaseException) -> list[BaseException]:
         behind = [current.__cause__, getattr(current, "orig", None), *current.args]
         pending.extend(item for item in behind if isinstance(item, BaseException))
     return found
+
+
+class TooLongError(CannotNarrate):
+    """The article has more words than the `max_words` setting allows."""

@@ -22,7 +22,7 @@ from typing import BinaryIO, TypeVar
 
 import numpy as np
 
-from .article import Article
+from .article import Article, check_length
 from .audio import Mastered, master
 from .cache import SegmentCache, segment_key
 from .encode import AudioFormat, Chapter, Encoder, Tags, format_for, open_encoder, write_tags
@@ -78,9 +78,13 @@ class Narration:
         return self.path.with_suffix(".json")
 
 
-def load_article(source: str) -> Article:
-    """Read and extract the article at SOURCE (a URL, a file path, or "-" for stdin)."""
-    return extract(read_source(source))
+def load_article(source: str, max_words: int | None = None) -> Article:
+    """Read and extract the article at SOURCE (a URL, a file path, or "-" for stdin);
+    `TooLongError` for one of more than MAX_WORDS words."""
+    article = extract(read_source(source))
+    if max_words is not None:
+        check_length(article, max_words)
+    return article
 
 
 def narrate(
@@ -96,6 +100,7 @@ def narrate(
     on_bytes: Callable[[bytes], None] | None = None,
     cache: SegmentCache | None = None,
     intro: bool = True,
+    max_words: int | None = None,
 ) -> Narration:
     """Narrate SOURCE into OUTPUT (.mp3, .opus, .ogg or .wav), with .vtt and .json beside it.
 
@@ -104,6 +109,7 @@ def narrate(
     front of them at the end), so the narration can be streamed while it is made.
     CACHE: where each segment is looked up before it is synthesized, and stored after.
     INTRO: begin with the title, then the byline or site.
+    MAX_WORDS: `TooLongError` for a longer article (`check_length`), before any work on it.
 
     The article's language chooses the sentence splitter and the normalizer, and, without a
     VOICE, the voice: an installed one for the language, else `LanguageError`. A VOICE given
@@ -118,6 +124,8 @@ def narrate(
     if on_bytes and audio_format != "mp3":
         raise OutputError(f"{output}: only MP3 is streamed while it is encoded")
     article = source if isinstance(source, Article) else load_article(source)
+    if max_words is not None:
+        check_length(article, max_words)
     language = article_language(article)
     voice = voice or load_voice(voice_for_language(language).path)
     warnings: list[str] = list(article.warnings)

@@ -43,7 +43,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
-from .article import Article
+from .article import Article, check_length
 from .backfill import (
     BackfillProgress,
     BackfillReport,
@@ -228,9 +228,11 @@ class Newsroom:
         return extract_article(document)
 
     def check_readable(self, article: Article) -> None:
-        """Raise `CannotNarrate` (`LanguageError`, `UnreadableError`) for an article no installed
-        voice can read: one in a language no voice speaks, or in letters the voice cannot say.
-        (Narrating it checks again: `newsvoice worker` processes may have other voices.)"""
+        """Raise `CannotNarrate` (`TooLongError`, `LanguageError`, `UnreadableError`) for an
+        article longer than `max_words`, or one no installed voice can read: one in a language
+        no voice speaks, or in letters the voice cannot say. (Narrating it checks again:
+        `newsvoice worker` processes may have other voices.)"""
+        check_length(article, self.runtime.pipeline.max_words)
         voice = voice_for_language(article.language, self.runtime.pipeline.voice)
         check_readable(article, voice.language)
 

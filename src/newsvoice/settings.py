@@ -145,6 +145,10 @@ class PipelineSettings(_Section):
     """The sentence read at the end to say the voice is synthetic; empty: none."""
     intro: bool = True
     """Read the title, then the byline or site, before the article."""
+    max_words: int = Field(20_000, ge=1)
+    """The longest article narrated, in words (title, subheads and paragraphs); a longer one
+    is refused (`narrate` stops, the API answers 422, a job fails). 20,000 words is twice a
+    long read: about two hours of audio, three minutes of synthesis on two cores."""
 
     @field_validator("lexicon", "lexicons", "cache_dir", mode="after")
     @classmethod

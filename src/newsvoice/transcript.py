@@ -13,9 +13,17 @@ def to_vtt(narration: Narration) -> str:
     """WebVTT with the article's own text, each cue lasting until the next one starts."""
     cues = ["WEBVTT", ""]
     for index, timed in enumerate(narration.segments, start=1):
-        text = timed.segment.text.replace("-->", "->")
+        text = vtt_text(timed.segment.text)
         cues += [str(index), f"{_vtt_time(timed.start)} --> {_vtt_time(timed.end)}", text, ""]
     return "\n".join(cues)
+
+
+def vtt_text(text: str) -> str:
+    """TEXT as a cue's text, as the WebVTT standard has it: one line, since a blank line ends a
+    cue; `&`, `<` and `>` as character references, since a cue's text is markup (`<b>`,
+    `<v Name>`); and so no `-->`, which a cue's text must not hold."""
+    line = " ".join(text.split())
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_json(narration: Narration) -> str:

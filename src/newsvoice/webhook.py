@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .article import ARTICLE_ID
+from .characters import clean_text, invalid_characters
 from .errors import NotAuthenticated
 
 TIMESTAMP_HEADER = "X-Newsvoice-Timestamp"
@@ -41,7 +42,23 @@ TOLERANCE = 300
 
 _TIMESTAMP = re.compile(r"\d{1,12}")
 _SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def _writable(text: str) -> str:
+    """TEXT, refused if it holds a control character (or another that `clean_text` takes out):
+    tags and URLs are written into the podcast feeds as they are given."""
+    if invalid := invalid_characters(text):
+        raise ValueError(f"must hold no control characters (it holds {', '.join(invalid)})")
+    return text
+
+
+def _tag(tag: str) -> str:
+    return clean_text(_writable(tag))  # in NFC, as an article's text: one tag, one way to write it
+
+
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_tag)
+]
 """A tag of articles, for the per-tag podcast feeds."""
 
 
@@ -49,7 +66,7 @@ def _http_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http or https URL")
-    return url
+    return _writable(url)
 
 
 HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_http_url)]

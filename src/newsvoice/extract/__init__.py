@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..article import Article
+from ..characters import clean_text
 from ..errors import NoArticleError
 from ..language import with_language
 from ..sources import Document
@@ -18,7 +21,11 @@ MIN_WORDS = 50
 
 def extract(document: Document) -> Article:
     """Extract the article from an HTML page or a page saved as plain text, with its language:
-    the one the page declares, or else the one its text is written in (`language`)."""
+    the one the page declares, or else the one its text is written in (`language`).
+
+    The page is read as `clean_text` leaves it, as the article's text will be: the rules see
+    the text that is kept (and an HTML parser gives up on a surrogate)."""
+    document = replace(document, content=clean_text(document.content))
     if document.kind == "html":
         from .html import extract_html  # trafilatura and lxml are only loaded for HTML
 

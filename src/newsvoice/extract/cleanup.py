@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 
 from ..written import MONTH
@@ -114,7 +114,7 @@ _LABEL = re.compile(r"^\W*[^:|»›>\]]{1,30}[:|»›>\]]\s*")
 _NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
 # "By A, B and C", then perhaps a role or an outlet ("| Staff Writer", ", CNN"), but not a sentence.
 _BYLINE = re.compile(
-    rf"^\W*(?i:by)\s+(?P<names>{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*)(?:\s*[,|/–—-]\s*[^.!?]{{0,60}})?\s*$"
+    rf"^\W*(?i:by)\s+(?P<names>{_NAME}(?:\s*(?:,|\band\b|&)\s*{_NAME})*)(?:\s*[,|/–—-]\s*[^.!?]{{0,60}})?\s*$"
 )
 # A date or a time: "Nov. 19", "19 November", "2019-11-19", "11/19/2019", "8:45".
 _DATE = re.compile(
@@ -141,6 +141,12 @@ _SENTENCE_END = re.compile(r"""[.!?…]["'”’]?$""")
 _QUOTE_WORDS = 8
 # A sentence found in a paragraph this many times its length was lifted out of it.
 _LIFTED = 1.5
+# A text is looked for in others where a rare run of this many of its words is said...
+_RUN = 4
+# ...and not at all when that run is said more than this many times on the page.
+_PLACES = 16
+_POSITION_BITS = 40
+_POSITION_MASK = (1 << _POSITION_BITS) - 1
 
 
 def clean(
@@ -173,15 +179,16 @@ def _without_prompts(piece: Piece) -> Piece | None:
     sentences = _SENTENCE_BREAK.split(piece.text)
     if is_furniture(piece.text) or (piece.words <= _SHAPE_WORDS and _PROMPTS.search(sentences[0])):
         return None
-    if len(sentences) > 1 and _PROMPTS.search(sentences[-1]):
+    last = sentences[-1]
+    if len(sentences) > 1 and len(last.split()) <= _SHAPE_WORDS and _PROMPTS.search(last):
         return replace(piece, text=" ".join(sentences[:-1]))
     return piece
 
 
 def byline_authors(text: str) -> tuple[str, ...]:
     """The names in a "By A and B" line, or none."""
-    match = _BYLINE.match(text)
-    if not match or len(text.split()) > 12:
+    match = _BYLINE.match(text) if len(text.split()) <= 12 else None
+    if not match:
         return ()
     names = [
         name
@@ -205,22 +212,117 @@ def pull_quotes(texts: Sequence[str]) -> set[int]:
 
     Short lines, and lines said three times or more, are the article's own refrains (a
     recipe's "1 cup blueberries", the question put to each guest of a series), not quotes.
+
+    A text is in another when its words are said in a row there. Each is looked for where a
+    rare run of its words is said (`WordRuns`), never in every other text: the time this
+    takes grows with the words of the page, not with the square of its paragraphs.
     """
     keys = [key(text) for text in texts]
+    words = [own.split() for own in keys]
     counts = Counter(keys)
-    repeats = set()
-    for index, own in enumerate(keys):
-        if len(own.split()) < _QUOTE_WORDS or counts[own] > 2 or not _SENTENCE_END.search(texts[index]):
-            continue
-        for other_index, other in enumerate(keys):
-            earlier = other_index < index
-            lifted = own in other and (earlier or len(other) >= _LIFTED * len(own))
-            if other_index != index and (
-                lifted or (earlier and other in own and len(own) < _LIFTED * len(other))
-            ):
-                repeats.add(index)
-                break
+    quotes = {
+        index
+        for index, own in enumerate(keys)
+        if len(words[index]) >= _QUOTE_WORDS and counts[own] <= 2 and _SENTENCE_END.search(texts[index])
+    }
+    runs = WordRuns(words)
+    repeats: set[int] = set()
+    # Lifted out of another text: an earlier one, or one much longer than itself.
+    for index in quotes:
+        if any(
+            other != index and (other < index or len(keys[other]) >= _LIFTED * len(keys[index]))
+            for other in runs.holding(words[index])
+        ):
+            repeats.add(index)
+    # An earlier text said again with a few words more: looked for from the earlier text...
+    for earlier, said in enumerate(words):
+        if len(said) >= _RUN:
+            repeats.update(
+                index
+                for index in runs.holding(said)
+                if index > earlier and index in quotes and len(keys[index]) < _LIFTED * len(keys[earlier])
+            )
+    # ...or, for one of a few long words, among the few words of the quote that could be it.
+    first: dict[str, int] = {}
+    for index, text_key in enumerate(keys):
+        first.setdefault(text_key, index)
+    for index in quotes - repeats:
+        if any(
+            first.get(part, index) < index and len(keys[index]) < _LIFTED * len(part)
+            for part in _short_runs(words[index], len(keys[index]) / _LIFTED)
+        ):
+            repeats.add(index)
     return repeats
+
+
+class WordRuns:
+    """Where each run of `_RUN` words is said in a list of texts' words: to find which texts
+    say a given text's words in a row, in time that grows with that text, not with the list."""
+
+    def __init__(self, words: Sequence[list[str]]) -> None:
+        self._words = words
+        # Each place a run is said, as one number (the text's index, then the position in it),
+        # or a list of them: a few objects for the garbage collector to follow, not one a run.
+        self._places: dict[str, int | list[int]] = {}
+        places = self._places
+        for index, own in enumerate(words):
+            for place, run in enumerate(map(" ".join, runs_of(own, _RUN)), start=index << _POSITION_BITS):
+                found = places.setdefault(run, place)
+                if isinstance(found, list):
+                    found.append(place)
+                elif found != place:
+                    places[run] = [found, place]
+        self._short: set[tuple[str, ...]] | None = None
+
+    def holding(self, part: list[str]) -> Iterator[int]:
+        """The indexes of the texts that say PART's words (`_RUN` or more) in a row, found
+        where the first of its runs said at most `_PLACES` times is said; none when every one
+        is said more often (a text made of the page's most repeated phrases is taken to be
+        said nowhere else: a refrain, not a quote)."""
+        anchor = self._anchor(part)
+        if anchor is None:
+            return
+        offset, places = anchor
+        for place in places:
+            index, start = place >> _POSITION_BITS, (place & _POSITION_MASK) - offset
+            if start >= 0 and self._words[index][start : start + len(part)] == part:
+                yield index
+
+    def _anchor(self, part: list[str]) -> tuple[int, list[int]] | None:
+        """The first of PART's runs said at most `_PLACES` times: its position in PART, and
+        the places it is said."""
+        for offset, run in enumerate(map(" ".join, runs_of(part, _RUN))):
+            found = self._places.get(run, [])
+            places = [found] if isinstance(found, int) else found
+            if len(places) <= _PLACES:
+                return offset, places
+        return None
+
+    def says(self, part: list[str]) -> bool:
+        """Whether any text says PART's words in a row."""
+        if len(part) >= _RUN:
+            return next(self.holding(part), None) is not None
+        if self._short is None:
+            self._short = {
+                run for own in self._words for size in range(1, _RUN) for run in runs_of(own, size)
+            }
+        return tuple(part) in self._short
+
+
+def runs_of(words: Sequence[str], size: int) -> Iterator[tuple[str, ...]]:
+    """The runs of SIZE words in a row of WORDS, in order."""
+    return zip(*(words[start:] for start in range(size)), strict=False)
+
+
+def _short_runs(words: list[str], longer_than: float) -> Iterator[str]:
+    """The runs of fewer than `_RUN` of WORDS that are longer than LONGER_THAN characters."""
+    if (_RUN - 1) * (max(map(len, words), default=0) + 1) <= longer_than:
+        return  # no run of so few words is that long
+    for start in range(len(words)):
+        for end in range(start + 1, min(start + _RUN, len(words) + 1)):
+            run = " ".join(words[start:end])
+            if len(run) > longer_than:
+                yield run
 
 
 def _drop_related_links(pieces: Sequence[Piece], links: Collection[str]) -> list[Piece]:

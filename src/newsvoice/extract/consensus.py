@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from enum import Enum
 
-from .cleanup import key
+from .cleanup import key, runs_of
 from .structure import Piece
 
 # A block agrees with the other extractor's text when this share of its four-word runs is
@@ -84,17 +84,24 @@ class _Text:
     """One extraction's words, to ask whether a block of the other is in it."""
 
     def __init__(self, words: str) -> None:
-        self._padded = f" {words} "
-        self._runs = _runs(words)
+        tokens = words.split()
+        self._runs = _runs(tokens, 4)
+        # A block of fewer than four words is in it when those words are, in a row (looked up,
+        # not searched for: a page of many short blocks would search the whole text for each).
+        self._short = _runs(tokens, 1) | _runs(tokens, 2) | _runs(tokens, 3)
+        self._empty = "  " in f" {words} "  # an empty block's key between two others
 
     def shares(self, words: str) -> bool:
-        runs = _runs(words)
-        if len(words.split()) < 4:
-            return f" {words} " in self._padded
+        tokens = words.split()
+        if not tokens:
+            return self._empty
+        if len(tokens) < 4:
+            return tuple(tokens) in self._short
+        runs = _runs(tokens, 4)
         return sum(run in self._runs for run in runs) >= _SHARED * len(runs)
 
 
-def _runs(words: str) -> set[tuple[str, ...]]:
-    """The four-word runs of a text (the benchmark's shingles, a robust notion of "same text")."""
-    tokens = words.split()
-    return {tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3)}
+def _runs(tokens: list[str], size: int) -> set[tuple[str, ...]]:
+    """The runs of SIZE words of a text; of four, the benchmark's shingles, a robust notion of
+    "same text"."""
+    return set(runs_of(tokens, size))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import html as lxml_html
 
-from .cleanup import key
+from .cleanup import WordRuns, key
 from .structure import Piece
 
 _EMBEDS = "//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')]"
@@ -56,21 +56,40 @@ def take_posts(tree: lxml_html.HtmlElement) -> list[Post]:
 
 def insert_posts(pieces: list[Piece], posts: list[Post]) -> list[Piece]:
     """PIECES with each post after the paragraph it follows on the page, unless the post is
-    already there or its place is not (the paragraph was not part of the article)."""
-    pieces = list(pieces)
-    for post in reversed(posts):  # so that posts after one paragraph keep their order
-        keys = [key(piece.text) for piece in pieces]
-        if any(key(post.lines[0]) in own for own in keys):
+    already there (its first line's words are said in a row in a piece, or by a later post)
+    or its place is not (the paragraph was not part of the article)."""
+    if not posts:
+        return list(pieces)
+    keys = [key(piece.text) for piece in pieces]
+    runs = WordRuns([own.split() for own in keys])
+    first: dict[str, int] = {}
+    for index, own in enumerate(keys):
+        first.setdefault(own, index)
+    said: set[str] = set()
+    following: dict[int, list[Post]] = {}
+    for post in reversed(posts):  # a post embedded twice is put in at its later place
+        line = key(post.lines[0])
+        if not line or line in said or runs.says(line.split()):
             continue
-        place = next((index for index, own in enumerate(keys) if _follows(post.after, own)), None)
+        place = _place(post.after, first, runs)
         if place is not None:
-            pieces[place + 1 : place + 1] = [Piece("paragraph", line) for line in post.lines]
-    return pieces
+            following.setdefault(place, []).append(post)  # last first
+            said.update(map(key, post.lines))
+    found: list[Piece] = []
+    for index, piece in enumerate(pieces):
+        found.append(piece)
+        for post in reversed(following.get(index, [])):
+            found += [Piece("paragraph", line) for line in post.lines]
+    return found
 
 
-def _follows(after: str, own: str) -> bool:
-    """Whether a piece is the paragraph a post follows (or holds it, merged with its neighbours)."""
-    return own == after or (len(after.split()) >= _ANCHOR_WORDS and after in own)
+def _place(after: str, first: dict[str, int], runs: WordRuns) -> int | None:
+    """The index of the piece that is the paragraph a post follows, or holds it (merged with
+    its neighbours) when it is long enough to be found by its words alone."""
+    words = after.split()
+    if len(words) >= _ANCHOR_WORDS:
+        return min(runs.holding(words), default=first.get(after))
+    return first.get(after)
 
 
 def _spoken(text: str) -> str:

@@ -2,10 +2,16 @@
 
 An item's GUID is its article's id, which editing the article (submitting its URL again, or
 replacing its text) keeps, so podcast apps do not list an edited article twice.
+
+A feed is always well-formed XML 1.0: every text and attribute is written through `_xml`,
+which takes out any character XML cannot hold (and logs it). Articles hold none
+(`newsvoice.characters`), but a feed also carries tags, URLs and settings, and one bad
+character would break the feed for every subscriber.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +19,10 @@ from email.utils import format_datetime
 from xml.etree import ElementTree as ET
 
 from .. import __version__
+from ..characters import clean_text, invalid_characters
 from .store import Record
+
+log = logging.getLogger(__name__)
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -42,14 +51,12 @@ def build_feed(title: str, description: str, home: str, self_url: str, episodes:
         "lastBuildDate",
         _rfc822(max((e.record.narrated or 0 for e in episodes), default=time.time())),
     )
-    ET.SubElement(
-        channel, f"{{{ATOM}}}link", {"href": self_url, "rel": "self", "type": "application/rss+xml"}
-    )
+    _element(channel, f"{{{ATOM}}}link", {"href": self_url, "rel": "self", "type": "application/rss+xml"})
     _text(channel, f"{{{ITUNES}}}author", title)
     _text(channel, f"{{{ITUNES}}}summary", description)
     _text(channel, f"{{{ITUNES}}}type", "episodic")
     _text(channel, f"{{{ITUNES}}}explicit", "false")
-    ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "News"})
+    _element(channel, f"{{{ITUNES}}}category", {"text": "News"})
     for episode in episodes:
         _item(channel, episode)
     ET.indent(rss, space=" ")
@@ -58,25 +65,27 @@ def build_feed(title: str, description: str, home: str, self_url: str, episodes:
 
 def _item(channel: ET.Element, episode: Episode) -> None:
     record, article = episode.record, episode.record.article
+    where = f"article {record.id}"
     item = ET.SubElement(channel, "item")
-    _text(item, "title", article.title)
-    _text(item, "link", record.url or article.url or episode.page_url)
-    _text(item, "guid", f"newsvoice:{record.id}").set("isPermaLink", "false")
-    _text(item, "pubDate", _rfc822(_published(record)))
+    _text(item, "title", article.title, where)
+    _text(item, "link", record.url or article.url or episode.page_url, where)
+    _text(item, "guid", f"newsvoice:{record.id}", where).set("isPermaLink", "false")
+    _text(item, "pubDate", _rfc822(_published(record)), where)
     summary = article.description or (article.paragraphs[0] if article.paragraphs else article.title)
-    _text(item, "description", summary)
+    _text(item, "description", summary, where)
     if author := article.byline or article.site_name:
-        _text(item, f"{{{ITUNES}}}author", author)
-    ET.SubElement(
+        _text(item, f"{{{ITUNES}}}author", author, where)
+    _element(
         item,
         "enclosure",
         {"url": episode.audio_url, "length": str(episode.audio_bytes), "type": "audio/mpeg"},
+        where,
     )
-    _text(item, f"{{{ITUNES}}}duration", str(round(record.duration or 0)))
-    _text(item, f"{{{ITUNES}}}episodeType", "full")
-    _text(item, f"{{{ITUNES}}}explicit", "false")
+    _text(item, f"{{{ITUNES}}}duration", str(round(record.duration or 0)), where)
+    _text(item, f"{{{ITUNES}}}episodeType", "full", where)
+    _text(item, f"{{{ITUNES}}}explicit", "false", where)
     for tag in record.tags:
-        _text(item, "category", tag)
+        _text(item, "category", tag, where)
 
 
 def _published(record: Record) -> float:
@@ -97,7 +106,26 @@ def _rfc822(timestamp: float) -> str:
     return format_datetime(datetime.fromtimestamp(timestamp, UTC), usegmt=True)
 
 
-def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+def _text(parent: ET.Element, tag: str, text: str, where: str = "the channel") -> ET.Element:
     element = ET.SubElement(parent, tag)
-    element.text = text
+    element.text = _xml(text, where, tag)
     return element
+
+
+def _element(
+    parent: ET.Element, tag: str, attributes: dict[str, str], where: str = "the channel"
+) -> ET.Element:
+    return ET.SubElement(
+        parent, tag, {name: _xml(value, where, f"{tag} {name}") for name, value in attributes.items()}
+    )
+
+
+def _xml(value: str, where: str, field: str) -> str:
+    """VALUE as XML 1.0 can hold it (ElementTree escapes `&`, `<` and `>`, but writes any
+    character as it is): the characters it cannot are taken out, and logged."""
+    invalid = invalid_characters(value)
+    if not invalid:
+        return value
+    field = field.replace(f"{{{ITUNES}}}", "itunes:").replace(f"{{{ATOM}}}", "atom:")
+    log.warning("feed: %s: %s taken out of its %s", where, ", ".join(invalid), field)
+    return clean_text(value)

@@ -4,9 +4,9 @@ A job narrates its article's stored text into the audio storage (MP3 and Opus fr
 synthesis, with the transcript and word timings), streaming the MP3 while it is encoded, and
 publishes it as the article's next version. Its worker leases the job and renews the lease
 while it works, so a worker that dies leaves the job to another (see `store`). The voice is
-one for the article's language; an article no installed voice can read fails at once, with
-the reason, and is not tried again (`CannotNarrate`). The narration's warnings are kept with the
-job and the version it publishes.
+one for the article's language; an article no installed voice can read, or one longer than
+`max_words`, fails at once, with the reason, and is not tried again (`CannotNarrate`). The
+narration's warnings are kept with the job and the version it publishes.
 
 The `Dispatcher` hands queued jobs to the queue: threads in this process (`LocalQueue`, the
 embedded default) or Redis, for `newsvoice worker` processes (`newsvoice.server.worker`).
@@ -152,7 +152,7 @@ class Narrator:
         the job keeps its real cause, even when its lease lapsed meanwhile (see `Store.fail`).
         """
         reason = failure_reason(error, self._settings)
-        # An article refused as unreadable would be refused again: it fails now, for good.
+        # An article refused (unreadable, too long) would be refused again: it fails now, for good.
         attempts = job.attempts if isinstance(error, CannotNarrate) else self._settings.attempts
         wait, longest = RECORD_RETRY
         while True:
@@ -204,6 +204,7 @@ class Narrator:
             bitrate=pipeline.bitrate,
             disclosure=pipeline.disclosure or None,
             intro=pipeline.intro,
+            max_words=pipeline.max_words,  # one that came in without the check fails here
             progress=lambda done, total: self._progress(job, done, total),
             also=[files["opus"]] if pipeline.opus else [],
             on_bytes=self._streams.start(job.article_id).write,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from ..characters import clean_text, invalid_characters
 from ..errors import NotFound
 from ..newsroom import Newsroom
 from .api import ArticleId
@@ -80,13 +81,24 @@ def feed(request: Request, newsroom: NewsroomDep) -> Response:
 @router.get("/sites/{site}/feed.xml")
 def site_feed(site: str, request: Request, newsroom: NewsroomDep) -> Response:
     """The articles of one site (its name, or its host name)."""
+    site = _name(site, "site")
     return _feed(request, newsroom, f"{newsroom.settings.title}: {site}", site=site)
 
 
 @router.get("/tags/{tag}/feed.xml")
 def tag_feed(tag: str, request: Request, newsroom: NewsroomDep) -> Response:
     """The articles with one tag."""
+    tag = _name(tag, "tag")
     return _feed(request, newsroom, f"{newsroom.settings.title}: {tag}", tag=tag)
+
+
+def _name(name: str, kind: str) -> str:
+    """A site's or tag's NAME from a feed's path, in NFC as names are stored; 404 for one with
+    a character no name holds (a control character: tags with one are refused, and articles
+    hold none), which could be written into no feed."""
+    if invalid := invalid_characters(name):
+        raise NotFound(f"no {kind} has such a name: it holds {', '.join(invalid)}")
+    return clean_text(name)
 
 
 def _feed(
