@@ -20,7 +20,7 @@ from lxml import etree
 from newsvoice.article import Article, Block, check_length
 from newsvoice.characters import clean_text, invalid_characters
 from newsvoice.cli import main
-from newsvoice.errors import Refused, TooLongError
+from newsvoice.errors import CannotNarrate, TooLongError
 from newsvoice.extract import extract
 from newsvoice.extract.cleanup import byline_authors, clean, pull_quotes
 from newsvoice.extract.consensus import agree
@@ -73,7 +73,7 @@ def test_check_length_counts_title_headings_and_paragraphs() -> None:
     check_length(article, 10)
     with pytest.raises(TooLongError) as refused:
         check_length(article, 9)
-    assert isinstance(refused.value, Refused)
+    assert isinstance(refused.value, CannotNarrate)  # failed at once, not retried
     assert str(refused.value) == "the article has 10 words, more than the limit of 9 (max_words)"
     assert article_of(20_001).words == 20_001
     with pytest.raises(TooLongError, match=r"^the article has 20,001 words, more than the limit of 20,000"):
