@@ -41,7 +41,26 @@ TOLERANCE = 300
 
 _TIMESTAMP = re.compile(r"\d{1,12}")
 _SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _safe(text: str) -> str:
+    unsafe = _UNSAFE.search(text)
+    if unsafe:
+        raise ValueError(
+            f"contains U+{ord(unsafe[0]):04X}: no control characters (but tab and line breaks), "
+            "no NUL, no lone surrogates"
+        )
+    return text
+
+
+Text = Annotated[str, AfterValidator(_safe)]
+"""A string of a request (query, path or JSON body): refused (422) if it holds NUL or another
+control character (tab and line breaks are allowed) or a lone surrogate, which the database
+and the voice cannot take."""
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_safe)
+]
 """A tag of articles, for the per-tag podcast feeds."""
 
 
@@ -52,7 +71,12 @@ def _http_url(url: str) -> str:
     return url
 
 
-HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_http_url)]
+HttpUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2048),
+    AfterValidator(_safe),
+    AfterValidator(_http_url),
+]
 """An absolute http or https URL, as given (pydantic's own URL type would rewrite it)."""
 
 
@@ -88,9 +112,10 @@ def verify(
     now: float | None = None,
     tolerance: int = TOLERANCE,
     replay: ReplayGuard | None = None,
-) -> None:
+) -> tuple[str, int]:
     """Raise `WebhookRefused` unless BODY and HEADERS are a request signed with one of SECRETS,
-    sent within TOLERANCE seconds of NOW (default the clock), and, with REPLAY, not seen before."""
+    sent within TOLERANCE seconds of NOW (default the clock), and, with REPLAY, not seen before.
+    Its signature and timestamp, for a `ReplayGuard` (given one later, once it was accepted)."""
     keys = [secrets] if isinstance(secrets, str) else list(secrets)
     if not keys or not all(keys):  # an empty key would make every signature easy to forge
         raise ValueError("no webhook secret configured")
@@ -105,6 +130,7 @@ def verify(
     # Recorded only once genuine: an unsigned flood cannot fill the guard.
     if replay is not None and replay.seen(signature, int(sent)):
         raise WebhookRefused("replayed: this signature was accepted before")
+    return signature, int(sent)
 
 
 def _signed_headers(headers: Mapping[str, str]) -> tuple[str, str]:
@@ -137,10 +163,10 @@ class WebhookEvent(BaseModel):
         pattern=ARTICLE_ID,
         description="The newsvoice article's id, when the CMS keeps it; else the URL finds the article.",
     )
-    html: str | None = Field(
+    html: Text | None = Field(
         None, description="The article page's HTML; without html or text, the URL is fetched."
     )
-    text: str | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
+    text: Text | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
     tags: list[Tag] = Field(default_factory=list, max_length=20, description="For the per-tag podcast feeds.")
 
     @model_validator(mode="after")
