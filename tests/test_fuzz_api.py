@@ -176,3 +176,33 @@ def test_postgresql_answers_no_server_error(tmp_path: Path) -> None:
             assert status < 500, (method, url, body)
 
         fuzz()
+
+
+def test_an_unexpected_error_is_500_in_json(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """What none of the above found: a bug is still answered in JSON, logged with its
+    traceback, and the client's next request is answered."""
+    with idle_service(tmp_path) as (client, _, known):
+        newsroom = client.app.state.newsroom  # type: ignore[attr-defined]
+
+        def broken(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("a bug")
+
+        newsroom.articles = broken
+        answer = client.get("/api/articles")
+        assert answer.status_code == 500 and answer.json() == {"detail": "internal server error"}
+        assert "RuntimeError: a bug" in caplog.text
+        assert client.get(f"/api/articles/{known}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/watches", b'{"url": "https://news.example/feed.xml", "interval": NaN}'),
+        ("/api/watches", b'{"url": "https://news.example/feed.xml", "interval": -Infinity}'),
+        ("/api/articles", b'{"text": "Title\\ud800\\n\\nWords."}'),
+    ],
+)
+def test_what_json_cannot_carry_is_refused_in_json(tmp_path: Path, path: str, body: bytes) -> None:
+    with idle_service(tmp_path) as (client, headers, _):
+        answer = client.post(path, content=body, headers=headers | {"Content-Type": "application/json"})
+        assert answer.status_code == 422 and answer.json()["detail"]

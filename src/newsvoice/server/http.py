@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -110,8 +111,8 @@ async def _newsvoice_error(request: Request, error: Exception) -> Response:
 
 
 async def _invalid_request(request: Request, error: Exception) -> Response:
-    """422 with pydantic's errors, as FastAPI answers them, but with a refused lone surrogate
-    in the input shown escaped (UTF-8 cannot carry it)."""
+    """422 with pydantic's errors, as FastAPI answers them, but with what JSON cannot carry
+    in the input shown as text: a lone surrogate escaped, NaN and infinities by name."""
     assert isinstance(error, RequestValidationError)
     return JSONResponse({"detail": _escaped(jsonable_encoder(error.errors()))}, 422)
 
@@ -119,6 +120,8 @@ async def _invalid_request(request: Request, error: Exception) -> Response:
 def _escaped(value: object) -> object:
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, list):
         return [_escaped(item) for item in value]
     if isinstance(value, dict):
