@@ -206,3 +206,10 @@ def test_what_json_cannot_carry_is_refused_in_json(tmp_path: Path, path: str, bo
     with idle_service(tmp_path) as (client, headers, _):
         answer = client.post(path, content=body, headers=headers | {"Content-Type": "application/json"})
         assert answer.status_code == 422 and answer.json()["detail"]
+
+
+def test_feeds_refuse_nul_on_postgresql(tmp_path: Path) -> None:
+    """The pages are not in the OpenAPI schema: their feeds' names, checked here."""
+    with postgres_database() as database, idle_service(tmp_path, database=database) as (client, _, _):
+        for path in ("/sites/a%00b/feed.xml", "/tags/a%00b/feed.xml", "/sites/%ED%A0%80/feed.xml"):
+            assert client.get(path).status_code < 500, path

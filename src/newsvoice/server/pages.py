@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from ..errors import NotFound
 from ..newsroom import Newsroom
+from ..webhook import Text
 from .api import ArticleId
 from .feed import Episode, build_feed
 from .http import NewsroomDep, base_url, fresh
@@ -78,13 +79,13 @@ async def feed(request: Request, newsroom: NewsroomDep) -> Response:
 
 
 @router.get("/sites/{site}/feed.xml")
-async def site_feed(site: str, request: Request, newsroom: NewsroomDep) -> Response:
+async def site_feed(site: Text, request: Request, newsroom: NewsroomDep) -> Response:
     """The articles of one site (its name, or its host name)."""
     return _feed(request, newsroom, f"{newsroom.settings.title}: {site}", site=site)
 
 
 @router.get("/tags/{tag}/feed.xml")
-async def tag_feed(tag: str, request: Request, newsroom: NewsroomDep) -> Response:
+async def tag_feed(tag: Text, request: Request, newsroom: NewsroomDep) -> Response:
     """The articles with one tag."""
     return _feed(request, newsroom, f"{newsroom.settings.title}: {tag}", tag=tag)
 
