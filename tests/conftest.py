@@ -404,9 +404,35 @@ def running(
     from newsvoice.server import create_app
 
     app = create_app(service_runtime(normalizer, data_dir=data_dir, **settings))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         _, token = app.state.newsroom.create_key("tests")
         yield client, {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.contextmanager
+def idle_service(data_dir: Path, **settings: Any) -> Iterator[tuple[TestClient, dict[str, str], str]]:
+    """The service on DATA_DIR with SETTINGS, its workers not started (nothing is narrated): a
+    client (to http://localhost), headers with a key, and an article's id (queued)."""
+    runtime = service_runtime(data_dir=data_dir, **settings)
+    from fastapi.testclient import TestClient
+
+    from newsvoice.newsroom import Newsroom
+    from newsvoice.server import create_app
+
+    app = create_app(runtime)
+    newsroom = Newsroom.open(runtime, migrate=True)
+    app.state.newsroom = newsroom
+    try:
+        client = TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
+        _, token = newsroom.create_key("fuzz")
+        headers = {"Authorization": f"Bearer {token}"}
+        answer = client.post(
+            "/api/articles", json={"text": "A title\n\nSome words to read."}, headers=headers
+        )
+        assert answer.status_code == 202, answer.text
+        yield client, headers, answer.json()["article"]["id"]
+    finally:
+        newsroom.store.close()
 
 
 @pytest.fixture(scope="session")

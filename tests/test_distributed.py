@@ -48,7 +48,7 @@ def cluster(tmp_path: Path, redis_server: RedisServer) -> Iterator[ServiceSettin
 @contextlib.contextmanager
 def serving(settings: ServiceSettings) -> Iterator[tuple[TestClient, dict[str, str]]]:
     app = create_app(service_runtime(**settings.model_dump()))  # with a queue, workers narrate
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         _, token = app.state.newsroom.create_key("tests")
         yield client, {"Authorization": f"Bearer {token}"}
 

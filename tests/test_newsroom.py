@@ -10,11 +10,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from conftest import SERVER_TEXT, service_runtime
+from pydantic import ValidationError
 
+from newsvoice.article import Article
 from newsvoice.cli import main
 from newsvoice.errors import Conflict, NoArticleError, NotAuthenticated, NotFound, Refused, SourceError
 from newsvoice.newsroom import Newsroom
@@ -118,14 +121,48 @@ def test_keys_and_webhooks_without_http(newsroom: Newsroom) -> None:
     assert newsroom.revoke_key("cms").id == record.id and not newsroom.check_key(token)
 
     body = json.dumps({"event": "publish", "url": "https://news.example/bridge", "text": SERVER_TEXT})
-    event = newsroom.webhook_event(body.encode(), sign("secret", body.encode()))
-    published = newsroom.publish(event)
+    with newsroom.webhook_delivery(body.encode(), sign("secret", body.encode())) as event:
+        published = newsroom.publish(event)
     assert published.queued and published.record.url == "https://news.example/bridge"
-    with pytest.raises(WebhookRefused, match="webhook refused: wrong signature"):
-        newsroom.webhook_event(body.encode(), sign("not the secret", body.encode()))
+    with (
+        pytest.raises(WebhookRefused, match="webhook refused: wrong signature"),
+        newsroom.webhook_delivery(body.encode(), sign("not the secret", body.encode())),
+    ):
+        pass
     gone = json.dumps({"event": "delete", "url": "https://news.example/bridge"}).encode()
-    assert newsroom.unpublish(newsroom.webhook_event(gone, sign("secret", gone)))
+    with newsroom.webhook_delivery(gone, sign("secret", gone)) as event:
+        assert newsroom.unpublish(event)
     assert newsroom.articles().total == 0
+
+
+def test_only_accepted_webhook_deliveries_are_remembered(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A delivery refused (422: its page had no article yet) may be sent again, and is then
+    accepted; a replay of an accepted one is refused."""
+    body = json.dumps({"event": "publish", "url": "https://news.example/ferry", "text": SERVER_TEXT}).encode()
+    headers = sign("secret", body)
+    extract = newsroom.extract
+
+    def not_yet(**source: Any) -> Article:
+        raise NoArticleError("no article in this page yet")
+
+    monkeypatch.setattr(newsroom, "extract", not_yet)
+    with pytest.raises(NoArticleError), newsroom.webhook_delivery(body, headers) as event:
+        newsroom.publish(event)
+    monkeypatch.setattr(newsroom, "extract", extract)  # the page is fixed; the CMS retries
+    with newsroom.webhook_delivery(body, headers) as event:
+        assert newsroom.publish(event).queued
+    with (
+        pytest.raises(WebhookRefused, match="replayed"),
+        newsroom.webhook_delivery(body, headers),
+    ):
+        pass
+    invalid = json.dumps({"event": "rename", "url": "https://news.example/ferry"}).encode()
+    invalid_headers = sign("secret", invalid)
+    for _ in range(2):  # not an event: refused, not remembered
+        with pytest.raises(ValidationError), newsroom.webhook_delivery(invalid, invalid_headers):
+            pass
 
 
 def test_each_error_has_one_status() -> None:

@@ -112,7 +112,7 @@ def test_submit_answers_with_article_and_job(published: dict) -> None:
     assert published["tags"] == ["transport"]
     assert 5 < published["duration"] < 30
     job = published["job"]
-    assert job["status"] == "done" and job["error"] is None
+    assert job["status"] == "done" and job["error"] is None and job["previous_errors"] == []
     assert job["progress"]["done"] == job["progress"]["total"] >= 4
     assert job["started"] and job["finished"]
     links = published["links"]

@@ -168,7 +168,7 @@ def serving(monkeypatch: pytest.MonkeyPatch, voice, normalizer) -> list[FastAPI]
 
 def writes(app: FastAPI, token: str) -> int:
     """The status of a write with TOKEN on APP: 404 (no such article) if the key is known, else 401."""
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         return client.delete("/api/articles/nosuch", headers={"Authorization": f"Bearer {token}"}).status_code
 
 

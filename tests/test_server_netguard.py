@@ -163,7 +163,7 @@ def test_a_body_that_stops_coming_times_out(site: Site, monkeypatch: pytest.Monk
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory, voice, normalizer) -> Iterator[tuple[TestClient, dict]]:
     app = create_app(service_runtime(normalizer, data_dir=tmp_path_factory.mktemp("guarded")))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         client.app.state.newsroom.workers.stop(timeout=10)  # fetching is what is tested here
         _, token = app.state.newsroom.create_key("tests")
         yield client, {"Authorization": f"Bearer {token}"}
@@ -188,7 +188,7 @@ def test_api_refuses_private_urls(guarded, site: Site, url: str, message: str) -
 
 def test_api_fetches_allowed_urls(tmp_path, voice, normalizer, site: Site) -> None:
     app = create_app(service_runtime(normalizer, data_dir=tmp_path, allow=("127.0.0.1",)))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         client.app.state.newsroom.workers.stop(timeout=10)
         _, token = app.state.newsroom.create_key("tests")
         key = {"Authorization": f"Bearer {token}"}

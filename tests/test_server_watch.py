@@ -99,7 +99,7 @@ def site() -> Iterator[Site]:
 def service(tmp_path: Path, voice, normalizer, **settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
     options = {"data_dir": tmp_path, "allow": ("127.0.0.1",), "webhook_secrets": (SECRET,)} | settings
     app = create_app(service_runtime(normalizer, **options))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         _, token = app.state.newsroom.create_key("tests")
         yield client, {"Authorization": f"Bearer {token}"}
 

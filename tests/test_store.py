@@ -189,7 +189,25 @@ def test_failures_are_retried_then_dead_lettered(store: Store) -> None:
     second = store.claim(job.id, "w", lease=5)
     dead = store.fail(second, "boom again", max_attempts=2, backoff=0.1)
     assert dead.status == "failed" and dead.attempts == 2 and dead.error == "boom again"
+    assert dead.previous_errors == ("boom", "boom again")
     assert store.due(stale=0) == []
+
+
+def test_a_job_done_on_retry_has_no_error_but_keeps_its_history(store: Store) -> None:
+    job = store.submit(TEXT, None, []).job
+    store.claim(job.id, "w1", lease=0.05)
+    time.sleep(0.1)
+    requeued, _ = store.recover(max_attempts=3)
+    assert [j.id for j in requeued] == [job.id]
+    second = store.claim(job.id, "w2", lease=5)
+    retry = store.fail(second, "boom", max_attempts=3, backoff=0)
+    assert retry.error == "boom" and retry.previous_errors == ("its worker stopped", "boom")
+    third = store.claim(job.id, "w3", lease=5)
+    assert store.finish(third, TEXT, [], 1.0, [])
+    done = store.job(job.id)
+    assert done.status == "done" and done.error is None
+    assert done.previous_errors == ("its worker stopped", "boom")
+    assert store.article(job.article_id).job.previous_errors == done.previous_errors
 
 
 def test_a_worker_dying_every_time_fails_the_job(store: Store) -> None:

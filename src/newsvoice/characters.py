@@ -42,3 +42,9 @@ def invalid_characters(text: str) -> list[str]:
     """The characters of TEXT that `clean_text` replaces or removes, as code points ("U+0000"),
     for a message that names them; none in a clean text (or one only not in NFC)."""
     return sorted({f"U+{ord(found[0]):04X}" for found in _UNCLEAN.findall(text)})
+
+
+def unsafe_characters(text: str) -> list[str]:
+    """The characters of TEXT no request may hold (`clean_text` removes them): control
+    characters but tab and line breaks, surrogates, noncharacters; as code points ("U+0000")."""
+    return sorted({f"U+{ord(found):04X}" for found in _REMOVED.findall(text)})

@@ -32,12 +32,13 @@ that only read or manage keys load no voice code and need no Redis.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -526,19 +527,31 @@ class Newsroom:
 
     # --- the CMS webhook -------------------------------------------------------------------
 
-    def webhook_event(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    @contextlib.contextmanager
+    def webhook_delivery(self, body: bytes, headers: Mapping[str, str]) -> Iterator[WebhookEvent]:
         """The event of a CMS's webhook request, once its signature is checked (see
-        `newsvoice.webhook`). `NotFound` when webhooks are off (no `webhook_secrets`),
-        `WebhookRefused` (`NotAuthenticated`) for a request not signed, stale or replayed,
-        pydantic's `ValidationError` for a body that is no event."""
+        `newsvoice.webhook`), to handle in the block. `NotFound` when webhooks are off (no
+        `webhook_secrets`), `WebhookRefused` (`NotAuthenticated`) for a request not signed,
+        stale or replayed, pydantic's `ValidationError` for a body that is no event.
+
+        Only an accepted delivery is remembered (a replay of it refused): the delivery is claimed
+        as the block starts (so that the same one sent twice at once is handled once), and
+        forgotten again if the block raises, so that a CMS may send it again."""
         secrets = self.settings.webhook_secrets
         if not secrets:
             raise NotFound("webhooks are off: set webhook_secrets (NEWSVOICE_WEBHOOK_SECRETS)")
         try:
-            verify(secrets, body, headers, replay=self.store)
+            signature, sent = verify(secrets, body, headers)
         except WebhookRefused as error:
             raise WebhookRefused(f"webhook refused: {error}") from None
-        return WebhookEvent.model_validate_json(body)
+        event = WebhookEvent.model_validate_json(body)
+        if self.store.seen(signature, sent):
+            raise WebhookRefused("webhook refused: replayed: this signature was accepted before")
+        try:
+            yield event
+        except BaseException:
+            self.store.forget(signature)
+            raise
 
     def publish(self, event: WebhookEvent) -> Submitted:
         """A publish or update event: narrate the article (again, if its text changed), the one

@@ -177,8 +177,13 @@ class ServiceSettings(_Section):
     port: int = Field(8000, ge=0, le=65535)
     """The port `serve` listens on."""
     base_url: str | None = None
-    """The service's public address, for feeds and embeds; by default the address each request
-    was made to."""
+    """The service's public address, for links, feeds and embeds; by default the address each
+    request was made to, if loopback or in allowed_hosts."""
+    allowed_hosts: Names = ()
+    """Without base_url, the host names (as in the `Host` header) links may be made for, besides
+    loopback (localhost, 127.0.0.0/8, ::1); a request to any other is refused, 400, so that a
+    forged `Host` cannot point the API's links, the feeds' audio or the dashboard elsewhere
+    (comma-separated in the environment)."""
     workers: int = Field(1, ge=1, le=64)
     """Narrations at once in `serve`. One uses every core; more only help on many-core machines."""
     allow: Names = ()

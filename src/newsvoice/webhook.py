@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .article import ARTICLE_ID
-from .characters import clean_text, invalid_characters
+from .characters import clean_text, invalid_characters, unsafe_characters
 from .errors import NotAuthenticated
 
 TIMESTAMP_HEADER = "X-Newsvoice-Timestamp"
@@ -42,6 +42,21 @@ TOLERANCE = 300
 
 _TIMESTAMP = re.compile(r"\d{1,12}")
 _SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
+
+
+def _safe(text: str) -> str:
+    if unsafe := unsafe_characters(text):
+        raise ValueError(
+            f"contains {', '.join(unsafe)}: no control characters (but tab and line breaks), "
+            "no NUL, no lone surrogates"
+        )
+    return text
+
+
+Text = Annotated[str, AfterValidator(_safe)]
+"""A string of a request (query, path or JSON body): refused (422) if it holds NUL or another
+control character (tab and line breaks are allowed) or a lone surrogate, which the database
+and the voice cannot take."""
 
 
 def _writable(text: str) -> str:
@@ -69,7 +84,12 @@ def _http_url(url: str) -> str:
     return _writable(url)
 
 
-HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_http_url)]
+HttpUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2048),
+    AfterValidator(_safe),
+    AfterValidator(_http_url),
+]
 """An absolute http or https URL, as given (pydantic's own URL type would rewrite it)."""
 
 
@@ -105,9 +125,10 @@ def verify(
     now: float | None = None,
     tolerance: int = TOLERANCE,
     replay: ReplayGuard | None = None,
-) -> None:
+) -> tuple[str, int]:
     """Raise `WebhookRefused` unless BODY and HEADERS are a request signed with one of SECRETS,
-    sent within TOLERANCE seconds of NOW (default the clock), and, with REPLAY, not seen before."""
+    sent within TOLERANCE seconds of NOW (default the clock), and, with REPLAY, not seen before.
+    Its signature and timestamp, for a `ReplayGuard` (given one later, once it was accepted)."""
     keys = [secrets] if isinstance(secrets, str) else list(secrets)
     if not keys or not all(keys):  # an empty key would make every signature easy to forge
         raise ValueError("no webhook secret configured")
@@ -122,6 +143,7 @@ def verify(
     # Recorded only once genuine: an unsigned flood cannot fill the guard.
     if replay is not None and replay.seen(signature, int(sent)):
         raise WebhookRefused("replayed: this signature was accepted before")
+    return signature, int(sent)
 
 
 def _signed_headers(headers: Mapping[str, str]) -> tuple[str, str]:
@@ -154,10 +176,10 @@ class WebhookEvent(BaseModel):
         pattern=ARTICLE_ID,
         description="The newsvoice article's id, when the CMS keeps it; else the URL finds the article.",
     )
-    html: str | None = Field(
+    html: Text | None = Field(
         None, description="The article page's HTML; without html or text, the URL is fetched."
     )
-    text: str | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
+    text: Text | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
     tags: list[Tag] = Field(default_factory=list, max_length=20, description="For the per-tag podcast feeds.")
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ..article import ARTICLE_ID
 from ..newsroom import Newsroom
 from ..watch import DEFAULT_INTERVAL
-from ..webhook import HttpUrl, Tag, WebhookEvent
+from ..webhook import HttpUrl, Tag, Text, WebhookEvent
 from .http import NewsroomDep, base_url, file_response, require_key
 from .shapes import (
     article_json,
@@ -32,6 +32,10 @@ router = APIRouter(prefix="/api")
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 ArticleId = Annotated[str, Path(pattern=ARTICLE_ID, description="The article's id.")]
 JobId = Annotated[str, Path(pattern=ARTICLE_ID, description="The job's id.")]
+MAX_NUMBER = 1_000_000
+"""The largest offset or version number asked for (larger ones are refused, 422, not passed to
+the database)."""
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_NUMBER, description="The version's number, from 1.")]
 AUDIO_CACHE = "public, max-age=300"
 """Browsers and proxies keep audio five minutes, then revalidate it by its ETag (it may be re-narrated)."""
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -43,8 +47,8 @@ class Submission(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     url: HttpUrl | None = Field(None, examples=["https://example.com/news/story"])
-    html: str | None = Field(None, description="The article page's HTML.")
-    text: str | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
+    html: Text | None = Field(None, description="The article page's HTML.")
+    text: Text | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
     tags: list[Tag] = Field(default_factory=list, max_length=20, description="For the per-tag podcast feeds.")
 
     @model_validator(mode="after")
@@ -85,12 +89,12 @@ def replace_article(
 def list_articles(
     newsroom: NewsroomDep,
     request: Request,
-    q: Annotated[str | None, Query(max_length=200, description="Words in the title or text.")] = None,
-    tag: Annotated[str | None, Query(max_length=64)] = None,
-    site: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[Text | None, Query(max_length=200, description="Words in the title or text.")] = None,
+    tag: Annotated[Text | None, Query(max_length=64)] = None,
+    site: Annotated[Text | None, Query(max_length=200)] = None,
     status: JobStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_NUMBER)] = 0,
 ) -> dict[str, Any]:
     """Articles, newest first: all of them, or those matching a search and filters."""
     found = newsroom.articles(q, tag=tag, site=site, status=status, limit=limit, offset=offset)
@@ -190,7 +194,7 @@ def list_versions(article_id: ArticleId, newsroom: NewsroomDep, request: Request
 
 @router.get("/articles/{article_id}/versions/{number}", tags=["versions"])
 def get_version(
-    article_id: ArticleId, number: Annotated[int, Path(ge=1)], newsroom: NewsroomDep, request: Request
+    article_id: ArticleId, number: VersionNumber, newsroom: NewsroomDep, request: Request
 ) -> dict[str, Any]:
     """One version: its text as narrated, its script, and its own audio."""
     return version_text_json(newsroom.version(article_id, number), base_url(newsroom, request))
@@ -200,8 +204,12 @@ def get_version(
 def get_changes(
     article_id: ArticleId,
     newsroom: NewsroomDep,
-    before: Annotated[int | None, Query(ge=1, alias="from", description="Default: the one before.")] = None,
-    after: Annotated[int | None, Query(ge=1, alias="to", description="Default: the latest.")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_NUMBER, alias="from", description="Default: the one before.")
+    ] = None,
+    after: Annotated[
+        int | None, Query(ge=1, le=MAX_NUMBER, alias="to", description="Default: the latest.")
+    ] = None,
 ) -> dict[str, Any]:
     """Sentences added, removed and changed between two versions (by default, the latest two)."""
     return changes_json(newsroom.changes(article_id, before, after))
@@ -209,7 +217,7 @@ def get_changes(
 
 @_file_route("/articles/{article_id}/versions/{number}/audio.mp3")
 def get_version_mp3(
-    article_id: ArticleId, number: Annotated[int, Path(ge=1)], newsroom: NewsroomDep, request: Request
+    article_id: ArticleId, number: VersionNumber, newsroom: NewsroomDep, request: Request
 ) -> Response:
     """An earlier (or the latest) version's narration as MP3."""
     path = newsroom.version_file(article_id, number, "mp3")
@@ -218,7 +226,7 @@ def get_version_mp3(
 
 @_file_route("/articles/{article_id}/versions/{number}/timings.json")
 def get_version_timings(
-    article_id: ArticleId, number: Annotated[int, Path(ge=1)], newsroom: NewsroomDep, request: Request
+    article_id: ArticleId, number: VersionNumber, newsroom: NewsroomDep, request: Request
 ) -> Response:
     """A version's word timings."""
     path = newsroom.version_file(article_id, number, "json")
@@ -290,11 +298,11 @@ async def webhook(request: Request, newsroom: NewsroomDep) -> Response:
 
 def _handle_event(newsroom: Newsroom, request: Request, body: bytes) -> Response:
     try:
-        event = newsroom.webhook_event(body, request.headers)
+        with newsroom.webhook_delivery(body, request.headers) as event:  # remembered if answered
+            if event.event == "delete":
+                return JSONResponse({"deleted": newsroom.unpublish(event)})
+            # Not refused: a CMS would retry or drop the event; the article, and why its
+            # narration failed, are shown on the dashboard instead.
+            return JSONResponse(submitted_json(newsroom.publish(event), base_url(newsroom, request)), 202)
     except ValidationError as error:
         raise RequestValidationError(error.errors()) from None
-    if event.event == "delete":
-        return JSONResponse({"deleted": newsroom.unpublish(event)})
-    # Not refused: a CMS would retry or drop the event; the article, and why its narration
-    # failed, are shown on the dashboard instead.
-    return JSONResponse(submitted_json(newsroom.publish(event), base_url(newsroom, request)), 202)

@@ -3,14 +3,20 @@ statuses, and files answered with ETags and byte ranges."""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import (
     CannotNarrate,
@@ -26,6 +32,7 @@ from ..newsroom import Newsroom
 from .ranges import MalformedRange, RangeNotSatisfiable, byte_ranges
 
 SMALL_RANGE = 256 * 1024
+log = logging.getLogger(__name__)
 
 
 async def get_newsroom(request: Request) -> Newsroom:
@@ -50,8 +57,30 @@ def require_key(
 
 def base_url(newsroom: Newsroom, request: Request) -> str:
     """Where the service is, for the links in its answers: the `base_url` setting, else the
-    address the request came to."""
-    return newsroom.settings.base_url or str(request.base_url).rstrip("/")
+    address the request came to, if its host is loopback or one of the `allowed_hosts` (the
+    `Host` header is the client's to forge: 400 for any other)."""
+    settings = newsroom.settings
+    if settings.base_url:
+        return settings.base_url
+    if not trusted_host(request.url.hostname or "", settings.allowed_hosts):
+        raise HTTPException(
+            400,
+            "this request's Host header is not a known address of the service: set base_url "
+            "(NEWSVOICE_BASE_URL) to its public address, or add the host to allowed_hosts "
+            "(NEWSVOICE_ALLOWED_HOSTS)",
+        )
+    return str(request.base_url).rstrip("/")
+
+
+def trusted_host(host: str, allowed: Sequence[str]) -> bool:
+    """Whether links may be made for HOST: loopback, or one of ALLOWED (any case)."""
+    host = host.lower().strip("[]").rstrip(".")
+    if host == "localhost" or host in (name.lower().rstrip(".") for name in allowed):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 # --- newsvoice's errors --------------------------------------------------------------------
@@ -77,14 +106,64 @@ def error_status(error: NewsvoiceError) -> int | None:
 async def _newsvoice_error(request: Request, error: Exception) -> Response:
     status = error_status(error) if isinstance(error, NewsvoiceError) else None
     if status is None:
-        raise error  # a failure of the server: 500, logged with its traceback
+        raise error  # a failure of the server: 500 (`ServerErrors`), logged with its traceback
     return JSONResponse({"detail": str(error)}, status)
+
+
+async def _invalid_request(request: Request, error: Exception) -> Response:
+    """422 with pydantic's errors, as FastAPI answers them, but with what JSON cannot carry
+    in the input shown as text: a lone surrogate escaped, NaN and infinities by name."""
+    assert isinstance(error, RequestValidationError)
+    return JSONResponse({"detail": _escaped(jsonable_encoder(error.errors()))}, 422)
+
+
+def _escaped(value: object) -> object:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    if isinstance(value, dict):
+        return {_escaped(key): _escaped(item) for key, item in value.items()}
+    return value
 
 
 def answer_errors(app: FastAPI) -> None:
     """Answer the newsroom's errors, raised by any route, with their status and message (as
-    HTTPException answers: `{"detail": "..."}`)."""
+    HTTPException answers: `{"detail": "..."}`); any other exception with 500 in JSON, its
+    traceback logged."""
     app.add_exception_handler(NewsvoiceError, _newsvoice_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_middleware(ServerErrors)
+
+
+class ServerErrors:
+    """An unexpected exception answered `{"detail": "internal server error"}`, 500, and logged
+    with its traceback; the connection stays open for the client's next request (Starlette's
+    own answer is plain text, and it re-raises the exception to the server, which closes it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            log.exception("%s %s failed", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # part of the answer is sent: the server can only end the connection
+            await JSONResponse({"detail": "internal server error"}, 500)(scope, receive, send)
 
 
 # --- files ---------------------------------------------------------------------------------

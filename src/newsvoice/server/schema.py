@@ -62,6 +62,7 @@ jobs = Table(
     Column("not_before", Float),  # a retry waits until then
     Column("enqueued", Float),  # when it was last handed to the queue
     Column("warnings", Text),  # a done job's narration warnings, JSON array; NULL: none
+    Column("previous_errors", Text),  # each failed try's error, oldest first, JSON array; NULL: none
     CheckConstraint(f"status IN {JOB_STATUSES}", name="job_status"),
     Index("jobs_by_article", "article_id"),
     Index("jobs_by_status", "status"),

@@ -19,6 +19,7 @@ def job_json(job: Job, base: str) -> dict[str, Any]:
         "status": job.status,
         "progress": {"done": job.done, "total": job.total},
         "error": job.error,
+        "previous_errors": list(job.previous_errors),
         "warnings": list(job.warnings),
         "attempts": job.attempts,
         "created": iso(job.created),

@@ -25,3 +25,8 @@ class Deliveries(Database):
             except IntegrityError:
                 return True
         return False
+
+    def forget(self, signature: str) -> None:
+        """Forget a delivery that was not accepted after all (`seen` recorded it): it may be sent again."""
+        with self.transaction(counted=False) as db:
+            db.execute(delete(deliveries).where(deliveries.c.signature == signature))

@@ -42,6 +42,9 @@ class Job:
     """A job to retry waits until then."""
     warnings: tuple[str, ...] = ()
     """What went wrong in its narration without stopping it (a done job's)."""
+    previous_errors: tuple[str, ...] = ()
+    """Each failed try's error, oldest first: the history (`error` is its status's: why it
+    failed, or why its last try failed while it waits to retry; None once done)."""
 
 
 JOB_FIELDS = [field.name for field in dataclasses.fields(Job)]
@@ -106,7 +109,14 @@ class Jobs(Database):
             done = (
                 update(jobs)
                 .where(*_held(job))
-                .values(status="done", finished=now, done=jobs.c.total, lease=None, warnings=_json(warnings))
+                .values(
+                    status="done",
+                    finished=now,
+                    done=jobs.c.total,
+                    lease=None,
+                    error=None,
+                    warnings=_json(warnings),
+                )
             )
             if not db.execute(done).rowcount:
                 return None
@@ -132,7 +142,13 @@ class Jobs(Database):
             row = db.execute(
                 update(jobs)
                 .where(or_(and_(*_held(job)), and_(*_recovered(job))))
-                .values(error=error, worker=None, lease=None, **values)
+                .values(
+                    error=error,
+                    previous_errors=_json((*job.previous_errors, error)),
+                    worker=None,
+                    lease=None,
+                    **values,
+                )
                 .returning(*jobs.c)
             ).first()
             if row:
@@ -188,6 +204,9 @@ class Jobs(Database):
                 .values(status="queued", worker=None, lease=None, enqueued=None, error="its worker stopped")
                 .returning(jobs.c.id)
             ).all()
+            for row in (*failed, *queued):  # the history of each: this try's error added
+                stopped = (*found[row.id].previous_errors, "its worker stopped")
+                db.execute(update(jobs).where(jobs.c.id == row.id).values(previous_errors=_json(stopped)))
         return [found[row.id] for row in queued], [found[row.id] for row in failed]
 
     def due(self, stale: float | None) -> list[str]:
@@ -295,7 +314,8 @@ def _job(row: Any) -> Job:
 
 def job_of(fields: dict[str, Any]) -> Job:
     """A Job from its row's FIELDS (its warnings stored as JSON)."""
-    return Job(**fields | {"warnings": tuple(json.loads(fields["warnings"] or "[]"))})
+    lists = {name: tuple(json.loads(fields[name] or "[]")) for name in ("warnings", "previous_errors")}
+    return Job(**fields | lists)
 
 
 def _json(strings: Sequence[str]) -> str | None:
