@@ -59,6 +59,18 @@ control character (tab and line breaks are allowed) or a lone surrogate, which t
 and the voice cannot take."""
 
 
+def _whole(text: str) -> str:
+    if surrogates := sorted({f"U+{ord(char):04X}" for char in text if "\ud800" <= char <= "\udfff"}):
+        raise ValueError(f"contains {', '.join(surrogates)}: a lone surrogate is broken input, not text")
+    return text
+
+
+Document = Annotated[str, AfterValidator(_whole)]
+"""An article's HTML or text in a request: control characters are taken out where it enters
+the pipeline (`clean_text`: a page's stray junk is no reason to refuse it), but a lone
+surrogate, which no correct encoding makes, is refused (422)."""
+
+
 def _writable(text: str) -> str:
     """TEXT, refused if it holds a control character (or another that `clean_text` takes out):
     tags and URLs are written into the podcast feeds as they are given."""
@@ -87,7 +99,6 @@ def _http_url(url: str) -> str:
 HttpUrl = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=2048),
-    AfterValidator(_safe),
     AfterValidator(_http_url),
 ]
 """An absolute http or https URL, as given (pydantic's own URL type would rewrite it)."""
@@ -176,10 +187,12 @@ class WebhookEvent(BaseModel):
         pattern=ARTICLE_ID,
         description="The newsvoice article's id, when the CMS keeps it; else the URL finds the article.",
     )
-    html: Text | None = Field(
+    html: Document | None = Field(
         None, description="The article page's HTML; without html or text, the URL is fetched."
     )
-    text: Text | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
+    text: Document | None = Field(
+        None, description="The article as plain text: title, blank line, paragraphs."
+    )
     tags: list[Tag] = Field(default_factory=list, max_length=20, description="For the per-tag podcast feeds.")
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ..article import ARTICLE_ID
 from ..newsroom import Newsroom
 from ..watch import DEFAULT_INTERVAL
-from ..webhook import HttpUrl, Tag, Text, WebhookEvent
+from ..webhook import Document, HttpUrl, Tag, Text, WebhookEvent
 from .http import NewsroomDep, base_url, file_response, require_key
 from .shapes import (
     article_json,
@@ -47,8 +47,10 @@ class Submission(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     url: HttpUrl | None = Field(None, examples=["https://example.com/news/story"])
-    html: Text | None = Field(None, description="The article page's HTML.")
-    text: Text | None = Field(None, description="The article as plain text: title, blank line, paragraphs.")
+    html: Document | None = Field(None, description="The article page's HTML.")
+    text: Document | None = Field(
+        None, description="The article as plain text: title, blank line, paragraphs."
+    )
     tags: list[Tag] = Field(default_factory=list, max_length=20, description="For the per-tag podcast feeds.")
 
     @model_validator(mode="after")

@@ -14,7 +14,6 @@ from fastapi.templating import Jinja2Templates
 from ..characters import clean_text, invalid_characters
 from ..errors import NotFound
 from ..newsroom import Newsroom
-from ..webhook import Text
 from .api import ArticleId
 from .feed import Episode, build_feed
 from .http import NewsroomDep, base_url, fresh
@@ -80,14 +79,14 @@ def feed(request: Request, newsroom: NewsroomDep) -> Response:
 
 
 @router.get("/sites/{site}/feed.xml")
-def site_feed(site: Text, request: Request, newsroom: NewsroomDep) -> Response:
+def site_feed(site: str, request: Request, newsroom: NewsroomDep) -> Response:
     """The articles of one site (its name, or its host name)."""
     site = _name(site, "site")
     return _feed(request, newsroom, f"{newsroom.settings.title}: {site}", site=site)
 
 
 @router.get("/tags/{tag}/feed.xml")
-def tag_feed(tag: Text, request: Request, newsroom: NewsroomDep) -> Response:
+def tag_feed(tag: str, request: Request, newsroom: NewsroomDep) -> Response:
     """The articles with one tag."""
     tag = _name(tag, "tag")
     return _feed(request, newsroom, f"{newsroom.settings.title}: {tag}", tag=tag)
