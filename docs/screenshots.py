@@ -32,6 +32,7 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="newsvoice-screens-"))
     env = {**os.environ, "NEWSVOICE_DATA_DIR": str(data), "NEWSVOICE_CONFIG": str(data / "none.toml")}
     newsvoice = [str(Path(sys.executable).with_name("newsvoice"))]
+    subprocess.run([*newsvoice, "db", "upgrade"], env=env, check=True, capture_output=True)
     key = subprocess.run([*newsvoice, "keys", "create", "screens"], env=env, check=True,
                          capture_output=True, text=True).stdout.strip()  # fmt: skip
     port = free_port()
