@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
     from newsvoice.runtime import Runtime
+    from newsvoice.settings import ServiceSettings
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -345,6 +346,23 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     directory.mkdir()
     with RedisServer(directory) as server:
         yield server
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, redis_server: RedisServer) -> Iterator[ServiceSettings]:
+    """The distributed shape's settings: a PostgreSQL database and a Redis of their own (another
+    test emptying a database of a shared Redis would take this one's queue and streams), and
+    storage every process shares; a short lease, so a dead worker's job is handed over soon."""
+    from newsvoice.settings import ServiceSettings
+
+    with postgres_database() as database:
+        yield ServiceSettings(
+            data_dir=tmp_path / "server",
+            database=database,
+            queue=redis_server.url,
+            storage=tmp_path / "shared",
+            lease=3,
+        )
 
 
 def without_id3(mp3: bytes) -> bytes:

@@ -31,20 +31,6 @@ from newsvoice.settings import ServiceSettings
 NEWSVOICE = Path(sys.executable).with_name("newsvoice")
 
 
-@pytest.fixture
-def cluster(tmp_path: Path, redis_server: RedisServer) -> Iterator[ServiceSettings]:
-    """A database and a Redis of their own (another test emptying a database of a shared Redis
-    would take this one's queue and streams), and storage every process shares."""
-    with postgres_database() as database:
-        yield ServiceSettings(
-            data_dir=tmp_path / "server",
-            database=database,
-            queue=redis_server.url,
-            storage=tmp_path / "shared",
-            lease=3,
-        )
-
-
 @contextlib.contextmanager
 def serving(settings: ServiceSettings) -> Iterator[tuple[TestClient, dict[str, str]]]:
     app = create_app(service_runtime(**settings.model_dump()))  # with a queue, workers narrate

@@ -12,11 +12,10 @@ import secrets
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import RedisServer, postgres_database, wait_for_job
+from conftest import RedisServer, wait_for_job
 from test_distributed import serving, start_worker
 
 from newsvoice.settings import ServiceSettings
@@ -24,18 +23,6 @@ from newsvoice.settings import ServiceSettings
 pytestmark = pytest.mark.faults
 
 SHORT = "Ferry timetable changes\n\nThe evening ferry leaves ten minutes earlier from Monday.\n"
-
-
-@pytest.fixture
-def cluster(tmp_path: Path, redis_server: RedisServer) -> Iterator[ServiceSettings]:
-    with postgres_database() as database:
-        yield ServiceSettings(
-            data_dir=tmp_path / "server",
-            database=database,
-            queue=redis_server.url,
-            storage=tmp_path / "shared",
-            lease=3,
-        )
 
 
 def stop(process: subprocess.Popen) -> None:
