@@ -505,18 +505,25 @@ def serve(**options: Any) -> None:
     """
     import uvicorn
 
+    from .newsroom import Newsroom
     from .server import create_app
+    from .server.app import warn_without_keys
 
     runtime = _service_runtime(**options)
     settings = runtime.service
-    uvicorn.run(
-        create_app(runtime),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        log_config=uvicorn_config(_log_format(), settings.access_log),
-        access_log=settings.access_log != "off",
-    )
+    # Opened here, not in the app's startup: what cannot start (a database or queue out of
+    # reach, a data directory another server narrates on) is one line, not uvicorn's traceback.
+    with Newsroom.open(runtime, migrate=True) as newsroom:
+        newsroom.start()
+        warn_without_keys(newsroom)
+        uvicorn.run(
+            create_app(runtime, newsroom),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            log_config=uvicorn_config(_log_format(), settings.access_log),
+            access_log=settings.access_log != "off",
+        )
 
 
 @main.group()
