@@ -249,6 +249,14 @@ def deal_page(browser, local_server, live_server, deal: dict, *, width: int = 12
     return page
 
 
+def pause_at(page, seconds: float) -> None:
+    """Pause the playing audio as soon as it reaches SECONDS (checked every frame, in the page)."""
+    page.wait_for_function(
+        f"() => {AUDIO}.currentTime >= {seconds} && ({AUDIO}.pause(), true)", polling="raf", timeout=15_000
+    )
+    page.wait_for_function(f"() => {AUDIO}.paused")
+
+
 def said_at(segments: list[dict], time: float) -> tuple[int, int]:
     """The segment and spoken word being said at TIME: the last word begun."""
     index = next(i for i, s in enumerate(segments) if s["start"] <= time < s["end"])
@@ -282,9 +290,7 @@ def test_read_along_highlights_the_written_word_being_said(
     seen = []
     for index, position in moments:
         word = segments[index]["words"][position]
-        wait_until_time(page, (word["start"] + word["end"]) / 2)
-        page.evaluate(f"() => {AUDIO}.pause()")
-        page.wait_for_function(f"() => {AUDIO}.paused")
+        pause_at(page, (word["start"] + word["end"]) / 2)
         time = audio(page, "currentTime")
         index, position = said_at(segments, time)
         spoken = segments[index]["words"][position]
@@ -314,9 +320,8 @@ def test_read_along_on_a_phone(browser, local_server, live_server, deal: dict, n
     page = deal_page(browser, local_server, live_server, deal, width=390)
     index, position = find_word(deal["segments"], lambda w: w == "billion")
     page.locator("newsvoice-player .play").click()
-    wait_until_time(page, deal["segments"][index]["words"][position]["start"] + 0.05)
-    page.evaluate(f"() => {AUDIO}.pause()")
-    page.wait_for_function(f"() => {AUDIO}.paused")
+    word = deal["segments"][index]["words"][position]
+    pause_at(page, (word["start"] + word["end"]) / 2)
     assert page.evaluate(CURRENT_WORD)[0][2] == "$4.5bn"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # nothing overflows
     page.screenshot(path=str(ARTIFACTS / "read-along-word-phone.png"))
@@ -334,7 +339,8 @@ def test_read_along_by_sentence(browser, local_server, live_server, deal: dict, 
     for index in (1, 2):
         wait_until_time(page, segments[index]["start"] + 0.5)
         page.wait_for_function(
-            "(text) => document.querySelector('.newsvoice-current')?.textContent.replace(/\\s+/g, ' ') === text",
+            "(text) => document.querySelector('.newsvoice-current')?.textContent"
+            ".replace(/\\s+/g, ' ') === text",
             arg=segments[index]["text"],
         )
         assert page.locator(".newsvoice-current-word").count() == 0

@@ -23,6 +23,7 @@ exclusive; every spoken word gets a span, and spans never go backwards.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
@@ -80,7 +81,7 @@ def word_spans(text: str, words: Sequence[str]) -> list[Span]:
         spans[word] = (tokens[first][0], tokens[last][1])
     # Fill each stretch between anchors, and before the first and after the last one.
     bounds = [(-1, -1, -1), *anchors, (len(tokens), len(tokens), len(words))]
-    for (_, token_before, word_before), (token_after, _, word_after) in zip(bounds, bounds[1:], strict=False):
+    for (_, token_before, word_before), (token_after, _, word_after) in itertools.pairwise(bounds):
         between_words = range(word_before + 1, word_after)
         between_tokens = tokens[token_before + 1 : token_after]
         if not between_words:
