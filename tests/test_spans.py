@@ -111,7 +111,27 @@ CASES = [
         "It cost two million US dollars.",
         ["It", "cost", "US$2", "million", "million", "million"],
     ),
-    (  # a sports score and a tie-break
+    (  # numbers in a row, shared out at their commas
+        "Sales of 1,200, 3,400 and 560 units",
+        "Sales of one thousand two hundred, three thousand four hundred and five hundred sixty units",
+        ["Sales", "of", *["1,200"] * 4, *["3,400"] * 4, "and", "560", "560", "560", "units"],
+    ),
+    (  # a team and a range apart at the comma
+        "the 49ers, 60-65 per cent",
+        "the forty-niners, sixty to sixty-five percent",
+        ["the", "49ers", "60-65", "60-65", "60-65", "per cent"],
+    ),
+    (  # an amount and its conversion in brackets, shared out at the brackets
+        "It will invest $2.5bn (£1.9bn) over 10 years.",
+        "It will invest two point five billion dollars, one point nine billion pounds, over ten years.",
+        ["It", "will", "invest", *["$2.5bn"] * 5, *["£1.9bn"] * 5, "over", "10", "years"],
+    ),
+    (  # a handle: "at" goes with the "@"
+        "Mayor Theodora Vukovich (@MayorVukovich) June 18",
+        "Mayor Theodora Vukovich, at MayorVukovich, June eighteenth",
+        ["Mayor", "Theodora", "Vukovich", "@MayorVukovich", "@MayorVukovich", "June", "18"],
+    ),
+    (  # a sports score and a tie-break: commas that differ share nothing out
         "He won 6-4, 7-6(5).",
         "He won six four, seven six, five.",
         ["He", "won", *["6-4, 7-6(5"] * 5],
@@ -122,7 +142,7 @@ CASES = [
 @pytest.mark.parametrize(("text", "spoken", "said"), CASES, ids=[case[0][:30] for case in CASES])
 def test_word_spans(text: str, spoken: str, said: list[str]) -> None:
     words = spoken_words(spoken)
-    spans = word_spans(text, words)
+    spans = word_spans(text, words, spoken)
     assert [text[start:end] for start, end in spans] == said
 
 
@@ -130,6 +150,15 @@ def test_written_tokens() -> None:
     text = '"Well," said Dr. Smith (of the U.S.)—and 50/50… $4.5bn.'
     tokens = [text[start:end] for start, end in written_tokens(text)]
     assert tokens == ["Well", "said", "Dr", "Smith", "of", "the", "U.S.", "and", "50", "50", "$4.5bn"]
+
+
+def test_pauses_only_from_the_words_own_text() -> None:
+    """Without the spoken text, or with one the words are not from, a stretch is not shared out."""
+    text, words = "the 49ers, 60-65 per cent", ["the", "forty", "nine", "ers", "sixty", "five", "percent"]
+    for spoken in (None, "the forty nine ers, sixty five, percent and more"):
+        assert [text[a:b] for a, b in word_spans(text, words, spoken)][1:6] == ["49ers, 60-65"] * 5
+    spans = word_spans(text, words, "the forty nine ers, sixty five percent")
+    assert [text[a:b] for a, b in spans][1:6] == ["49ers"] * 3 + ["60-65"] * 2
 
 
 def test_no_words_and_no_tokens() -> None:
@@ -163,7 +192,7 @@ def test_real_normalization_gives_ordered_spans(text: str, normalizer: Normalize
     """Whatever the rules say, every spoken word gets some written characters, in order."""
     spoken = normalizer.normalize(text)
     words = spoken_words(spoken)
-    spans = word_spans(text, words)
+    spans = word_spans(text, words, spoken)
     assert len(spans) == len(words)
     for start, end in spans:
         assert 0 <= start < end <= len(text)

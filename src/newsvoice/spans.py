@@ -34,6 +34,10 @@ _TOKEN = re.compile(r"[^\s—–/…]+")
 """A written token: what lies between spaces, em and en dashes, slashes and ellipses."""
 _EDGES = ",;:!?.()[]{}<>\"'“”‘’«»„*_"
 """Punctuation around a word, which no one hears as a word."""
+_PAUSES = ",;:"
+"""Punctuation that the voice pauses at, in the spoken text."""
+_WRITTEN_PAUSES = _PAUSES + "()[]—–…"
+"""And in the written text, where brackets and dashes are said as commas."""
 _UNSAID = _EDGES + "—–…-"
 """What a spoken word between two tokens does not say: pauses."""
 _DOTTED = re.compile(r"(?:[A-Za-z]{1,3}\.){2,}")
@@ -63,9 +67,11 @@ def written_tokens(text: str) -> list[Span]:
     return tokens
 
 
-def word_spans(text: str, words: Sequence[str]) -> list[Span]:
+def word_spans(text: str, words: Sequence[str], spoken_text: str | None = None) -> list[Span]:
     """For each spoken word of WORDS (in order, as the voice says them), the span of TEXT
-    that it says: (start, end) offsets, end exclusive."""
+    that it says: (start, end) offsets, end exclusive. SPOKEN_TEXT, the text WORDS were taken
+    from, tells where the voice pauses between them (its commas), to share out a stretch
+    of several written tokens said in more or fewer words ("the 49ers, 60-65")."""
     if not words:
         return []
     tokens = written_tokens(text)
@@ -76,30 +82,76 @@ def word_spans(text: str, words: Sequence[str]) -> list[Span]:
     where_written = [(start + end) / 2 / len(text) for start, end in tokens]
     where_spoken = _centres(words)
     anchors = _joined(_anchors(written, spoken, where_written, where_spoken), written, spoken)
+    pauses = _pauses_after(spoken_text, words)
     spans: list[Span | None] = [None] * len(words)
     for first, last, word in anchors:
         spans[word] = (tokens[first][0], tokens[last][1])
     # Fill each stretch between anchors, and before the first and after the last one.
     bounds = [(-1, -1, -1), *anchors, (len(tokens), len(tokens), len(words))]
     for (_, token_before, word_before), (token_after, _, word_after) in itertools.pairwise(bounds):
-        between_words = range(word_before + 1, word_after)
-        between_tokens = tokens[token_before + 1 : token_after]
+        between_words = list(range(word_before + 1, word_after))
         if not between_words:
             continue
-        if len(between_tokens) == len(between_words):
-            for word, token in zip(between_words, between_tokens, strict=True):
-                spans[word] = token
+        if token_after > token_before + 1:
+            stretches = _shared_out(text, tokens, range(token_before + 1, token_after), between_words, pauses)
+            for stretch_tokens, stretch_words in stretches:
+                _fill(spans, tokens, stretch_tokens, stretch_words)
             continue
-        if between_tokens:
-            span = (between_tokens[0][0], between_tokens[-1][1])
-        else:
-            left = tokens[token_before][1] if token_before >= 0 else 0
-            right = tokens[token_after][0] if token_after < len(tokens) else len(text)
-            before = spans[word_before] if word_before >= 0 else None
-            span = _said_between(text, left, right) or before or spans[word_after] or (0, len(text))
+        left = tokens[token_before][1] if token_before >= 0 else 0
+        right = tokens[token_after][0] if token_after < len(tokens) else len(text)
+        before = spans[word_before] if word_before >= 0 else None
+        after = spans[word_after] if word_after < len(words) else None
+        if after and not text[after[0]].isalnum():  # a symbol said first: "at" for "@Name"
+            before = None
+        span = _said_between(text, left, right) or before or after or (0, len(text))
         for word in between_words:
             spans[word] = span
     return [span or (0, len(text)) for span in spans]
+
+
+def _fill(spans: list[Span | None], tokens: list[Span], between: range, words: list[int]) -> None:
+    """Written tokens BETWEEN said by spoken WORDS: one each where there are as many of
+    both, else each word the whole stretch."""
+    if len(between) == len(words):
+        for word, token in zip(words, between, strict=True):
+            spans[word] = tokens[token]
+        return
+    for word in words:
+        spans[word] = (tokens[between[0]][0], tokens[between[-1]][1])
+
+
+def _shared_out(
+    text: str, tokens: list[Span], between: range, words: list[int], pauses: list[bool] | None
+) -> list[tuple[range, list[int]]]:
+    """The written tokens BETWEEN and the spoken WORDS that say them, in stretches cut where
+    both pause alike: as many commas (semicolons, colons) between the tokens as after the
+    words. One stretch where they differ."""
+    whole = [(between, words)]
+    if pauses is None or len(between) < 2 or len(between) == len(words):
+        return whole
+    written = [
+        t for t in between[:-1] if any(c in _WRITTEN_PAUSES for c in text[tokens[t][1] : tokens[t + 1][0]])
+    ]
+    said = [w for w in words[:-1] if pauses[w]]
+    if not written or len(written) != len(said):
+        return whole
+    stretches = []
+    token_from, word_from = between[0], words[0]
+    for token, word in [*zip(written, said, strict=True), (between[-1], words[-1])]:
+        stretches.append((range(token_from, token + 1), list(range(word_from, word + 1))))
+        token_from, word_from = token + 1, word + 1
+    return stretches
+
+
+def _pauses_after(spoken_text: str | None, words: Sequence[str]) -> list[bool] | None:
+    """For each word, whether the voice pauses after it (a comma, semicolon or colon); None
+    where WORDS are not those of SPOKEN_TEXT."""
+    if spoken_text is None:
+        return None
+    said = [t for t in spoken_text.split() if any(c.isalnum() for c in t) or t.startswith("[[")]
+    if len(said) != len(words) or any(word not in token for word, token in zip(words, said, strict=True)):
+        return None
+    return [token.rstrip('"”’)]')[-1:] in _PAUSES for token in said]
 
 
 def _key(word: str) -> str:

@@ -58,7 +58,7 @@ def timings(narration: Narration) -> dict[str, Any]:
 
 
 def _words(timed: TimedSegment) -> list[dict[str, Any]]:
-    spans = word_spans(timed.segment.text, [w.word for w in timed.words])
+    spans = word_spans(timed.segment.text, [w.word for w in timed.words], timed.segment.spoken)
     return [
         {"word": w.word, "start": w.start, "end": w.end, "chars": list(span)}
         for w, span in zip(timed.words, spans, strict=True)

@@ -247,7 +247,8 @@
       const found = matchSentences(this.segments, blocks.length ? blocks : [container]);
       if (!found.length) return;
       addPageStyle();
-      const byWord = this.highlightMode === "word";
+      // Timings made before words had their written characters: sentences only.
+      const byWord = this.highlightMode === "word" && this.segments.some((s) => s.words?.some((w) => w.chars));
       const sentences = found.flatMap((match) => sentencePieces(match));
       const words = byWord ? found.flatMap((match) => wordPieces(match, this.segments[match.index])) : [];
       const nodes = new Map();  // text node -> its pieces: each node is cut and wrapped once
@@ -257,6 +258,9 @@
       }
       for (const [node, pieces] of nodes) this.wrapNode(node, pieces, byWord);
       for (const list of this.words.values()) list.sort((a, b) => a.first - b.first);
+      for (const [index, spans] of this.spans) {  // a sentence none of whose words was found
+        if (!this.words.has(index)) for (const span of spans) span.classList.remove("newsvoice-by-word");
+      }
       this.highlight(this.audio.currentTime);
       if (!this.audio.paused) this.follow();
     }
