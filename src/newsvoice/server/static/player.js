@@ -291,17 +291,16 @@
         if (!run.length || run.some((n) => n.parentNode.classList?.contains("newsvoice-word"))) continue;
         const span = wrapRun(run, "newsvoice-word", piece.index);
         span.dataset.newsvoiceWord = String(piece.word.first);
-        span.addEventListener("click", (event) => {
-          event.stopPropagation();
-          this.play(this.segments[piece.index].words[piece.word.first].start);
-        });
+        span.addEventListener("click", () => this.play(this.segments[piece.index].words[piece.word.first].start));
         piece.word.spans.push(span);
       }
       for (const piece of pieces.filter((p) => !p.word)) {
         const run = [...new Set(within(piece).map((n) => (n.parentNode.classList?.contains("newsvoice-word") ? n.parentNode : n)))];
         if (!run.length) continue;
         const span = wrapRun(run, byWord ? "newsvoice-sentence newsvoice-by-word" : "newsvoice-sentence", piece.index);
-        span.addEventListener("click", () => this.play(this.segments[piece.index].start));
+        span.addEventListener("click", (event) => {  // a click on one of its words plays from the word
+          if (!event.target.closest?.(".newsvoice-word")) this.play(this.segments[piece.index].start);
+        });
         if (!this.spans.has(piece.index)) this.spans.set(piece.index, []);
         this.spans.get(piece.index).push(span);
       }
