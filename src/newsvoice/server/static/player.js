@@ -5,9 +5,12 @@
 
    Attributes: article (required); server (the service's address, by default where this
    script comes from); text (a CSS selector for the article's text, for read-along; by default
-   the element marked data-newsvoice-text, else <article> or <main>). Read-along highlights
-   the sentence being read and seeks to a sentence when it is clicked: it finds the narration's
-   sentences in the page's paragraphs (or in the elements marked data-newsvoice-paragraph).
+   the element marked data-newsvoice-text, else <article> or <main>); highlight ("word", the
+   default, or "sentence"). Read-along finds the narration's sentences in the page's paragraphs
+   (or in the elements marked data-newsvoice-paragraph) and highlights the written word being
+   said ("$4.5bn" all the while "four point five billion dollars" is said, from the timings'
+   "chars") within a tinted sentence, or with highlight="sentence" (and wherever the listener
+   prefers reduced motion) the sentence alone; a click on a word or sentence plays from there.
    Keys, while the player has focus: k or space play/pause, j back 15 s, l forward 30 s.
    The position is remembered per article (localStorage), the speed for all articles. */
 (() => {
@@ -33,11 +36,23 @@
     .disclosure, .status { margin: 0.4rem 0 0; font-size: 0.8rem; color: #555; }
     .status:empty { display: none; }
   `;
+  // Colours only, never size, weight or padding: the text does not move as the highlight
+  // does (the box-shadow pads the word's background without taking room).
   const PAGE_STYLE = `
-    .newsvoice-sentence { cursor: pointer; }
-    .newsvoice-sentence:hover { text-decoration: underline dotted; }
+    .newsvoice-sentence, .newsvoice-word { cursor: pointer; }
+    .newsvoice-sentence:hover, .newsvoice-word:hover { text-decoration: underline dotted; }
+    .newsvoice-by-word:hover { text-decoration: none; }
     .newsvoice-current { background: var(--newsvoice-highlight, #ffe98a); border-radius: 2px; }
+    .newsvoice-by-word.newsvoice-current { background: var(--newsvoice-sentence-highlight, #fff8dc); }
+    .newsvoice-current-word { background: var(--newsvoice-highlight, #ffe98a); border-radius: 2px;
+      box-shadow: 0 0 0 2px var(--newsvoice-highlight, #ffe98a);
+      -webkit-box-decoration-break: clone; box-decoration-break: clone; }
+    @media (forced-colors: active) {
+      .newsvoice-current, .newsvoice-current-word { forced-color-adjust: none; background: Mark; color: MarkText; }
+      .newsvoice-by-word.newsvoice-current { background: none; color: inherit; }
+    }
   `;
+  const REDUCED_MOTION = "(prefers-reduced-motion: reduce)";
 
   const clock = (seconds) => {
     const total = Math.max(0, Math.floor(seconds || 0));
@@ -63,7 +78,9 @@
       this.base = new URL(this.getAttribute("server") || SCRIPT_BASE, location.href).href.replace(/\/?$/, "/");
       this.segments = [];
       this.spans = new Map();
+      this.words = new Map();  // segment index -> its written words, in order
       this.current = -1;
+      this.currentWord = null;
       this.savedAt = 0;
       this.render();
       this.load();
@@ -110,8 +127,8 @@
       audio.addEventListener("durationchange", () => this.update());
       audio.addEventListener("timeupdate", () => this.update());
       audio.addEventListener("seeked", () => this.update());
-      audio.addEventListener("play", () => this.setPlaying(true));
-      audio.addEventListener("pause", () => { this.setPlaying(false); this.save(true); });
+      audio.addEventListener("play", () => { this.setPlaying(true); this.follow(); });
+      audio.addEventListener("pause", () => { this.setPlaying(false); this.highlight(audio.currentTime); this.save(true); });
       audio.addEventListener("ratechange", () => { ui.speed.value = String(audio.playbackRate); });
       audio.addEventListener("ended", () => store.remove(this.positionKey));
       audio.addEventListener("error", () => this.say("The audio could not be played."));
@@ -196,6 +213,25 @@
 
     // --- read-along ---------------------------------------------------------------------
 
+    // "word" or "sentence": the page's choice (highlight="..."), sentence wherever the
+    // listener asks for reduced motion, since a word highlight moves several times a second.
+    get highlightMode() {
+      if (window.matchMedia?.(REDUCED_MOTION).matches) return "sentence";
+      return this.getAttribute("highlight") === "sentence" ? "sentence" : "word";
+    }
+
+    // timeupdate comes four times a second, too seldom for words: while playing, every frame.
+    follow() {
+      if (this.following || !this.words.size) return;
+      this.following = true;
+      const frame = () => {
+        this.highlight(this.audio.currentTime);
+        if (this.audio.paused || !this.isConnected) this.following = false;
+        else requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    }
+
     async readAlong(url) {
       try {
         const answer = await fetch(url);
@@ -208,11 +244,25 @@
       if (!container) return;
       const marked = container.querySelectorAll("[data-newsvoice-paragraph]");
       const blocks = marked.length ? [...marked] : [...container.querySelectorAll(BLOCKS)];
-      const pieces = matchSentences(this.segments, blocks.length ? blocks : [container]);
-      if (!pieces.length) return;
+      const found = matchSentences(this.segments, blocks.length ? blocks : [container]);
+      if (!found.length) return;
       addPageStyle();
-      for (const piece of pieces.reverse()) this.wrap(piece);  // from the end: offsets stay valid
+      // Timings made before words had their written characters: sentences only.
+      const byWord = this.highlightMode === "word" && this.segments.some((s) => s.words?.some((w) => w.chars));
+      const sentences = found.flatMap((match) => sentencePieces(match));
+      const words = byWord ? found.flatMap((match) => wordPieces(match, this.segments[match.index])) : [];
+      const nodes = new Map();  // text node -> its pieces: each node is cut and wrapped once
+      for (const piece of [...words, ...sentences]) {
+        if (!nodes.has(piece.node)) nodes.set(piece.node, []);
+        nodes.get(piece.node).push(piece);
+      }
+      for (const [node, pieces] of nodes) this.wrapNode(node, pieces, byWord);
+      for (const list of this.words.values()) list.sort((a, b) => a.first - b.first);
+      for (const [index, spans] of this.spans) {  // a sentence none of whose words was found
+        if (!this.words.has(index)) for (const span of spans) span.classList.remove("newsvoice-by-word");
+      }
       this.highlight(this.audio.currentTime);
+      if (!this.audio.paused) this.follow();
     }
 
     textContainer() {
@@ -221,29 +271,64 @@
         || document.querySelector("article, main");
     }
 
-    wrap({ node, start, end, index }) {
-      let middle = start > 0 ? node.splitText(start) : node;
-      if (end - start < middle.length) middle.splitText(end - start);
-      const span = document.createElement("span");
-      span.className = "newsvoice-sentence";
-      span.dataset.newsvoiceSegment = String(index);
-      middle.parentNode.insertBefore(span, middle);
-      span.appendChild(middle);
-      span.addEventListener("click", () => {
-        this.audio.currentTime = this.segments[index].start;
-        if (this.audio.paused) this.toggle();
-      });
-      if (!this.spans.has(index)) this.spans.set(index, []);
-      this.spans.get(index).push(span);
+    // Cut NODE at every piece's edges, then wrap each word's run in a span, and each
+    // sentence's run (its words' spans and the text between them) in another around them.
+    wrapNode(node, pieces, byWord) {
+      const cuts = [...new Set(pieces.flatMap((p) => [p.start, p.end]))]
+        .filter((cut) => cut > 0 && cut < node.length).sort((a, b) => a - b);
+      const fragments = [];
+      let rest = node, at = 0;
+      for (const cut of cuts) {
+        const next = rest.splitText(cut - at);
+        fragments.push({ node: rest, from: at, to: cut });
+        rest = next;
+        at = cut;
+      }
+      fragments.push({ node: rest, from: at, to: at + rest.length });
+      const within = ({ start, end }) => fragments.filter((f) => f.from >= start && f.to <= end).map((f) => f.node);
+      for (const piece of pieces.filter((p) => p.word)) {
+        const run = within(piece);
+        if (!run.length || run.some((n) => n.parentNode.classList?.contains("newsvoice-word"))) continue;
+        const span = wrapRun(run, "newsvoice-word", piece.index);
+        span.dataset.newsvoiceWord = String(piece.word.first);
+        span.addEventListener("click", () => this.play(this.segments[piece.index].words[piece.word.first].start));
+        piece.word.spans.push(span);
+      }
+      for (const piece of pieces.filter((p) => !p.word)) {
+        const run = [...new Set(within(piece).map((n) => (n.parentNode.classList?.contains("newsvoice-word") ? n.parentNode : n)))];
+        if (!run.length) continue;
+        const span = wrapRun(run, byWord ? "newsvoice-sentence newsvoice-by-word" : "newsvoice-sentence", piece.index);
+        span.addEventListener("click", (event) => {  // a click on one of its words plays from the word
+          if (!event.target.closest?.(".newsvoice-word")) this.play(this.segments[piece.index].start);
+        });
+        if (!this.spans.has(piece.index)) this.spans.set(piece.index, []);
+        this.spans.get(piece.index).push(span);
+      }
+      for (const piece of pieces.filter((p) => p.word && p.word.spans.length)) {
+        const words = this.words.get(piece.index) || [];
+        if (!words.includes(piece.word)) this.words.set(piece.index, [...words, piece.word]);
+      }
+    }
+
+    play(time) {
+      this.audio.currentTime = time;
+      if (this.audio.paused) this.toggle();
+      this.highlight(time);
     }
 
     highlight(time) {
       if (!this.spans.size) return;
       const index = this.segments.findIndex((s) => s.start <= time && time < s.end);
-      if (index === this.current) return;
-      for (const span of this.spans.get(this.current) || []) span.classList.remove("newsvoice-current");
-      for (const span of this.spans.get(index) || []) span.classList.add("newsvoice-current");
-      this.current = index;
+      if (index !== this.current) {
+        for (const span of this.spans.get(this.current) || []) span.classList.remove("newsvoice-current");
+        for (const span of this.spans.get(index) || []) span.classList.add("newsvoice-current");
+        this.current = index;
+      }
+      const word = wordAt(this.words.get(index), this.segments[index], time);
+      if (word === this.currentWord) return;
+      for (const span of this.currentWord?.spans || []) span.classList.remove("newsvoice-current-word");
+      for (const span of word?.spans || []) span.classList.add("newsvoice-current-word");
+      this.currentWord = word;
     }
   }
 
@@ -276,30 +361,88 @@
     return { key, map };
   }
 
-  // The text-node pieces of each segment found in BLOCKS, in order, each segment searched
-  // after the one before it (a segment not on the page is passed over).
+  // Where each segment is in BLOCKS, in order, each segment searched after the one before it
+  // (a segment not on the page is passed over): its block, and its letters' places there.
   function matchSentences(segments, blocks) {
     const indexed = blocks.map(indexBlock);
-    const pieces = [];
+    const found = [];
     let blockAt = 0, offsetAt = 0;
     segments.forEach((segment, index) => {
       const key = letters(segment.text);
       if (key.length < 2) return;
       for (let b = blockAt; b < indexed.length; b++) {
-        const found = indexed[b].key.indexOf(key, b === blockAt ? offsetAt : 0);
-        if (found < 0) continue;
-        const { map } = indexed[b];
-        pieces.push(...piecesOf(blocks[b], map[found], map[found + key.length - 1], index));
+        const at = indexed[b].key.indexOf(key, b === blockAt ? offsetAt : 0);
+        if (at < 0) continue;
+        found.push({ index, block: blocks[b], map: indexed[b].map.slice(at, at + key.length) });
         blockAt = b;
-        offsetAt = found + key.length;
+        offsetAt = at + key.length;
         return;
       }
+    });
+    return found;
+  }
+
+  function sentencePieces({ index, block, map }) {
+    const [last, end] = map[map.length - 1];
+    let stop = end;
+    while (stop + 1 < last.length && PUNCTUATION.test(last.data[stop + 1])) stop++;  // the full stop, a closing quote
+    return piecesOf(block, map[0], [last, stop], index);
+  }
+
+  // The page's pieces of each written word the segment's spoken words say (their "chars"),
+  // one written word for the words that say the same characters ("four point five billion
+  // dollars" for "$4.5bn"). A word's letters and digits are found through the segment's;
+  // the symbols at its edges ("$", "%") are taken from the page beside them.
+  function wordPieces({ index, block, map }, segment) {
+    const chars = [...segment.text];
+    const before = [0];  // before[i]: the key's length before the text's code point i
+    for (const char of chars) before.push(before[before.length - 1] + (WORDCHAR.test(char) ? char.toLowerCase().length : 0));
+    const pieces = [];
+    let previous = null;
+    (segment.words || []).forEach((spoken, position) => {
+      if (!Array.isArray(spoken.chars)) return;
+      const [start, end] = spoken.chars;
+      if (previous && previous.start === start && previous.end === end) { previous.last = position; return; }
+      const from = before[start], to = before[Math.min(end, chars.length)];
+      if (!(to > from)) return;
+      const word = { start, end, first: position, last: position, spans: [] };
+      previous = word;
+      let lead = 0, tail = 0;
+      for (let i = start; i < end && !WORDCHAR.test(chars[i]); i++) lead++;
+      for (let i = end - 1; i >= start && !WORDCHAR.test(chars[i]); i--) tail++;
+      const [first, head] = map[from];
+      const [last, stop] = map[to - 1];
+      let begin = head, finish = stop;
+      for (let n = 0; n < lead && begin > 0 && isSymbol(first.data[begin - 1]); n++) begin--;
+      for (let n = 0; n < tail && finish + 1 < last.length && isSymbol(last.data[finish + 1]); n++) finish++;
+      pieces.push(...piecesOf(block, [first, begin], [last, finish], index).map((piece) => ({ ...piece, word })));
     });
     return pieces;
   }
 
+  function isSymbol(char) { return !WORDCHAR.test(char) && !/\s/u.test(char); }
+
+  // The spoken word being said at TIME: the last one begun (through the pause after it).
+  function wordAt(words, segment, time) {
+    if (!words || !segment) return null;
+    let said = null;
+    for (const word of words) {
+      if (segment.words[word.first].start <= time) said = word;
+      else break;
+    }
+    return said;
+  }
+
+  function wrapRun(run, className, index) {
+    const span = document.createElement("span");
+    span.className = className;
+    span.dataset.newsvoiceSegment = String(index);
+    run[0].parentNode.insertBefore(span, run[0]);
+    for (const node of run) span.appendChild(node);
+    return span;
+  }
+
   function piecesOf(block, [first, start], [last, end], index) {
-    while (end + 1 < last.length && PUNCTUATION.test(last.data[end + 1])) end++;  // the full stop, a closing quote
     const pieces = [];
     const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
     walker.currentNode = first;
