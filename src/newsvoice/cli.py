@@ -405,12 +405,15 @@ def _shorten(text: str, width: int) -> str:
 
 @main.command()
 def voices() -> None:
-    """List the installed voices (the default first)."""
+    """List the installed voices of both engines (the default first): name, language, engine,
+    sample rate and file."""
     from .voice import list_voices
 
     for index, info in enumerate(list_voices()):
         default = "  (default)" if index == 0 else ""
-        click.echo(f"{info.name}\t{info.language}\t{info.sample_rate} Hz\t{info.path}{default}")
+        click.echo(
+            f"{info.name}\t{info.language}\t{info.engine}\t{info.sample_rate} Hz\t{info.path}{default}"
+        )
 
 
 Progress = Callable[[int, int], None]
