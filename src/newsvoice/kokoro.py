@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import re
 import threading
 import unicodedata
@@ -190,6 +191,37 @@ def with_durations(model: bytes) -> bytes:
     raise VoiceError("the Kokoro model has no duration predictor where expected (Round, Clip, Cast)")
 
 
+_engines: dict[int | None, Any] = {}
+_budgets: dict[int | None, _MemoryBudget] = {}
+
+
+def _engine(threads: int | None) -> Any:
+    """kokoro-onnx's `Kokoro` on the model, one a process (for each thread count): a voice is
+    only a style vector given with each synthesis, so all voices share the model."""
+    with _model_lock:
+        if threads in _engines:
+            return _engines[threads]
+    import onnxruntime
+    from kokoro_onnx import Kokoro
+
+    # phonemizer warns of every text where espeak joins words ("of the"); the timings see to it
+    logging.getLogger("phonemizer").setLevel(logging.ERROR)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads or 0  # 0: one a core
+    # Idle inference threads sleep instead of spinning (as Piper's do, see `newsvoice.voice`).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    model = model_path()
+    try:
+        session = onnxruntime.InferenceSession(
+            str(model), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as error:  # onnxruntime raises its own untyped errors for bad models
+        model.unlink(missing_ok=True)  # made again by the next load
+        raise VoiceError(f"{model}: cannot load the Kokoro model ({error})") from None
+    with _model_lock:
+        return _engines.setdefault(threads, Kokoro.from_session(session, str(_no_voices())))
+
+
 def _no_voices() -> Path:
     """An empty voices file: kokoro-onnx wants one, and newsvoice hands it each voice's style."""
     path = Path(platformdirs.user_cache_dir("newsvoice")) / "voices" / "kokoro-no-voices.npz"
@@ -221,28 +253,15 @@ class KokoroVoice:
             raise VoiceError(f"{path}: not a Kokoro voice (named like af_heart.bin)")
         if not available():
             raise VoiceError(f"{info.name}: Kokoro voices need the kokoro extra ({INSTALL})")
-        import onnxruntime
-        from kokoro_onnx import Kokoro
-
         self.path = path
         self.name = info.name
         self.language = info.language
         self.sample_rate = SAMPLE_RATE
         self._style = read_style(path)
         self._voice_digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or 0  # 0: one a core
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        model = model_path()
-        try:
-            session = onnxruntime.InferenceSession(
-                str(model), sess_options=options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as error:  # onnxruntime raises its own untyped errors for bad models
-            model.unlink(missing_ok=True)  # made again by the next load
-            raise VoiceError(f"{model}: cannot load the Kokoro model ({error})") from None
-        self._kokoro = Kokoro.from_session(session, str(_no_voices()))
-        self._budget = _MemoryBudget()
+        self._kokoro = _engine(threads)
+        with _model_lock:  # the model's memory is shared by its voices, and so is the budget
+            self._budget = _budgets.setdefault(threads, _MemoryBudget())
         self._alone = lru_cache(maxsize=4096)(self._sounds_alone)
 
     @property
