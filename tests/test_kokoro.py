@@ -134,6 +134,12 @@ def test_an_unknown_voice_is_one_clear_line(name: str, tmp_path: Path) -> None:
     ]
 
 
+def test_voices_by_name_short_name_and_path() -> None:
+    assert resolve_voice("joe") == resolve_voice("en_US-joe-medium") == resolve_voice(None)
+    heart = resolve_voice("kokoro:af_heart")
+    assert heart.name == "af_heart.bin" and load_voice(heart, threads=2).name == "kokoro:af_heart"
+
+
 def test_a_voice_file_by_path(tmp_path: Path) -> None:
     bad = tmp_path / "af_broken.bin"
     bad.write_bytes(b"\0" * 100)

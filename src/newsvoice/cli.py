@@ -143,7 +143,8 @@ def _given(**options: Any) -> dict[str, Any]:
 )
 @_setting(
     "voice",
-    help="A voice's name (`newsvoice voices`) or the path to a Piper `.onnx`: it reads the article "
+    help="A voice's name (`newsvoice voices`: joe, kokoro:af_heart) or the path to a Piper `.onnx` "
+    "or a Kokoro `.bin`: it reads the article "
     "even in another language, with a warning; by default the configured voice if it speaks the "
     "article's language, else an installed one that does",
 )

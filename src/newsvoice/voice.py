@@ -301,7 +301,8 @@ def resolve_voice(name_or_path: str | None) -> Path:
             raise VoiceError(f"voice model not found: {name_or_path}")
         return path
     for info in list_voices():
-        if info.name == name_or_path:
+        parts = info.name.split("-")  # a Piper voice's LANGUAGE-NAME-QUALITY: "joe" is enough
+        if name_or_path == info.name or (len(parts) == 3 and name_or_path == parts[1]):
             return info.path
     raise VoiceError(f"unknown voice: {name_or_path} (see `newsvoice voices`)")
 
