@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from newsvoice import kokoro
 from newsvoice.article import Article, Block
-from newsvoice.cache import segment_key
+from newsvoice.cache import SegmentCache, segment_key
 from newsvoice.cli import main
 from newsvoice.errors import VoiceError
 from newsvoice.lexicon import Lexicon, LexiconError, validate_entry
@@ -166,3 +166,15 @@ def test_french_and_spanish_are_read_by_a_voice_of_their_own(
     assert narration.voice == voice
     assert not [w for w in narration.warnings if "read by" in w]
     assert [w.word for s in narration.segments for w in s.words][:2] == text.split()[:2]
+
+
+def test_narrations_reuse_the_segment_cache_per_voice(heart: Speaker, tmp_path: Path) -> None:
+    article = Article(title="", blocks=(Block("paragraph", "The bridge reopened on Friday."),), language="en")
+    cache = SegmentCache(tmp_path / "segments")
+    first = narrate(article, tmp_path / "a.wav", voice=heart, disclosure=None, intro=False, cache=cache)
+    again = narrate(article, tmp_path / "b.wav", voice=heart, disclosure=None, intro=False, cache=cache)
+    assert (first.synthesized, again.synthesized, again.reused) == (1, 0, 1)
+    assert again.segments[0].words == first.segments[0].words
+    michael = load_voice("kokoro:am_michael", threads=2)
+    other = narrate(article, tmp_path / "c.wav", voice=michael, disclosure=None, intro=False, cache=cache)
+    assert (other.synthesized, other.reused) == (1, 0)
