@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import logging
 import re
 import threading
@@ -227,7 +228,9 @@ def _no_voices() -> Path:
     path = Path(platformdirs.user_cache_dir("newsvoice")) / "voices" / "kokoro-no-voices.npz"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path)
+        empty = io.BytesIO()
+        np.savez(empty)
+        write_atomically(path, empty.getvalue())  # a process starting beside may be reading it
     return path
 
 
