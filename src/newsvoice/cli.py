@@ -143,7 +143,8 @@ def _given(**options: Any) -> dict[str, Any]:
 )
 @_setting(
     "voice",
-    help="A voice's name (`newsvoice voices`) or the path to a Piper `.onnx`: it reads the article "
+    help="A voice's name (`newsvoice voices`: joe, kokoro:af_heart) or the path to a Piper `.onnx` "
+    "or a Kokoro `.bin`: it reads the article "
     "even in another language, with a warning; by default the configured voice if it speaks the "
     "article's language, else an installed one that does",
 )
@@ -405,12 +406,15 @@ def _shorten(text: str, width: int) -> str:
 
 @main.command()
 def voices() -> None:
-    """List the installed voices (the default first)."""
+    """List the installed voices of both engines (the default first): name, language, engine,
+    sample rate and file."""
     from .voice import list_voices
 
     for index, info in enumerate(list_voices()):
         default = "  (default)" if index == 0 else ""
-        click.echo(f"{info.name}\t{info.language}\t{info.sample_rate} Hz\t{info.path}{default}")
+        click.echo(
+            f"{info.name}\t{info.language}\t{info.engine}\t{info.sample_rate} Hz\t{info.path}{default}"
+        )
 
 
 Progress = Callable[[int, int], None]

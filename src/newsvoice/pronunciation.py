@@ -20,7 +20,7 @@ from typing import Literal
 
 from .lexicon import Lexicon
 from .script import Script
-from .voice import Voice
+from .voice import Speaker
 
 Risk = Literal["unknown", "rare"]
 RARE_ZIPF = 3.5
@@ -46,7 +46,7 @@ class Finding:
     """The written text of its first occurrence."""
 
 
-def check_script(script: Script, voice: Voice, lexicon: Lexicon) -> list[Finding]:
+def check_script(script: Script, voice: Speaker, lexicon: Lexicon) -> list[Finding]:
     """Words of SCRIPT the voice guesses from their spelling and the lexicon does not cover."""
     counts: Counter[str] = Counter()
     where: dict[str, list[int]] = {}
