@@ -37,6 +37,7 @@ _TITLES = {
     "Rev": "Reverend", "Pres": "President", "Atty": "Attorney", "Adm": "Admiral", "Maj": "Major",
     "Brig": "Brigadier", "Cmdr": "Commander", "Cpl": "Corporal", "Pvt": "Private", "Fr": "Father",
     "Msgr": "Monsignor", "Amb": "Ambassador", "Asst": "Assistant", "Cllr": "Councillor", "Spc": "Specialist",
+    "Hon": "Honourable", "Rt": "Right",
 }  # fmt: skip
 # Shorthand after a period only, where it cannot be an ordinary word.
 _DOTTED = {
@@ -333,6 +334,7 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"\b(?:y/y|Y/Y|YoY|yoy)\b"), "year on year"),
     (re.compile(r"\b(?:q/q|Q/Q|QoQ|qoq)\b"), "quarter on quarter"),
     (re.compile(r"\b(?:m/m|M/M|MoM)\b"), "month on month"),
+    (re.compile(r"\b(?:w/w|W/W|WoW)\b"), "week on week"),
     (re.compile(r"\bw/o\b"), "without"),
     (re.compile(r"\bw/(?=\s)"), "with"),
     (re.compile(r"\b[nN]/[aA]\b"), "not applicable"),
