@@ -6,6 +6,12 @@ other word from its spelling with English rules. Names (Hellyer, Tsang) and fore
 a script that the pronunciation lexicon does not cover and that is rare in English text
 (by wordfreq), riskiest first: words it has never seen, then rare names. An editor
 listens for them and adds the wrong ones to the lexicon.
+
+For each, `suggest` proposes a respelling and the phonemes the voice says for it: the
+spelling patterns of other languages that English rules misread ("kh", "cz", "-iv",
+"-yi", pinyin "x" and "q", a "y" between consonant and vowel as in "Hellyer") respelled
+the English way. A suggestion is a guess to listen to, never applied unasked: `newsvoice
+check --accept WORD` writes it to the user's lexicon.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import ctypes
 import ctypes.util
 import re
 import threading
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
@@ -44,6 +51,10 @@ class Finding:
     """Where it occurs: 1-based segment numbers of the script."""
     example: str
     """The written text of its first occurrence."""
+    respelling: str | None = None
+    """A respelling the voice may say better, if one of the spelling rules applies."""
+    suggestion: str | None = None
+    """The voice's phonemes for the respelling, as a lexicon entry ("[[hˈɛljɚ]]")."""
 
 
 def check_script(script: Script, voice: Voice, lexicon: Lexicon) -> list[Finding]:
@@ -63,12 +74,73 @@ def check_script(script: Script, voice: Voice, lexicon: Lexicon) -> list[Finding
             continue
         risk: Risk = "unknown" if frequency == 0 else "rare"
         first = where[word][0]
+        now = voice.phonemes(word)
+        respelling, suggestion = suggest(word, voice, now)
         findings.append(
             Finding(
-                word, risk, count, voice.phonemes(word), tuple(where[word]), script.segments[first - 1].text
+                word,
+                risk,
+                count,
+                now,
+                tuple(where[word]),
+                script.segments[first - 1].text,
+                respelling,
+                suggestion,
             )
         )
     return sorted(findings, key=lambda f: (f.risk != "unknown", -f.count, f.segments[0]))
+
+
+# Spelling patterns of other languages that English rules misread, respelled the English way
+# (applied in order to the lower-cased word; each line says why).
+_RESPELLINGS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), r)
+    for p, r in [
+        (r"ñ", "ny"),  # Spanish: Peña
+        (r"ł", "w"),  # Polish: Łukasz
+        (r"[øö]", "ur"),  # Danish, Swedish, German: Ørsted
+        (r"tsch", "ch"),  # German: Klitschko's "tsch"
+        (r"sch", "sh"),  # German and Dutch: Scholz
+        (r"cz", "ch"),  # Polish: Czarnek
+        (r"sz", "sh"),  # Polish: Szymon
+        (r"rz", "zh"),  # Polish: Brzezinski
+        (r"cki$", "tski"),  # Polish and Slavic: Nawrocki
+        (r"(?<=[aeiou])w(?=[bcdfgkprstz])", "v"),  # Polish "w" before a consonant: Nawrocki
+        (r"(?<!s)kh", "k"),  # Russian, Ukrainian, Arabic: Kharkiv, Bakhmut
+        (r"^x(?=[iu])", "sh"),  # Pinyin: Xi, Xinhua, Xiaomi
+        (r"^q(?=i)", "ch"),  # Pinyin: Qiang
+        (r"^zh", "j"),  # Pinyin: Zhang
+        (r"(?<=\w)iv$", "eev"),  # Ukrainian: Kharkiv, Mykolaiv
+        (r"(?<=\w)(?:yy|yi|iy)$", "ee"),  # Ukrainian and Russian: Zelenskyy, Syrskyi
+        (r"(?<=[^aeiouy])iy(?=[aeiou])", "ee-y"),  # Turkic and Slavic: Aliyev
+        (r"(?<=[^aeiouy\-])y(?=[aeiou])", "-y"),  # A consonant "y": Hellyer, Pashinyan
+        (r"ou", "oo"),  # French and West African: Doumbouya, Ouattara
+        (r"aa", "ah"),  # Arabic, Dutch, Estonian: Sharaa, Haaretz
+        (r"(?<=n)g(?=[ei]\w)", "-gh"),  # A hard "g" after "n": Pengelly
+        (r"(?<=[^aeiou])ov$", "off"),  # Russian: Lavrov, Belousov
+    ]
+]
+
+
+def suggest(word: str, voice: Voice, now: str | None = None) -> tuple[str | None, str | None]:
+    """A respelling of WORD that the voice may say better, with its phonemes as a lexicon
+    entry; (None, None) where no rule applies or the voice would say it as it does now."""
+    bare = word.lower()
+    respelled = bare
+    for pattern, replacement in _RESPELLINGS:
+        respelled = pattern.sub(replacement, respelled)
+    respelled = unicodedata.normalize("NFKD", respelled).encode("ascii", "ignore").decode().strip("-")
+    if respelled == bare or not respelled:
+        return None, None
+    respelling = respelled[0].upper() + respelled[1:] if word[0].isupper() else respelled
+    phonemes = voice.phonemes(respelling)
+    # One stressed syllable: espeak stresses each hyphenated part; a name keeps the first.
+    first = phonemes.find("ˈ")
+    phonemes = phonemes[: first + 1] + phonemes[first + 1 :].replace("ˈ", "ˌ") if first >= 0 else phonemes
+    phonemes = phonemes.replace(" ", "")
+    if phonemes == (now if now is not None else voice.phonemes(word)):
+        return None, None
+    return respelling, f"[[{phonemes}]]"
 
 
 def _candidates(spoken: str) -> list[str]:
