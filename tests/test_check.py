@@ -105,7 +105,9 @@ def test_check_cli_suggests_and_accepts(sample_path: Path, tmp_path: Path) -> No
     assert "try Pen-ghelly /pˈɛŋɡˌɛli/: --accept Pengelly" in result.output
     lexicon = tmp_path / "newsroom.toml"
     lexicon.write_text('Trevorrow = "Trev-orrow"\n', encoding="utf-8")
-    accepted = CliRunner().invoke(main, ["check", str(sample_path), "--accept", "Pengelly", "--file", str(lexicon)])
+    accepted = CliRunner().invoke(
+        main, ["check", str(sample_path), "--accept", "Pengelly", "--file", str(lexicon)]
+    )
     assert accepted.exit_code == 0, accepted.output
     assert "Pengelly = '[[pˈɛŋɡˌɛli]]'" in accepted.output
     entries = read_lexicon(lexicon).entries
@@ -116,6 +118,8 @@ def test_check_cli_suggests_and_accepts(sample_path: Path, tmp_path: Path) -> No
 
 def test_check_cli_refuses_a_word_without_suggestion(sample_path: Path, tmp_path: Path) -> None:
     lexicon = tmp_path / "newsroom.toml"
-    result = CliRunner().invoke(main, ["check", str(sample_path), "--accept", "Nowhere", "--file", str(lexicon)])
+    result = CliRunner().invoke(
+        main, ["check", str(sample_path), "--accept", "Nowhere", "--file", str(lexicon)]
+    )
     assert result.exit_code != 0 and "no suggestion for Nowhere" in result.output
     assert not lexicon.exists()

@@ -297,7 +297,8 @@ def check(
         )
         click.echo(f"{'':<16} {_shorten(finding.example, 90)}")
         if finding.suggestion:
-            click.echo(f"{'':<16} try {finding.respelling} /{finding.suggestion[2:-2]}/: --accept {finding.word}")
+            phonemes = finding.suggestion[2:-2]
+            click.echo(f"{'':<16} try {finding.respelling} /{phonemes}/: --accept {finding.word}")
     suggestions = sum(finding.suggestion is not None for finding in findings)
     click.echo(
         f"\n{len(findings)} word{'s' if len(findings) != 1 else ''} to listen for, {suggestions} with a "

@@ -23,8 +23,7 @@ from pathlib import Path
 import platformdirs
 import roman
 
-from . import __version__
-from . import shorthand
+from . import __version__, shorthand
 from .language import ALWAYS_READ, language_name, same_language, script_of
 from .lexicon import Lexicon, load_lexicon
 from .written import MONTH, is_shouted
@@ -56,7 +55,8 @@ WORD_ACRONYMS = frozenset(
     "NATO NASA UNESCO UNICEF UNRWA OPEC SOAS AIDS COVID FIFA UEFA OFCOM OFSTED ASEAN SWIFT NAFTA "
     "SARS MERS ISIS ISIL LASER RADAR SCOTUS POTUS FEMA CERN INTERPOL EUROPOL FRONTEX MERCOSUR "
     "BRICS NIMBY OSHA DARPA ICANN IKEA SEAL SEALS PIN GIF JPEG NAND RAM ROM WASP".split()
-) | shorthand.WORD_ACRONYMS
+)
+WORD_ACRONYMS |= shorthand.WORD_ACRONYMS  # market indexes and the like
 # All-caps words read as plain words (emphasis, not acronyms).
 _CAPS_WORDS = frozenset(
     "A I AN AND THE OF TO IN IS IT ON OR BY AT AS BE DO GO SO WE HE ME MY IF NO OK".split()

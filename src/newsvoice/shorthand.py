@@ -78,7 +78,9 @@ _POSTAL_STATES = dict(
 )
 _STATE_NAMES = {name: name for name in _POSTAL_STATES.values() if not name.startswith("the ")}
 # Units, never alternatives, on either side of a slash ("mg/dl", "kg/ha").
-_UNITS = frozenset("km kg mg ml mi ft lb lbs oz kwh mwh gwh cm mm nm dl ha yr mo wk hr min sec mph ms".split())
+_UNITS = frozenset(
+    "km kg mg ml mi ft lb lbs oz kwh mwh gwh cm mm nm dl ha yr mo wk hr min sec mph ms".split()
+)
 _PARTIES = {"D": "Democrat", "R": "Republican", "I": "Independent"}
 
 # Words a capitalized word before "St" can be without naming a street ("In St. Louis").
@@ -111,7 +113,9 @@ _TLDS = (
 )
 # Top-level domains that are also English words: a web address only with https:// or www.
 _WORDLIKE_TLDS = frozenset("it us in me co".split())
-_FUNCTION_WORDS = frozenset("The He She It They We I A An But And In On At His Her Its Their This That".split())
+_FUNCTION_WORDS = frozenset(
+    "The He She It They We I A An But And In On At His Her Its Their This That".split()
+)
 
 
 def spell(letters: str) -> str:
@@ -136,7 +140,9 @@ def paired(digits: str) -> str:
         return f"{head} oh {_ONES[rest]}" if digits[1] == "0" else f"{head} {_under_100(rest)}"
     if len(digits) == 4 and digits[0] != "0":
         return year(digits)
-    return " ".join(_ONES[int(digit)] for digit in digits) if digits.startswith("0") else _under_100(int(digits))
+    return (
+        " ".join(_ONES[int(digit)] for digit in digits) if digits.startswith("0") else _under_100(int(digits))
+    )
 
 
 def year(digits: str) -> str:
@@ -213,7 +219,12 @@ def _domain(host: str) -> str:
 
 
 def _address(match: re.Match[str]) -> str:
-    scheme, www, host, path = match.group("scheme"), match.group("www"), match.group("host"), match.group("path")
+    scheme, www, host, path = (
+        match.group("scheme"),
+        match.group("www"),
+        match.group("host"),
+        match.group("path"),
+    )
     tld = host.rsplit(".", 1)[-1]
     if tld in _WORDLIKE_TLDS and not (scheme or www) and not re.search(r"\.(?:co|com|gov|org)\.\w+$", host):
         return match.group(0)
@@ -348,7 +359,7 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"(?<=[A-Z])/(?=[A-Z]{2,})"), " "),
     # A fiscal year: "FY2024" is "fiscal year twenty twenty four".
     (re.compile(r"\bFY\s?'?((?:19|20)\d\d|\d\d)\b(?![/-]\d)"), lambda m: f"fiscal year {year(m.group(1))}"),
-    # Votes and rulings are read with "to": "voted 52-48", "a 6-3 decision", "270-268 in the Electoral College".
+    # Votes and rulings are read with "to": "voted 52-48", "a 6-3 decision", "Electoral College 270-268".
     (
         re.compile(rf"\b((?:{_VOTE_VERBS})\s+(?:[a-z]+\s+){{0,3}})(\d{{1,3}})-(\d{{1,3}})\b(?!-)"),
         _vote,
@@ -373,10 +384,17 @@ BEFORE_TN: list[Rule] = [
     ),
     (
         re.compile(r"\b([A-Z]{1,2})(\d{3})(neo|XLR|LR)?(s?)\b"),
-        lambda m: f"{spell(m.group(1))} {paired(m.group(2))}" + (f" {m.group(3)}" if m.group(3) else "") + m.group(4),
+        lambda m: (
+            f"{spell(m.group(1))} {paired(m.group(2))}"
+            + (f" {m.group(3)}" if m.group(3) else "")
+            + m.group(4)
+        ),
     ),
     # A model in the plural: "F-16s" is "F sixteens".
-    (re.compile(r"\b([A-Z]{1,3})-(\d{1,2})s\b"), lambda m: f"{m.group(1)} {_plural(_under_100(int(m.group(2))))}"),
+    (
+        re.compile(r"\b([A-Z]{1,3})-(\d{1,2})s\b"),
+        lambda m: f"{m.group(1)} {_plural(_under_100(int(m.group(2))))}",
+    ),
     # Letters before a decimal are spelled: "PM2.5" is "P M 2.5".
     (re.compile(r"\b([A-Z]{1,3})(?=\d+\.\d)"), lambda m: spell(m.group(1)) + " "),
     # The FTSE index is "Footsie".
