@@ -116,11 +116,11 @@ _RESPELLINGS: list[tuple[re.Pattern[str], str]] = [
         (r"(?<=[^aeiouy\-])y(?=[aeiou])", "-y"),  # A consonant "y": Hellyer, Pashinyan
         (r"ou", "oo"),  # French and West African: Doumbouya, Ouattara
         (r"aa", "ah"),  # Arabic, Dutch, Estonian: Sharaa, Haaretz
-        (r"(?<=n)g(?=[ei]\w)", "-gh"),  # A hard "g" after "n": Pengelly
         (r"(?<=[^aeiou])ov$", "off"),  # Russian: Lavrov, Belousov
         (r"(?<=\w)chi$", "chee"),  # Italian, Japanese, Igbo: Nkechi, Takaichi
         (r"gh(?=[aeiou])", "g"),  # Hindi and Arabic: Raghunathan, Ghani
         (r"(?<=[bdj])h(?=[aeiou])", ""),  # Hindi: Abhishek, Sidhu
+        (r"(?<=n)g(?=[ei]\w)", "-gh"),  # A hard "g" after "n": Pengelly
     ]
 ]
 
