@@ -270,6 +270,8 @@ _VOTE_VERBS = r"voted|ruled|passed|approved|rejected|confirmed|defeated|decided|
 _VOTE_NOUNS = r"vote|votes|ruling|decision|majority|verdict|margin|tally|split|electoral"
 
 BEFORE_TN: list[Rule] = [
+    # Chemical formulas with subscripts: "CO₂" is CO2.
+    (re.compile("[₀-₉]"), lambda m: str(ord(m.group(0)) - ord("₀"))),
     # "(sic)" marks a quoted mistake for the reader's eye; it is never read.
     (re.compile(r"\s*[\[(]sic[\])]", re.IGNORECASE), ""),
     # Asterisks are emphasis, footnotes or a masked swear word: never read as "asterisk".
@@ -291,8 +293,13 @@ BEFORE_TN: list[Rule] = [
     # Handles and hashtags: "@BBCNews" is "at BBC News", "#MeToo" is "hashtag Me Too".
     (re.compile(r"(?<![\w@])@([A-Za-z_]\w*)"), lambda m: f"at {_words_of(m.group(1))}"),
     (re.compile(r"(?<![\w#&])#([A-Za-z]\w*)"), lambda m: f"hashtag {_words_of(m.group(1))}"),
+    # "Prop. 50" is Proposition 50.
+    (re.compile(r"\bProp\b\.?(?=\s?\d)"), "Proposition"),
+    # "#1" is number one.
+    (re.compile(r"(?<![\w&])#\s?(?=\d)"), "number "),
     # A lawmaker's party and state: "(D-Calif.)" is "Democrat of California".
     (re.compile(rf"(?<![\w-])([DRI])-({_STATE})(?![\w-])"), _party),
+    (re.compile(r"(?<=[a-z] )\(([DRI])\)"), lambda m: f"({_PARTIES[m.group(1)]})"),
     # A state after a place in AP style: "Springfield, Ill." is Illinois.
     (re.compile(rf"(?<=[a-z], )({_AP_STATE})(?=[\s,;)]|$)"), lambda m: _AP_STATES[m.group(1)]),
     # Titles before a name, with or without the period; "Gen Z" is a generation.
@@ -358,7 +365,13 @@ BEFORE_TN: list[Rule] = [
     # Names joined by a slash in capitals ("S&P/ASX 200", "US/China"): read as a pair.
     (re.compile(r"(?<=[A-Z])/(?=[A-Z]{2,})"), " "),
     # A fiscal year: "FY2024" is "fiscal year twenty twenty four".
-    (re.compile(r"\bFY\s?'?((?:19|20)\d\d|\d\d)\b(?![/-]\d)"), lambda m: f"fiscal year {year(m.group(1))}"),
+    (
+        re.compile(r"\bFY\s?'?((?:19|20)\d\d|\d\d)(?:[/-](\d\d))?\b(?![/-]\d)"),
+        lambda m: f"{'F' if m.start() == 0 else 'f'}iscal year {year(m.group(1))}"
+        + (f" to {year(m.group(2))}" if m.group(2) else ""),
+    ),
+    # A quarter or half with its year: "Q3'24" is "Q3 24".
+    (re.compile(r"\b([QH][1-4])\s?['’](\d\d)\b"), r"\1 \2"),
     # Votes and rulings are read with "to": "voted 52-48", "a 6-3 decision", "Electoral College 270-268".
     (
         re.compile(rf"\b((?:{_VOTE_VERBS})\s+(?:[a-z]+\s+){{0,3}})(\d{{1,3}})-(\d{{1,3}})\b(?!-)"),
@@ -374,6 +387,10 @@ BEFORE_TN: list[Rule] = [
     # A lower-case letter before capitals is spelled with them: "mRNA", "iOS"; "pH" too.
     (re.compile(r"\b([a-z])([A-Z]{2,5})(s?)\b"), lambda m: f"{m.group(1)} {spell(m.group(2))}{m.group(3)}"),
     (re.compile(r"\bpH\b"), "P H"),
+    # Operating systems: "macOS" is "mac O S".
+    (re.compile(r"\b([a-z][A-Za-z]*?[a-z])OS\b"), r"\1 O S"),
+    # Graphics cards in pairs: "RTX 5090" is "RTX fifty ninety".
+    (re.compile(r"\b(RTX|GTX|RX)\s?(\d{4})\b"), lambda m: f"{m.group(1)} {paired(m.group(2))}"),
     # Aircraft and flight numbers in pairs: "Boeing 737" is "seven thirty seven", "A320" "A three twenty".
     (
         re.compile(
