@@ -18,7 +18,7 @@ from collections.abc import Callable
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
 # Acronyms said as words (added to normalization's list): market indexes and names.
-WORD_ACRONYMS = frozenset("COP CAC DAX KOSPI NASDAQ IBEX TOPIX HIMARS STOXX".split())
+WORD_ACRONYMS = frozenset("COP CAC DAX KOSPI NASDAQ IBEX TOPIX HIMARS STOXX VIX".split())
 
 # Letters spelled one by one; a lone "A" before a word is read by espeak as the article.
 _LETTER = {"A": "[[ˈeɪ]]"}
@@ -121,6 +121,11 @@ _FUNCTION_WORDS = frozenset(
 def spell(letters: str) -> str:
     """LETTERS said one by one ("P H D"); an "A" as the letter, not the article."""
     return " ".join(_LETTER.get(char, char) for char in letters.upper())
+
+
+def _plural_letters(spelled: str) -> str:
+    """Spelled letters in the plural: "Q and A" is "Q and As", its "A" a plural phoneme."""
+    return spelled[:-2] + "z]]" if spelled.endswith("]]") else spelled + "s"
 
 
 def _under_100(number: int) -> str:
@@ -230,7 +235,9 @@ def _address(match: re.Match[str]) -> str:
         return match.group(0)
     spoken = _domain(host)
     for part in (part for part in (path or "").split("/") if part):
-        spoken += " slash " + re.sub(r"[-_.]+", " ", part)
+        if not re.fullmatch(r"[A-Za-z]+(?:[-_][A-Za-z]+)*", part):  # an article's id or file: not read
+            break
+        spoken += " slash " + re.sub(r"[-_]+", " ", part)
     return spoken
 
 
@@ -243,6 +250,7 @@ def _email(match: re.Match[str]) -> str:
 def _words_of(tag: str) -> str:
     """A hashtag or handle in words: "BlackLivesMatter" is "Black Lives Matter"."""
     tag = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", tag)
+    tag = re.sub(r"(?<=[A-Za-z])((?:19|20)\d\d)\b", lambda m: f" {year(m.group(1))}", tag)
     return tag.replace("_", " underscore ").strip()
 
 
@@ -302,6 +310,9 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"(?<=[a-z] )\(([DRI])\)"), lambda m: f"({_PARTIES[m.group(1)]})"),
     # A state after a place in AP style: "Springfield, Ill." is Illinois.
     (re.compile(rf"(?<=[a-z], )({_AP_STATE})(?=[\s,;)]|$)"), lambda m: _AP_STATES[m.group(1)]),
+    # A retired officer: "Gen. Mark Milley (ret.)", "Ret. Gen. David Petraeus".
+    (re.compile(r"\((?:ret|Ret)\.?\)"), "(retired)"),
+    (re.compile(r"\bRet\.?(?=\s+[A-Z])"), "Retired"),
     # Titles before a name, with or without the period; "Gen Z" is a generation.
     (
         re.compile(rf"\b({_alternation(_TITLES)})\.?(?=\s+[A-Z])(?!\s+(?:[XYZ]|Alpha)\b)"),
@@ -344,8 +355,8 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"\b(int|nat)['’]l\b", re.IGNORECASE), lambda m: m.group(0)[0] + _SHORT[m.group(1).lower()]),
     # Initials joined by "&" are spelled with "and": "AT&T", "M&S", "R&D", "S&P", "Q&A".
     (
-        re.compile(r"\b([A-Z]{1,3})&([A-Z]{1,3})\b"),
-        lambda m: f"{spell(m.group(1))} and {spell(m.group(2))}",
+        re.compile(r"\b([A-Z]{1,3})&([A-Z]{1,3})(s?)\b"),
+        lambda m: f"{spell(m.group(1))} and {(_plural_letters if m.group(3) else str)(spell(m.group(2)))}",
     ),
     # Market ratios and changes: "p/e" is P E; "y/y" and "YoY" year on year.
     (re.compile(r"\b[pP]/[eE]\b"), "P E"),
@@ -359,17 +370,21 @@ BEFORE_TN: list[Rule] = [
     # Words joined by a slash are alternatives: "he/she" is "he or she", "and/or" "and or".
     (re.compile(r"\band/or\b"), "and or"),
     (
-        re.compile(r"\b([a-z]{2,})/([a-z]{2,})\b(?!/)"),
-        lambda m: m.group(0) if {m.group(1), m.group(2)} & _UNITS else f"{m.group(1)} or {m.group(2)}",
+        re.compile(r"\b[a-z]{2,}(?:/[a-z]{2,})+\b(?!/)"),
+        lambda m: m.group(0) if set(m.group(0).split("/")) & _UNITS else " or ".join(m.group(0).split("/")),
     ),
     # Names joined by a slash in capitals ("S&P/ASX 200", "US/China"): read as a pair.
     (re.compile(r"(?<=[A-Z])/(?=[A-Z]{2,})"), " "),
     # A fiscal year: "FY2024" is "fiscal year twenty twenty four".
     (
         re.compile(r"\bFY\s?'?((?:19|20)\d\d|\d\d)(?:[/-](\d\d))?\b(?![/-]\d)"),
-        lambda m: f"{'F' if m.start() == 0 else 'f'}iscal year {year(m.group(1))}"
-        + (f" to {year(m.group(2))}" if m.group(2) else ""),
+        lambda m: (
+            f"{'F' if m.start() == 0 else 'f'}iscal year {year(m.group(1))}"
+            + (f" to {year(m.group(2))}" if m.group(2) else "")
+        ),
     ),
+    # A span of quarters: "Q1-Q3" is "Q1 to Q3".
+    (re.compile(r"\b([QH][1-4])[-–]([QH][1-4])\b"), r"\1 to \2"),
     # A quarter or half with its year: "Q3'24" is "Q3 24".
     (re.compile(r"\b([QH][1-4])\s?['’](\d\d)\b"), r"\1 \2"),
     # Votes and rulings are read with "to": "voted 52-48", "a 6-3 decision", "Electoral College 270-268".
