@@ -336,7 +336,8 @@ BEFORE_TN: list[Rule] = [
     ),
     # "Co." is County before an Irish county, Company after a name; "& Co." too.
     (re.compile(r"&\s*Co\b\.?"), lambda m: "and " + _county_or_company(m)),
-    (re.compile(r"(?<=[A-Za-z] )Co\b\.|\bCo\b\.?(?=\s+[A-Z])"), _county_or_company),
+    (re.compile(r"(?<=[A-Za-z] )Co\b\.|\bCo\b\.(?=\s+[A-Z])"), _county_or_company),
+    (re.compile(rf"\bCo\b(?=\s+(?:{'|'.join(_COUNTIES)})\b)"), "County"),
     # Degrees: "Ph.D." and "PhD" are spelled.
     (re.compile(r"\bPh\.?\s?D(\.?)(s?)(?![A-Za-z])"), lambda m: "P H D" + m.group(2)),
     # "aka" is "also known as".
@@ -370,7 +371,7 @@ BEFORE_TN: list[Rule] = [
     # Words joined by a slash are alternatives: "he/she" is "he or she", "and/or" "and or".
     (re.compile(r"\band/or\b"), "and or"),
     (
-        re.compile(r"\b[a-z]{2,}(?:/[a-z]{2,})+\b(?!/)"),
+        re.compile(r"(?<![\w./-])[a-z]{2,}(?:/[a-z]{2,})+\b(?![/-])"),
         lambda m: m.group(0) if set(m.group(0).split("/")) & _UNITS else " or ".join(m.group(0).split("/")),
     ),
     # Names joined by a slash in capitals ("S&P/ASX 200", "US/China"): read as a pair.
