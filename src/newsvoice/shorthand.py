@@ -280,6 +280,9 @@ _VOTE_NOUNS = r"vote|votes|ruling|decision|majority|verdict|margin|tally|split|e
 BEFORE_TN: list[Rule] = [
     # Chemical formulas with subscripts: "CO₂" is CO2.
     (re.compile("[₀-₉]"), lambda m: str(ord(m.group(0)) - ord("₀"))),
+    # Spaced periods (". . .") and a doubled hyphen between words are pauses, like "…" and "—".
+    (re.compile(r"\s*\.(?:\s\.){2,}\s*"), ", "),
+    (re.compile(r"(?<=[A-Za-z])\s*--\s*(?=[A-Za-z])"), ", "),
     # "(sic)" marks a quoted mistake for the reader's eye; it is never read.
     (re.compile(r"\s*[\[(]sic[\])]", re.IGNORECASE), ""),
     # Asterisks are emphasis, footnotes or a masked swear word: never read as "asterisk".
