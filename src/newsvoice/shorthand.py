@@ -37,7 +37,7 @@ _TITLES = {
     "Rev": "Reverend", "Pres": "President", "Atty": "Attorney", "Adm": "Admiral", "Maj": "Major",
     "Brig": "Brigadier", "Cmdr": "Commander", "Cpl": "Corporal", "Pvt": "Private", "Fr": "Father",
     "Msgr": "Monsignor", "Amb": "Ambassador", "Asst": "Assistant", "Cllr": "Councillor", "Spc": "Specialist",
-    "Hon": "Honourable", "Rt": "Right",
+    "Rt": "Right",
 }  # fmt: skip
 # Shorthand after a period only, where it cannot be an ordinary word.
 _DOTTED = {
@@ -274,7 +274,7 @@ def _aircraft(match: re.Match[str]) -> str:
 
 _STATE = _alternation([*_AP_STATES, *_POSTAL_STATES, *_STATE_NAMES])
 _AP_STATE = _alternation(set(_AP_STATES) - {"P.R."})
-_VOTE_VERBS = r"voted|ruled|passed|approved|rejected|confirmed|defeated|decided|elected"
+_VOTE_VERBS = r"voted|ruled|passed|approved|rejected|confirmed|defeated|decided|elected|vote|tally|margin"
 _VOTE_NOUNS = r"vote|votes|ruling|decision|majority|verdict|margin|tally|split|electoral"
 
 BEFORE_TN: list[Rule] = [
@@ -310,7 +310,11 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"(?<![\w&])#\s?(?=\d)"), "number "),
     # A lawmaker's party and state: "(D-Calif.)" is "Democrat of California".
     (re.compile(rf"(?<![\w-])([DRI])-({_STATE})(?![\w-])"), _party),
-    (re.compile(r"(?<=[a-z] )\(([DRI])\)"), lambda m: f"({_PARTIES[m.group(1)]})"),
+    # "(D)" after a name, first and last: "Sen. John Fetterman (D)".
+    (
+        re.compile(r"\b([A-Z][A-Za-z'’.-]* [A-Z][A-Za-z'’-]*[a-z]) \(([DRI])\)"),
+        lambda m: f"{m.group(1)} ({_PARTIES[m.group(2)]})",
+    ),
     # A state after a place in AP style: "Springfield, Ill." is Illinois.
     (re.compile(rf"(?<=[a-z], )({_AP_STATE})(?=[\s,;)]|$)"), lambda m: _AP_STATES[m.group(1)]),
     # A retired officer: "Gen. Mark Milley (ret.)", "Ret. Gen. David Petraeus".
@@ -318,9 +322,11 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"\bRet\.?(?=\s+[A-Z])"), "Retired"),
     # Titles before a name, with or without the period; "Gen Z" is a generation.
     (
-        re.compile(rf"\b({_alternation(_TITLES)})\.?(?=\s+[A-Z])(?!\s+(?:[XYZ]|Alpha)\b)"),
+        re.compile(rf"\b({_alternation(_TITLES)})\.?(?=\s+[A-Z])(?!\s+(?:[XYZ]|Alpha|AI)\b)"),
         lambda m: _TITLES[m.group(1)],
     ),
+    # "Hon." (with its period, or after "Right" or "the") is Honourable; "Hon Hai" is a company.
+    (re.compile(r"\bHon\.(?=\s+[A-Z])|(?<=Right )Hon\b|(?<=[Tt]he )Hon\b(?=\s+[A-Z])"), "Honourable"),
     # "Jr." and "Sr." after a name are Junior and Senior.
     (
         re.compile(r"(?<=[A-Za-z.])(,?)\s+(Jr|Sr)\b\.?"),
@@ -396,7 +402,7 @@ BEFORE_TN: list[Rule] = [
         re.compile(rf"\b((?:{_VOTE_VERBS})\s+(?:[a-z]+\s+){{0,3}})(\d{{1,3}})-(\d{{1,3}})\b(?!-)"),
         _vote,
     ),
-    (re.compile(rf"\b()(\d{{1,3}})-(\d{{1,3}})(?=\s+(?:{_VOTE_NOUNS})\b)"), _vote),
+    (re.compile(rf"\b()(\d{{1,3}})-(\d{{1,3}})(?=\s+(?:[a-z]+\s+)?(?:{_VOTE_NOUNS})\b)"), _vote),
     (re.compile(r"\b(Electoral College\s+(?:by\s+)?)(\d{1,3})-(\d{1,3})\b"), _vote),
     # Acronyms said as words keep that with a number: "COP29" is "Cop twenty nine".
     (
