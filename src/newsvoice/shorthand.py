@@ -13,7 +13,7 @@ with the reason it exists. Numbers, money, units, dates and scores are `numerals
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
@@ -165,7 +165,7 @@ def year(digits: str) -> str:
     return f"{_under_100(century)} " + (f"oh {_ONES[rest]}" if rest < 10 else _under_100(rest))
 
 
-def _alternation(words) -> str:
+def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
