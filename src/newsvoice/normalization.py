@@ -23,9 +23,11 @@ from pathlib import Path
 import platformdirs
 import roman
 
-from . import __version__, shorthand
+from . import __version__
 from .language import ALWAYS_READ, language_name, same_language, script_of
 from .lexicon import Lexicon, load_lexicon
+from .shorthand import BEFORE_TN as _SHORTHAND
+from .shorthand import WORD_ACRONYMS as _SHORTHAND_ACRONYMS
 from .written import MONTH, is_shouted
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ WORD_ACRONYMS = frozenset(
     "SARS MERS ISIS ISIL LASER RADAR SCOTUS POTUS FEMA CERN INTERPOL EUROPOL FRONTEX MERCOSUR "
     "BRICS NIMBY OSHA DARPA ICANN IKEA SEAL SEALS PIN GIF JPEG NAND RAM ROM WASP".split()
 )
-WORD_ACRONYMS |= shorthand.WORD_ACRONYMS  # market indexes and the like
+WORD_ACRONYMS |= _SHORTHAND_ACRONYMS  # market indexes and the like
 # All-caps words read as plain words (emphasis, not acronyms).
 _CAPS_WORDS = frozenset(
     "A I AN AND THE OF TO IN IS IT ON OR BY AT AS BE DO GO SO WE HE ME MY IF NO OK".split()
@@ -79,9 +81,9 @@ _BEFORE_TN: list[Rule] = [
         re.compile(r"^[A-Z][A-Z .'’-]*[A-Z](?=(?:,? [A-Z][\w.]*)*(?: \(\w+\))? [–—-] [A-Z“])"),
         lambda m: _place(m.group(0)),
     ),
-    *_TYPOGRAPHY,
     # Word shorthand (party and state, titles, St., symbols, web addresses, tech and market names).
-    *shorthand.BEFORE_TN,
+    *_SHORTHAND,
+    *_TYPOGRAPHY,
     # Decades, year ranges and compound ordinals NeMo reads wrongly: "'80s", "2023-24", "19th-century".
     (re.compile(r"\b(\d+(?:st|nd|rd|th))-(?=[a-z])"), r"\1 "),
     (re.compile(r"(?<!\w)['’](\d)0s\b"), lambda m: _DECADES[m.group(1)]),
