@@ -123,3 +123,23 @@ def test_check_cli_refuses_a_word_without_suggestion(sample_path: Path, tmp_path
     )
     assert result.exit_code != 0 and "no suggestion for Nowhere" in result.output
     assert not lexicon.exists()
+
+
+def test_a_word_no_rule_fits_is_suggested_as_spelled(sample_script: Script, voice: Voice) -> None:
+    from newsvoice.pronunciation import as_spelled
+
+    assert as_spelled("Adeyemi") == ("ah-deh-YEH-mee", "[[ɑːdɛjˈɛmiː]]")
+    assert as_spelled("Tsang") == ("TSAHNG", "[[tsˈɑːŋ]]")
+    findings = {finding.word: finding for finding in check_script(sample_script, voice, default_lexicon())}
+    assert findings["Adeyemi"].suggestion == "[[ɑːdɛjˈɛmiː]]"
+    assert findings["Pengelly"].respelling == "Pen-ghelly"  # a spelling rule comes first
+    assert findings["Brightwater"].suggestion is None  # two English words: English rules read it
+
+
+def test_check_cli_accepts_every_suggestion(sample_path: Path, tmp_path: Path) -> None:
+    lexicon = tmp_path / "newsroom.toml"
+    result = CliRunner().invoke(main, ["check", str(sample_path), "--accept-all", "--file", str(lexicon)])
+    assert result.exit_code == 0, result.output
+    entries = read_lexicon(lexicon).entries
+    assert entries["Pengelly"] == "[[pˈɛŋɡˌɛli]]" and entries["Adeyemi"] == "[[ɑːdɛjˈɛmiː]]"
+    assert "Brightwater" not in entries
