@@ -22,6 +22,7 @@ from .shapes import article_json, feed_json, version_json
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+PLAYER = Path(__file__).parent / "static" / "player.js"
 FEED_ITEMS = 100
 FEED_CACHE = "public, max-age=60"
 
@@ -64,6 +65,13 @@ def embed_page(article_id: ArticleId, request: Request, newsroom: NewsroomDep) -
     return templates.TemplateResponse(
         request, "embed.html", {"article": article_json(record, base), "base": base}
     )
+
+
+@router.get("/embed.js")
+def embed_script() -> FileResponse:
+    """The player as the one-tag embed: it finds the page's article by the page's address
+    (its canonical URL, else og:url, else where it is), with no article id."""
+    return FileResponse(PLAYER, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get("/favicon.ico")
