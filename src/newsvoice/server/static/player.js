@@ -69,8 +69,14 @@
     [hidden] { display: none !important; }
     .box { background: var(--bg); border: 1px solid var(--line); border-radius: var(--r); padding: 12px 14px 10px; }
     .title { margin: 0 0 10px; font-weight: 700; font-size: 1.05em; }
-    .row { display: flex; align-items: center; gap: 12px; }
-    .main { flex: 1; min-width: 0; }
+    .row { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; align-items: center; column-gap: 12px; }
+    .main { min-width: 0; }
+    :host { container-type: inline-size; }
+    @container (max-width: 32rem) {
+      :host(:not([layout=compact])) .row { grid-template-columns: auto minmax(0, 1fr); }
+      :host(:not([layout=compact])) .play { grid-row: span 2; }
+      :host(:not([layout=compact])) .controls { grid-column: 2; margin: 2px 0 0 -8px; }
+    }
     .head { display: flex; justify-content: space-between; align-items: baseline; gap: 8px; }
     .label { font-weight: 600; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .time { font-size: 0.87em; color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -83,7 +89,7 @@
     .round:not(:disabled):active { transform: scale(0.94); }
     .round svg { width: 24px; height: 24px; fill: currentColor; }
     .bar { position: relative; height: 22px; display: flex; align-items: center; }
-    .track { position: absolute; inset: 9px 0; border-radius: 2px; background: var(--track); overflow: hidden; }
+    .track { position: absolute; inset: 8.5px 0; border-radius: 2px; background: var(--track); overflow: hidden; }
     .buffered, .played { position: absolute; inset: 0 auto 0 0; }
     .buffered { width: var(--buffered, 0%); background: var(--muted); opacity: 0.35; }
     .played { width: var(--played, 0%); background: var(--a); }
@@ -95,7 +101,7 @@
     .seek::-moz-range-thumb { width: 12px; height: 12px; border-radius: 50%; background: var(--a); border: 2px solid var(--bg); }
     .seek:disabled { cursor: default; }
     .seek:disabled::-webkit-slider-thumb { visibility: hidden; }
-    .controls { display: flex; align-items: center; gap: 2px; margin: 2px 0 0 -6px; }
+    .controls { display: flex; align-items: center; gap: 2px; }
     .controls button { height: 36px; min-width: 36px; border-radius: 18px; padding: 0 7px; display: inline-flex;
       align-items: center; justify-content: center; gap: 2px; font-size: 0.87em; font-weight: 600; font-variant-numeric: tabular-nums; }
     .controls button:not(:disabled, [aria-disabled=true]):hover, .foot button:hover { background: var(--track); }
@@ -120,16 +126,17 @@
     .cue span { flex: none; min-width: 2.6em; color: var(--muted); font-size: 0.85em; padding-top: 0.15em; font-variant-numeric: tabular-nums; }
     .cue[aria-current] span { color: inherit; }
     :host([layout=compact]) .box { padding: 8px 10px 6px; }
-    :host([layout=compact]) .row { gap: 6px; }
-    :host([layout=compact]) .play { width: 40px; height: 40px; }
+    :host([layout=compact]) .row { grid-template-columns: auto auto auto minmax(0, 1fr) auto; column-gap: 4px; }
+    :host([layout=compact]) .controls { display: contents; }
+    :host([layout=compact]) .play { width: 40px; height: 40px; margin-right: 2px; }
     :host([layout=compact]) .play svg { width: 20px; height: 20px; }
-    :host([layout=compact]) .main { display: flex; flex-direction: column-reverse; order: 2; }
-    :host([layout=compact]) .controls { order: 1; margin: 0; }
+    :host([layout=compact]) .back { order: 1; } :host([layout=compact]) .forward { order: 2; }
+    :host([layout=compact]) .main { order: 3; display: flex; flex-direction: column-reverse; margin: 0 4px; }
+    :host([layout=compact]) .speed { order: 4; margin: 0; }
     :host([layout=compact]) .controls button { min-width: 32px; padding: 0 4px; }
-    :host([layout=compact]) .speed { order: 9; }
-    :host([layout=compact]) .head { justify-content: flex-end; margin-top: -4px; }
+    :host([layout=compact]) .head { justify-content: flex-end; margin-top: -5px; }
     :host([layout=compact]) .label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
-    :host([layout=compact]) .time { font-size: 0.78em; }
+    :host([layout=compact]) .time { font-size: 0.75em; }
     :host([layout=compact]) .foot { margin-top: 2px; }
     .vh { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
     .mini { position: fixed; z-index: 2147483000; left: 50%; bottom: 12px; transform: translateX(-50%); width: min(30rem, calc(100vw - 16px));
