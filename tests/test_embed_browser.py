@@ -222,11 +222,12 @@ def test_states(context, local_server, published: dict, name: str) -> None:
     if name.endswith("hidden"):
         assert not host.is_visible()  # nothing at all on the page
     elif expected in ("soon", "failed", "missing"):
-        text = shadow(page, ".message").inner_text()
+        text = shadow(page, ".message").inner_text().split(" · ")[0]
         assert text == ("Audio is not available for this article." if expected == "failed" else "Audio coming soon")
         assert page.evaluate(enabled) == []  # never a control that does nothing
         if name == "making":
             assert shadow(page, ".progress").is_visible()
+            assert shadow(page, ".message").inner_text() == "Audio coming soon · Being narrated 38%"
             assert page.evaluate(f"() => {SHADOW}.querySelector('.progress span').style.getPropertyValue('--done')") == "38%"
     elif expected == "live":
         assert shadow(page, ".total").inner_text() == "Live"

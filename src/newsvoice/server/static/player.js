@@ -89,7 +89,7 @@
     .round:not(:disabled):active { transform: scale(0.94); }
     .round svg { width: 24px; height: 24px; fill: currentColor; }
     .bar { position: relative; height: 22px; display: flex; align-items: center; }
-    .track { position: absolute; inset: 8.5px 0; border-radius: 2px; background: var(--track); overflow: hidden; }
+    .track { position: absolute; inset: 8.5px 7px; border-radius: 2px; background: var(--track); overflow: hidden; }
     .buffered, .played { position: absolute; inset: 0 auto 0 0; }
     .buffered { width: var(--buffered, 0%); background: var(--muted); opacity: 0.35; }
     .played { width: var(--played, 0%); background: var(--a); }
@@ -114,6 +114,7 @@
       padding: 4px 2px; border-radius: 4px; }
     .message { margin: 0; display: flex; align-items: center; gap: 10px; font-weight: 600; }
     .message::before { content: ""; flex: none; width: 10px; height: 10px; border-radius: 50%; background: var(--a); opacity: 0.6; }
+    .making { font-weight: 400; color: var(--muted); }
     .progress { display: block; margin-top: 8px; height: 4px; border-radius: 2px; background: var(--track); overflow: hidden; }
     .progress span { display: block; height: 100%; width: var(--done, 0%); background: var(--a); transition: width 0.4s; }
     .status { margin: 6px 0 0; font-size: 0.8em; color: var(--muted); }
@@ -210,7 +211,7 @@
       root.innerHTML = `<style>${STYLE}</style>
         <section class="box" part="player" aria-label="${t.listen}">${title}
           <p class="message" part="message" hidden></p>
-          <span class="progress" part="progress" hidden><span></span></span>
+          <span class="progress" part="progress" role="progressbar" aria-label="${t.making}" aria-valuemin="0" aria-valuemax="100" hidden><span></span></span>
           <div class="row">
             <button type="button" class="round play" part="play-button" aria-label="${t.play}" disabled>${icon(PLAY)}</button>
             <div class="main">
@@ -263,6 +264,7 @@
       for (const name of ["durationchange", "timeupdate", "seeked", "progress"]) audio.addEventListener(name, () => this.update());
       audio.addEventListener("loadedmetadata", () => this.restore());
       audio.addEventListener("play", () => {
+        this.started = true;
         for (const other of players) if (other !== this) other.audio?.pause();  // one voice at a time
         this.setPlaying(true);
         this.follow();
@@ -303,8 +305,14 @@
       ui.row.hidden = waiting;
       ui.foot.hidden = state === "failed" || state === "missing";
       ui.message.hidden = !waiting;
-      ui.message.textContent = state === "failed" ? t.unavailable : t.soon;
+      ui.message.innerHTML = `<span>${state === "failed" ? t.unavailable : t.soon}</span>`;
       ui.progress.hidden = !(state === "soon" && this.info?.status === "running");
+      if (!ui.progress.hidden) {
+        const done = this.percent() || "0%";
+        ui.message.firstChild.insertAdjacentHTML("beforeend", `<small class="making"> · ${t.making} ${done}</small>`);
+        ui.progress.firstChild.style.setProperty("--done", done);
+        ui.progress.setAttribute("aria-valuenow", parseInt(done, 10));
+      }
       ui.play.disabled = !playable;
       ui.speed.disabled = !playable;
       ui.label.textContent = state === "live" ? `${t.live} · ${t.making} ${this.percent()}` : t.listen;
@@ -367,7 +375,6 @@
       if (live && this.state !== "live") { this.setState("live"); this.setSource(links.stream); }
       else if (!live) this.setState("soon");
       else this.setState("live");
-      this.ui.progress.firstChild.style.setProperty("--done", this.percent() || "0%");
       this.later(POLL);
     }
 
@@ -650,9 +657,10 @@
       this.highlight(time);
     }
 
+    // Nothing is highlighted until the listener has played or moved the audio.
     highlight(time) {
       if (!this.segments.length) return;
-      const index = this.segments.findIndex((s) => s.start <= time && time < s.end);
+      const index = this.started || time > 0 ? this.segments.findIndex((s) => s.start <= time && time < s.end) : -1;
       if (index !== this.current) {
         for (const span of this.spans.get(this.current) || []) span.classList.remove("newsvoice-current");
         const spans = this.spans.get(index) || [];
