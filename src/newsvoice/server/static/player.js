@@ -118,7 +118,7 @@
     .progress { display: block; margin-top: 8px; height: 4px; border-radius: 2px; background: var(--track); overflow: hidden; }
     .progress span { display: block; height: 100%; width: var(--done, 0%); background: var(--a); transition: width 0.4s; }
     .status { margin: 6px 0 0; font-size: 0.8em; color: var(--muted); }
-    .status:empty { display: none; }
+    .status:empty { margin: 0; }
     .transcript { margin-top: 10px; max-height: 16em; overflow-y: auto; border-top: 1px solid var(--line); padding-top: 6px; }
     .transcript ol { list-style: none; margin: 0; padding: 0; }
     .cue { display: flex; gap: 10px; width: 100%; text-align: start; padding: 4px 6px; border-radius: 6px; line-height: 1.45; }
