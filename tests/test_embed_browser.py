@@ -22,13 +22,19 @@ SHADOW = f"{PLAYER}.shadowRoot"
 AUDIO = f"{SHADOW}.querySelector('audio')"
 READY = f"() => {PLAYER}?.getAttribute('state') === 'ready' && {AUDIO}.readyState >= 1"
 
-SERIF = "body { margin: 0; font: 19px/1.6 Georgia, 'Times New Roman', serif; color: #222; background: #fffdf8; }"
-SANS = "body { margin: 0; font: 16px/1.55 'Helvetica Neue', Arial, sans-serif; color: #111; background: #fff; }"
+SERIF = (
+    "body { margin: 0; font: 19px/1.6 Georgia, 'Times New Roman', serif; color: #222; background: #fffdf8; }"
+)
+SANS = (
+    "body { margin: 0; font: 16px/1.55 'Helvetica Neue', Arial, sans-serif; color: #111; background: #fff; }"
+)
 PAGE = """<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Harbour bridge reopens · The Cornish Post</title>{head}
 <style>{font} main {{ max-width: 42rem; margin: 0 auto; padding: 1rem; }} h1 {{ line-height: 1.15; }}
-.kicker {{ text-transform: uppercase; letter-spacing: .08em; font-size: .75rem; color: #8a1c1c; }} {style}</style></head>
+.kicker {{ text-transform: uppercase; letter-spacing: .08em; font-size: .75rem; color: #8a1c1c; }}
+{style}</style></head>
 <body><main><article data-newsvoice-text>
 <p class="kicker">Transport</p>
 <h1>Harbour bridge reopens after repairs</h1>
@@ -42,10 +48,23 @@ Commuters welcomed the news.</p>
 """
 
 
-def publisher_page(local_server, name: str, *, host: str = "localhost", lang: str = "en", head: str = "",
-                   font: str = SERIF, style: str = "", before: str = "", after: str = "", scripts: str = "") -> str:
+def publisher_page(
+    local_server,
+    name: str,
+    *,
+    host: str = "localhost",
+    lang: str = "en",
+    head: str = "",
+    font: str = SERIF,
+    style: str = "",
+    before: str = "",
+    after: str = "",
+    scripts: str = "",
+) -> str:
     """A page on the publisher's site: another origin (and site) than the service's."""
-    html = PAGE.format(lang=lang, head=head, font=font, style=style, before=before, after=after, scripts=scripts)
+    html = PAGE.format(
+        lang=lang, head=head, font=font, style=style, before=before, after=after, scripts=scripts
+    )
     local_server.routes[f"/{name}.html"] = (200, "text/html; charset=utf-8", html.encode())
     return local_server.url(f"/{name}.html").replace("127.0.0.1", host)
 
@@ -76,7 +95,9 @@ def shadow(page, selector: str):
 def axe(page) -> list[str]:
     """axe-core's violations on the page, shadow DOM included: "rule: nodes" for each."""
     page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("async () => (await axe.run(document, { resultTypes: ['violations'] })).violations")
+    violations = page.evaluate(
+        "async () => (await axe.run(document, { resultTypes: ['violations'] })).violations"
+    )
     return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in violations]
 
 
@@ -93,7 +114,8 @@ def test_one_tag_embed_finds_its_article_by_canonical_url_cross_origin(
 ) -> None:
     service = urlsplit(live_server.url).netloc
     url = publisher_page(
-        local_server, "embed-canonical",
+        local_server,
+        "embed-canonical",
         # The page's own address differs from its canonical one: www, a slash, tracking.
         head=f'<link rel="canonical" href="{CANONICAL.replace("news.", "www.news.")}/?utm_source=home">'
         '<meta property="og:url" content="https://elsewhere.example/wrong">',
@@ -124,7 +146,9 @@ def test_one_tag_embed_finds_its_article_by_canonical_url_cross_origin(
     assert cookies and set(cookies) == {None}
     assert context.cookies() == []
     # schema.org: the narration as an AudioObject of the page, with what is speakable.
-    [ld] = page.evaluate("() => [...document.querySelectorAll('script[type=\"application/ld+json\"]')].map(s => s.textContent)")
+    [ld] = page.evaluate(
+        "() => [...document.querySelectorAll('script[type=\"application/ld+json\"]')].map(s => s.textContent)"
+    )
     data = json.loads(ld)
     assert data["speakable"]["@type"] == "SpeakableSpecification"
     media = data["associatedMedia"]
@@ -138,10 +162,16 @@ def test_one_tag_embed_finds_its_article_by_canonical_url_cross_origin(
 def test_one_tag_embed_fills_its_placeholder_from_og_url_or_the_location(
     context, local_server, live_server, canonical: dict
 ) -> None:
-    placeholder = '<newsvoice-player show-title></newsvoice-player>'
+    placeholder = "<newsvoice-player show-title></newsvoice-player>"
     script = f'<script src="{live_server.url}/embed.js" data-layout="compact" data-missing="soon"></script>'
-    by_og = publisher_page(local_server, "embed-og", head=f'<meta property="og:url" content="{CANONICAL}">',
-                           before=placeholder, scripts=script, font=SANS)
+    by_og = publisher_page(
+        local_server,
+        "embed-og",
+        head=f'<meta property="og:url" content="{CANONICAL}">',
+        before=placeholder,
+        scripts=script,
+        font=SANS,
+    )
     page = context.new_page()
     page.goto(by_og)
     page.wait_for_function(READY, timeout=15_000)
@@ -157,7 +187,9 @@ def test_one_tag_embed_fills_its_placeholder_from_og_url_or_the_location(
 
 
 def test_url_lookup_in_the_api(api, canonical: dict) -> None:
-    found = api.get("/api/articles", params={"url": "http://news.example/2026/harbour-bridge-reopens/#x"}).json()
+    found = api.get(
+        "/api/articles", params={"url": "http://news.example/2026/harbour-bridge-reopens/#x"}
+    ).json()
     assert [article["id"] for article in found["articles"]] == [canonical["id"]]
     assert api.get("/api/articles", params={"url": "https://news.example/other"}).json()["total"] == 0
     assert api.get("/embed.js").headers["content-type"].startswith("text/javascript")
@@ -211,24 +243,39 @@ def test_states(context, local_server, published: dict, name: str) -> None:
     script = f'<script src="{local_server.url("/player.js")}"></script>'
     page = context.new_page()
     page.goto(publisher_page(local_server, f"state-{name}", host="127.0.0.1", before=player, scripts=script))
-    expected = {"queued": "soon", "running": "live", "failed": "failed", None: "failed", "missing": "missing",
-                "done": "ready"}[answer]
+    expected = {
+        "queued": "soon",
+        "running": "live",
+        "failed": "failed",
+        None: "failed",
+        "missing": "missing",
+        "done": "ready",
+    }[answer]
     if name == "making":
         expected = "soon"
     page.wait_for_function(f"() => {PLAYER}.getAttribute('state') === '{expected}'", timeout=15_000)
     host = page.locator("newsvoice-player")
-    enabled = "() => [...%s.querySelectorAll('button, input')].filter(b => !b.disabled && b.checkVisibility())" \
-        ".map(b => b.className)" % SHADOW
+    enabled = (
+        f"() => [...{SHADOW}.querySelectorAll('button, input')]"
+        ".filter(b => !b.disabled && b.checkVisibility()).map(b => b.className)"
+    )
     if name.endswith("hidden"):
         assert not host.is_visible()  # nothing at all on the page
     elif expected in ("soon", "failed", "missing"):
         text = shadow(page, ".message").inner_text().split(" · ")[0]
-        assert text == ("Audio is not available for this article." if expected == "failed" else "Audio coming soon")
+        assert text == (
+            "Audio is not available for this article." if expected == "failed" else "Audio coming soon"
+        )
         assert page.evaluate(enabled) == []  # never a control that does nothing
         if name == "making":
             assert shadow(page, ".progress").is_visible()
             assert shadow(page, ".message").inner_text() == "Audio coming soon · Being narrated 38%"
-            assert page.evaluate(f"() => {SHADOW}.querySelector('.progress span').style.getPropertyValue('--done')") == "38%"
+            assert (
+                page.evaluate(
+                    f"() => {SHADOW}.querySelector('.progress span').style.getPropertyValue('--done')"
+                )
+                == "38%"
+            )
     elif expected == "live":
         assert shadow(page, ".total").inner_text() == "Live"
         assert "Being narrated 38%" in shadow(page, ".label").inner_text()
@@ -236,7 +283,7 @@ def test_states(context, local_server, published: dict, name: str) -> None:
         reach = page.evaluate(f"() => {PLAYER}.reachable")
         assert shadow(page, ".seek").get_attribute("max") == str(int(-(-reach // 1)))
         assert shadow(page, ".seek").is_disabled() == (reach <= 1)
-        assert shadow(page, ".forward").get_attribute("aria-disabled") == str(0.5 >= reach).lower()
+        assert shadow(page, ".forward").get_attribute("aria-disabled") == str(reach <= 0.5).lower()
         assert not shadow(page, ".play").is_disabled()
     else:
         assert sorted(page.evaluate(enabled)) == sorted(
@@ -255,13 +302,23 @@ def player_script(local_server) -> None:
     local_server.routes["/player.js"] = (200, "text/javascript", script.read_bytes())
 
 
-def test_a_failed_narration_with_audio_from_before_still_plays(context, local_server, published: dict) -> None:
+def test_a_failed_narration_with_audio_from_before_still_plays(
+    context, local_server, published: dict
+) -> None:
     body = json.dumps({**published, "status": "failed", "id": "mockolder"}).encode()
     local_server.routes["/mock-older/api/articles/mockolder"] = (200, "application/json", body)
-    player = f'<newsvoice-player article="mockolder" server="{local_server.url("/mock-older/")}"></newsvoice-player>'
+    server = local_server.url("/mock-older/")
+    player = f'<newsvoice-player article="mockolder" server="{server}"></newsvoice-player>'
     page = context.new_page()
-    page.goto(publisher_page(local_server, "older", host="127.0.0.1", before=player,
-                             scripts=f'<script src="{local_server.url("/player.js")}"></script>'))
+    page.goto(
+        publisher_page(
+            local_server,
+            "older",
+            host="127.0.0.1",
+            before=player,
+            scripts=f'<script src="{local_server.url("/player.js")}"></script>',
+        )
+    )
     page.wait_for_function(READY, timeout=15_000)
 
 
@@ -320,7 +377,11 @@ def test_two_players_one_voice(context, local_server, live_server, published: di
     second = f'<newsvoice-player article="{canonical["id"]}" layout="compact" show-title></newsvoice-player>'
     page = context.new_page()
     page.goto(story(local_server, live_server, published, "two", after=f"<aside>{second}</aside>", font=SANS))
-    page.wait_for_function(f"() => [...document.querySelectorAll('newsvoice-player')].every(p => p.getAttribute('state') === 'ready')", timeout=15_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('newsvoice-player')]"
+        ".every(p => p.getAttribute('state') === 'ready')",
+        timeout=15_000,
+    )
     players = page.locator("newsvoice-player")
     players.nth(0).locator(".play").click()
     page.wait_for_function("() => !document.querySelectorAll('newsvoice-player')[0].audio.paused")
@@ -334,8 +395,10 @@ def test_two_players_one_voice(context, local_server, live_server, published: di
 
 
 def test_theme_variables_parts_and_page_font(context, local_server, live_server, published: dict) -> None:
-    style = ("newsvoice-player { --newsvoice-accent: rgb(138, 28, 28); --newsvoice-radius: 2px; }"
-             " newsvoice-player::part(disclosure) { font-style: italic; }")
+    style = (
+        "newsvoice-player { --newsvoice-accent: rgb(138, 28, 28); --newsvoice-radius: 2px; }"
+        " newsvoice-player::part(disclosure) { font-style: italic; }"
+    )
     page = context.new_page()
     page.goto(story(local_server, live_server, published, "theme", style=style))
     page.wait_for_function(READY, timeout=15_000)
@@ -351,9 +414,15 @@ def test_theme_variables_parts_and_page_font(context, local_server, live_server,
 def test_dark_mode(browser, local_server, live_server, published: dict, no_proxy, theme: str) -> None:
     context = browser.new_context(color_scheme="dark", viewport={"width": 800, "height": 500})
     page = context.new_page()
-    style = ("body { background: #15171a; color: #e8e8e8; } .kicker { color: #ff9b9b; }"
-             " :root { --newsvoice-highlight: #6b5a00; --newsvoice-sentence-highlight: #3a3320; }")
-    page.goto(story(local_server, live_server, published, f"dark-{theme}", f'theme="{theme}" transcript', style=style))
+    style = (
+        "body { background: #15171a; color: #e8e8e8; } .kicker { color: #ff9b9b; }"
+        " :root { --newsvoice-highlight: #6b5a00; --newsvoice-sentence-highlight: #3a3320; }"
+    )
+    page.goto(
+        story(
+            local_server, live_server, published, f"dark-{theme}", f'theme="{theme}" transcript', style=style
+        )
+    )
     page.wait_for_function(READY, timeout=15_000)
     background = shadow(page, ".box").evaluate("(e) => getComputedStyle(e).backgroundColor")
     assert background == "rgb(31, 35, 41)"
@@ -364,19 +433,31 @@ def test_dark_mode(browser, local_server, live_server, published: dict, no_proxy
 
 @pytest.mark.parametrize("font", ["serif", "sans"])
 @pytest.mark.parametrize("layout", ["full", "compact"])
-def test_phone_and_desktop(context, local_server, live_server, published: dict, layout: str, font: str) -> None:
+def test_phone_and_desktop(
+    context, local_server, live_server, published: dict, layout: str, font: str
+) -> None:
     page = context.new_page()
-    page.goto(story(local_server, live_server, published, f"{layout}-{font}", f'layout="{layout}"',
-                    font=SERIF if font == "serif" else SANS))
+    page.goto(
+        story(
+            local_server,
+            live_server,
+            published,
+            f"{layout}-{font}",
+            f'layout="{layout}"',
+            font=SERIF if font == "serif" else SANS,
+        )
+    )
     page.wait_for_function(READY, timeout=15_000)
     for width in (320, 390, 1280):
         no_overflow(page, width)
         box = page.locator("newsvoice-player").bounding_box()
         assert box["width"] <= width
         if layout == "compact":  # one row of controls, down to 320 px
-            tops = page.evaluate(f"() => ['.play', '.back', '.forward', '.seek', '.speed']"
-                                 f".map(s => {SHADOW}.querySelector(s).getBoundingClientRect())"
-                                 ".map(r => r.top + r.height / 2)")
+            tops = page.evaluate(
+                f"() => ['.play', '.back', '.forward', '.seek', '.speed']"
+                f".map(s => {SHADOW}.querySelector(s).getBoundingClientRect())"
+                ".map(r => r.top + r.height / 2)"
+            )
             assert max(tops) - min(tops) < 8, tops
         page.screenshot(path=str(ARTIFACTS / f"{layout}-{font}-{width}.png"))
 
@@ -395,7 +476,11 @@ def test_labels_follow_the_page_language(context, local_server, live_server, pub
 
 def test_sticky_mini_player(context, local_server, live_server, published: dict) -> None:
     page = context.new_page()
-    page.goto(story(local_server, live_server, published, "sticky", "sticky", style="main { padding-bottom: 3000px; }"))
+    page.goto(
+        story(
+            local_server, live_server, published, "sticky", "sticky", style="main { padding-bottom: 3000px; }"
+        )
+    )
     page.wait_for_function(READY, timeout=15_000)
     shadow(page, ".play").click()
     page.wait_for_function(f"() => !{AUDIO}.paused")

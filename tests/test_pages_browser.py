@@ -64,7 +64,9 @@ def test_article_page_puts_the_story_and_player_first(context, live_server, publ
     assert page.get_by_role("region", name="Script").locator("table").is_visible()
 
 
-def test_dashboard_keeps_the_key_for_the_tab_only_and_refreshes(context, live_server, api, api_key: dict) -> None:
+def test_dashboard_keeps_the_key_for_the_tab_only_and_refreshes(
+    context, live_server, api, api_key: dict
+) -> None:
     page = context.new_page()
     page.goto(f"{live_server.url}/")
     token = api_key["Authorization"].removeprefix("Bearer ")
@@ -104,7 +106,8 @@ def test_publish_page_snippet_follows_the_options(context, live_server, publishe
     snippet = page.locator("#snippet").inner_text()
     assert snippet == (
         "<style>newsvoice-player { --newsvoice-radius: 4px; }</style>\n"
-        f'<script src="{live_server.url}/embed.js" data-layout="compact" data-transcript data-jsonld async></script>'
+        f'<script src="{live_server.url}/embed.js" data-layout="compact"'
+        " data-transcript data-jsonld async></script>"
     )
     page.wait_for_function(
         "() => document.querySelector('#preview newsvoice-player').getAttribute('layout') === 'compact'"

@@ -72,8 +72,12 @@ def test_player_loads_labelled(page, published: dict) -> None:
         assert player.get_by_role("button", name=name).is_visible(), name
     assert player.get_by_role("slider", name="Seek").is_visible()
     assert player.get_by_role("button", name="Speed 1×").is_visible()
-    for name, visible in (("Back 15 seconds", "15"), ("Forward 30 seconds", "30")):  # the label is in the name
-        shown = "b => [...b.childNodes].filter(n => !n.classList?.contains('vh')).map(n => n.textContent).join('')"
+    for name, visible in (
+        ("Back 15 seconds", "15"),
+        ("Forward 30 seconds", "30"),
+    ):  # the label is in the name
+        shown = "b => [...b.childNodes].filter(n => !n.classList?.contains('vh')).map(n => n.textContent)"
+        shown += ".join('')"
         assert player.get_by_role("button", name=name).evaluate(shown) == visible
     player.screenshot(path=str(ARTIFACTS / "player.png"))
 

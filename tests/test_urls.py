@@ -24,6 +24,8 @@ def test_url_key(url: str, key: str) -> None:
     assert url_key(url) == key
 
 
-@pytest.mark.parametrize("url", [None, "", "ftp://example.com/a", "/news/story", "https://", "http://x:99999/"])
+@pytest.mark.parametrize(
+    "url", [None, "", "ftp://example.com/a", "/news/story", "https://", "http://x:99999/"]
+)
 def test_no_key_for_what_is_no_web_address(url: str | None) -> None:
     assert url_key(url) is None

@@ -139,7 +139,9 @@ def publish_page(request: Request, newsroom: NewsroomDep) -> Response:
     found = newsroom.articles(published=True, limit=1)
     base = base_url(newsroom, request)
     example = article_json(found.records[0], base) if found.records else None
-    return templates.TemplateResponse(request, "publish.html", {"base": base, "example": example, "here": "embed"})
+    return templates.TemplateResponse(
+        request, "publish.html", {"base": base, "example": example, "here": "embed"}
+    )
 
 
 SCRIPT_CACHE = "public, max-age=300"
@@ -156,7 +158,9 @@ def player_script() -> tuple[bytes, str]:
         line = re.sub(r"\s{2,}// .*$", "", line).strip()  # a comment after code: two spaces first
         if line and not line.startswith("//"):
             lines.append(line)
-    body = ("/* newsvoice player (GPL-3.0-or-later): see docs/player.md */\n" + "\n".join(lines) + "\n").encode()
+    body = (
+        "/* newsvoice player (GPL-3.0-or-later): see docs/player.md */\n" + "\n".join(lines) + "\n"
+    ).encode()
     return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 

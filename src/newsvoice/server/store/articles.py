@@ -10,7 +10,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, false, literal_column, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ...article import Article
