@@ -115,6 +115,7 @@
     .message { margin: 0; display: flex; align-items: center; gap: 10px; font-weight: 600; }
     .message::before { content: ""; flex: none; width: 10px; height: 10px; border-radius: 50%; background: var(--a); opacity: 0.6; }
     .making { font-weight: 400; color: var(--muted); }
+    :host([state=failed]) .message::before { background: var(--muted); }
     .progress { display: block; margin-top: 8px; height: 4px; border-radius: 2px; background: var(--track); overflow: hidden; }
     .progress span { display: block; height: 100%; width: var(--done, 0%); background: var(--a); transition: width 0.4s; }
     .status { margin: 6px 0 0; font-size: 0.8em; color: var(--muted); }
@@ -315,7 +316,7 @@
       }
       ui.play.disabled = !playable;
       ui.speed.disabled = !playable;
-      ui.label.textContent = state === "live" ? `${t.live} · ${t.making} ${this.percent()}` : t.listen;
+      ui.label.textContent = state === "live" ? `${t.making} ${this.percent()}` : t.listen;
       if (state !== "live" && state !== "ready") this.audio.removeAttribute("src");
       this.update();
     }
@@ -581,7 +582,9 @@
       if (!this.ui.panel.hidden) this.openTranscript(true);
       if (this.getAttribute("text") === "none") return;
       const container = this.textContainer();
-      if (!container) return;
+      // One read-along to a text: a second player on the page (a related story's) leaves it be.
+      if (!container || container.closest("[data-newsvoice-reading]")) return;
+      container.dataset.newsvoiceReading = this.info.id;
       const marked = container.querySelectorAll("[data-newsvoice-paragraph]");
       const blocks = marked.length ? [...marked] : [...container.querySelectorAll(BLOCKS)];
       const found = matchSentences(this.segments, blocks.length ? blocks : [container]);
