@@ -3,6 +3,7 @@ script, as served."""
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
@@ -75,6 +76,15 @@ def test_player_script(api: httpx.Client) -> None:
     assert answer.headers["content-type"].startswith(("text/javascript", "application/javascript"))
     assert 'customElements.define("newsvoice-player"' in answer.text
     assert "import " not in answer.text  # no dependencies, no build step
+
+
+def test_player_script_is_small_and_is_the_embed(api: httpx.Client) -> None:
+    served = api.get("/static/player.js")
+    assert len(gzip.compress(served.content, 9)) < 15_000  # docs/player.md says how much
+    assert "//" not in served.text.replace("://", "")[:200]  # served without its comments
+    embed = api.get("/embed.js")
+    assert embed.content == served.content and embed.headers["etag"] == served.headers["etag"]
+    assert api.get("/embed.js", headers={"If-None-Match": served.headers["etag"]}).status_code == 304
 
 
 def test_embed_page(api: httpx.Client, published: dict) -> None:
