@@ -339,10 +339,12 @@ class Newsroom:
         published: bool | None = None,
         limit: int = 20,
         offset: int = 0,
+        url: str | None = None,
     ) -> ArticlePage:
         """Articles newest first: all of them, or those with the words of QUERY (in the title or
-        text), the TAG, from the SITE, whose latest job has the STATUS, PUBLISHED or not."""
-        records, total = self.store.articles(query, tag, site, status, published, limit, offset)
+        text), the TAG, from the SITE, whose latest job has the STATUS, PUBLISHED or not, at the
+        URL (the address submitted or the canonical one, normalised: see `urls.url_key`)."""
+        records, total = self.store.articles(query, tag, site, status, published, limit, offset, url)
         return ArticlePage(records, total)
 
     def versions(self, article_id: str) -> list[Version]:
