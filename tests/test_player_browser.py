@@ -268,10 +268,12 @@ def said_at(segments: list[dict], time: float) -> tuple[int, int]:
     return index, begun[-1]
 
 
-def find_word(segments: list[dict], spoken) -> tuple[int, int]:
+def find_word(segments: list[dict], spoken, written: str | None = None) -> tuple[int, int]:
+    """The first word SPOKEN accepts (and that says WRITTEN, if given)."""
     for index, segment in enumerate(segments):
         for position, word in enumerate(segment["words"]):
-            if spoken(word["word"]):
+            says = segment["text"][slice(*word["chars"])]
+            if spoken(word["word"]) and written in (None, says):
                 return index, position
     raise AssertionError("no such word")
 
@@ -283,7 +285,7 @@ def test_read_along_highlights_the_written_word_being_said(
     moments = [
         find_word(segments, lambda w: w == "Doctor"),
         find_word(segments, lambda w: w == "billion"),  # of "$4.5bn"
-        find_word(segments, lambda w: w.startswith("[[")),  # Beijing, in the lexicon's phonemes
+        find_word(segments, lambda w: w.startswith("[["), "Beijing"),  # in the lexicon's phonemes
         find_word(segments, lambda w: w == "fifteenth"),
         find_word(segments, lambda w: w == "percent"),  # of "12%", in the next sentence
     ]

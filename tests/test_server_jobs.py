@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import SERVER_TEXT, running, wait_for_job
 
+from newsvoice.server.datalock import LOCK_FILE
 from newsvoice.server.store import Store
 
 OTHER_TEXT = "Ferry timetable changes\n\nThe morning ferry will leave ten minutes earlier from Monday.\n"
@@ -145,7 +146,8 @@ def test_a_full_disk_fails_the_job_with_its_cause_and_the_worker_goes_on(
             rf"the disk is full at {where}(/audio/[\w-]+)?: free space to narrate", failed["error"]
         )
         assert workers.alive == 1
-        assert not [path for path in disk.rglob("*") if path.is_file() and "sqlite3" not in path.name]
+        kept = ("newsvoice.sqlite3", LOCK_FILE)  # the database, and the server's lock on the directory
+        assert not [path for path in disk.rglob("*") if path.is_file() and not path.name.startswith(kept)]
         done = wait_for_job(
             client, client.post("/api/articles", json={"text": OTHER_TEXT}, headers=key).json()["job"]
         )
