@@ -34,7 +34,16 @@ open a store, and each call site says whether it may change the schema.
 
 from __future__ import annotations
 
-from .articles import Articles, Conflict, Record, Submitted
+from .articles import (
+    METADATA,
+    NARRATION_OPTIONS,
+    Articles,
+    Conflict,
+    Publishing,
+    Record,
+    Submitted,
+    merged_article,
+)
 from .database import (
     Database,
     StoreError,
@@ -60,6 +69,9 @@ __all__ = [
     "Job",
     "JobStatus",
     "Jobs",
+    "METADATA",
+    "NARRATION_OPTIONS",
+    "Publishing",
     "Record",
     "Store",
     "StoreError",
@@ -68,6 +80,7 @@ __all__ = [
     "Versions",
     "article_digest",
     "database_url",
+    "merged_article",
     "newest_revision",
     "schema_revision",
     "shown_url",
