@@ -60,6 +60,8 @@ from .texts import article_digest
 from .versions import Version, Versions
 
 __all__ = [
+    "METADATA",
+    "NARRATION_OPTIONS",
     "Articles",
     "Conflict",
     "Database",
@@ -69,8 +71,6 @@ __all__ = [
     "Job",
     "JobStatus",
     "Jobs",
-    "METADATA",
-    "NARRATION_OPTIONS",
     "Publishing",
     "Record",
     "Store",
