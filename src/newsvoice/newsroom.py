@@ -420,7 +420,7 @@ class Newsroom:
         query: str | None = None,
         *,
         tag: str | None = None,
-        site: str | None = None,
+        site: str | Sequence[str] | None = None,
         status: JobStatus | None = None,
         published: bool | None = None,
         limit: int = 20,

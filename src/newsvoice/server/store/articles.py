@@ -271,7 +271,7 @@ class Articles(Database):
         self,
         query: str | None = None,
         tag: str | None = None,
-        site: str | None = None,
+        site: str | Sequence[str] | None = None,
         status: JobStatus | None = None,
         published: bool | None = None,
         limit: int = 50,
@@ -280,7 +280,8 @@ class Articles(Database):
         by_publication: bool = False,
     ) -> tuple[list[Record], int]:
         """Articles newest first (by when they were submitted, or BY_PUBLICATION: made public),
-        filtered, with how many match in all. SITE is a site's name or host name, in any case;
+        filtered, with how many match in all. SITE is a site's name or host name, in any case (or
+        several: any of them);
         PUBLIC: only those public now (True), or only drafts and embargoed ones (False)."""
         conditions: list[ColumnElement[bool]] = []
         if query and (match := self._match(query)) is not None:
@@ -288,7 +289,9 @@ class Articles(Database):
         if tag:
             conditions.append(articles.c.tags.contains(json.dumps(tag), autoescape=True))
         if site:
-            conditions.append(site_condition(site))
+            conditions.append(
+                or_(*(site_condition(name) for name in ([site] if isinstance(site, str) else site)))
+            )
         if status:
             conditions.append(jobs.c.status == status)
         if published is not None:
