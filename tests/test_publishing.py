@@ -113,3 +113,114 @@ def test_the_same_text_again_keeps_everything(service) -> None:
     again = client.post("/api/articles", json={"url": URL, "text": FIRST}, headers=headers).json()
     assert again["changed"] is False
     assert {name: again["article"][name] for name in KEPT} == {name: first[name] for name in KEPT}
+
+
+# --- embargoes and drafts ----------------------------------------------------------------------
+
+EMBARGOED = (
+    "Harbour bridge tolls to rise in May\n\n"
+    "The toll for cars on the harbour bridge will rise in May, the council said on Monday."
+)
+
+
+def visible(
+    client: TestClient, article: dict[str, Any], headers: dict[str, str] | None = None
+) -> dict[str, bool]:
+    """Where ARTICLE can be found by a reader (with HEADERS: an API key's)."""
+    api, guid = f"/api/articles/{article['id']}", f"newsvoice:{article['id']}"
+    listed = client.get("/api/articles", headers=headers).json()["articles"]
+    searched = client.get("/api/articles", params={"q": "toll"}, headers=headers).json()["articles"]
+    return {
+        "read": client.get(api, headers=headers).status_code == 200,
+        "listed": article["id"] in [a["id"] for a in listed],
+        "searched": article["id"] in [a["id"] for a in searched],
+        "feed": guid.encode() in client.get("/feed.xml").content,
+        "site feed": guid.encode() in client.get("/sites/coastal.example/feed.xml").content,
+        "tag feed": guid.encode() in client.get("/tags/harbour/feed.xml").content,
+        **{
+            name: client.get(f"{api}/{name}", headers=headers).status_code == 200
+            for name in (
+                "audio.mp3",
+                "audio.opus",
+                "timings.json",
+                "transcript.vtt",
+                "stream.mp3",
+                "versions",
+            )
+        },
+        "page": client.get(f"/articles/{article['id']}").status_code == 200,
+        "dashboard": article["title"].encode() in client.get("/").content,
+    }
+
+
+def test_an_embargoed_article_is_published_by_the_clock(tmp_path: Path, normalizer) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    from conftest import running, wait_for_job
+
+    with running(tmp_path, normalizer) as (client, headers):
+        public = {"url": "https://coastal.example/public", "text": EMBARGOED.replace("May", "June")}
+        client.post("/api/articles", json={**public, "tags": ["harbour"]}, headers=headers)
+        at = time.time() + 20
+        when = datetime.fromtimestamp(at, UTC).isoformat()
+        submission = {"url": "https://coastal.example/toll", "text": EMBARGOED, "tags": ["harbour"]}
+        answer = client.post("/api/articles", json={**submission, "publish_at": when}, headers=headers)
+        assert answer.status_code == 202, answer.text
+        article = answer.json()["article"]
+        assert (article["draft"], article["public"]) == (False, False)
+        assert wait_for_job(client, answer.json()["job"])["status"] == "done"  # narrated at once
+
+        assert time.time() < at, "the narration took longer than the embargo: the test proves nothing"
+        hidden = visible(client, article)
+        assert not any(hidden.values()), hidden
+        with_key = visible(client, article, headers)
+        assert all(with_key[name] for name in ("read", "listed", "searched", "audio.mp3", "timings.json")), (
+            with_key
+        )
+
+        time.sleep(at - time.time() + 1.5)  # no request in between: the clock publishes it
+        shown = visible(client, article)
+        assert all(shown.values()), shown
+        assert client.get(f"/api/articles/{article['id']}").json()["public"] is True
+
+
+def test_drafts_are_published_and_unpublished_by_the_api_and_the_webhook(service) -> None:
+    client, headers = service
+    draft = submitted(client, headers, draft=True, tags=["harbour"])
+    assert (draft["draft"], draft["public"], draft["publish_at"]) == (True, False, None)
+
+    def listed() -> bool:
+        return draft["id"] in [a["id"] for a in client.get("/api/articles").json()["articles"]]
+
+    assert not listed() and client.get(f"/api/articles/{draft['id']}").status_code == 404
+    assert client.get(f"/api/articles/{draft['id']}", headers=headers).status_code == 200
+    assert (
+        client.get(f"/api/articles/{draft['id']}", headers={"Authorization": "Bearer nope"}).status_code
+        == 401
+    )
+
+    assert client.post(f"/api/articles/{draft['id']}/publish").status_code == 401  # a key is needed
+    published = client.post(f"/api/articles/{draft['id']}/publish", headers=headers).json()
+    assert (published["draft"], published["public"]) == (False, True) and listed()
+    client.post(f"/api/articles/{draft['id']}/unpublish", headers=headers)
+    assert not listed()
+    later = client.post(
+        f"/api/articles/{draft['id']}/publish", json={"at": "2099-01-01T00:00:00Z"}, headers=headers
+    ).json()
+    assert later["publish_at"].startswith("2099-01-01") and not later["public"] and not listed()
+
+    # An edit keeps it as it was; the webhook publishes (now) and unpublishes.
+    edit(client, headers, "put", draft)
+    assert not listed()
+    answer = webhook(client, {"event": "publish", "url": URL, "text": EDITED})
+    assert answer.status_code == 202 and answer.json()["article"]["public"] and listed()
+    answer = webhook(client, {"event": "unpublish", "url": URL})
+    assert answer.json() == {"unpublished": True} and not listed()
+    assert client.get(f"/api/articles/{draft['id']}", headers=headers).status_code == 200  # kept
+    answer = webhook(client, {"event": "update", "url": URL, "text": FIRST})
+    assert not answer.json()["article"]["public"] and not listed()
+    answer = webhook(
+        client, {"event": "publish", "url": URL, "text": FIRST, "publish_at": "2099-01-01T00:00:00"}
+    )
+    assert answer.json()["article"]["publish_at"].startswith("2099-01-01") and not listed()

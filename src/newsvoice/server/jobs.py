@@ -384,9 +384,12 @@ class Dispatcher(Periodic):
         self._jobs = jobs
         self._settings = settings
         self._backoff = Backoff()
+        self._released_until = time.time()
 
     def dispatch(self) -> int:
-        """Hand over what is due now; answers how many jobs."""
+        """Hand over what is due now; answers how many jobs. Publish the articles whose embargo
+        has ended (they are public from their time on; this says so)."""
+        self._release()
         self._recover()
         if not self._backoff.due():
             return 0
@@ -397,6 +400,12 @@ class Dispatcher(Periodic):
             return 0
         self._backoff.succeeded()
         return handed
+
+    def _release(self) -> None:
+        now = time.time()
+        for article_id in self._store.released(self._released_until, now):
+            log.info("article %s published: its embargo ended", article_id, extra={"event": "published"})
+        self._released_until = now
 
     def _recover(self) -> None:
         requeued, failed = self._store.recover(self._settings.attempts)

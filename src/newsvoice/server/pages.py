@@ -32,7 +32,7 @@ DEFAULT_ARTWORK = Path(__file__).parent / "static" / "artwork.png"
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, newsroom: NewsroomDep) -> Response:
-    found = newsroom.articles(limit=100)
+    found = newsroom.articles(limit=100, public=True)  # drafts and embargoed ones need a key
     base = base_url(newsroom, request)
     articles = [article_json(record, base) for record in found.records]
     watches = [feed_json(feed, base) for feed in newsroom.feeds()]
@@ -43,7 +43,7 @@ def dashboard(request: Request, newsroom: NewsroomDep) -> Response:
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(article_id: ArticleId, request: Request, newsroom: NewsroomDep) -> Response:
-    record = newsroom.article(article_id)
+    record = newsroom.article(article_id, private=False)
     base = base_url(newsroom, request)
     versions = newsroom.versions(article_id)
     # What the latest version changed, as GET /api/articles/{id}/changes.
@@ -63,7 +63,7 @@ def article_page(article_id: ArticleId, request: Request, newsroom: NewsroomDep)
 @router.get("/embed/{article_id}", response_class=HTMLResponse)
 def embed_page(article_id: ArticleId, request: Request, newsroom: NewsroomDep) -> Response:
     """The article's player alone, for an <iframe> on a page that cannot load scripts."""
-    record = newsroom.article(article_id)
+    record = newsroom.article(article_id, private=False)
     base = base_url(newsroom, request)
     return templates.TemplateResponse(
         request, "embed.html", {"article": article_json(record, base), "base": base}
