@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from .article import Article, check_length
 from .backfill import (
@@ -74,7 +75,7 @@ from .server.store import (
 )
 from .server.versions import Changes, diff_sentences, script_sentences
 from .server.watcher import FeedReport, Watcher, new_feed_state
-from .settings import ServiceSettings
+from .settings import ConfigError, ServiceSettings
 from .sources import Document, is_web_address
 from .voice import VoiceInfo, list_voices, voice_for_language
 from .watch import DEFAULT_INTERVAL
@@ -161,6 +162,12 @@ class Newsroom:
         """Load the voice (so that the first listener does not wait), start the workers, queue
         again what a stopped server left queued here, and (WATCHING) poll the watched feeds."""
         self.settings.audio_dir.mkdir(parents=True, exist_ok=True)
+        for name, site in self.settings.sites.items():  # refused at once, not at its first article
+            if site.voice:
+                try:
+                    self.voice_named(site.voice)
+                except UnknownVoiceError as error:
+                    raise ConfigError(f"sites: {name!r}: {error}") from None
         machinery = self._jobs()
         if machinery.narrator and machinery.workers:
             self._data_lock.acquire()  # before taking over the jobs a stopped server left
@@ -242,14 +249,20 @@ class Newsroom:
             raise ValueError("give the article's url, html or text")
         return extract_article(document)
 
-    def check_readable(self, article: Article) -> None:
-        """Raise `CannotNarrate` (`TooLongError`, `LanguageError`, `UnreadableError`) for an
-        article longer than `max_words`, or one no installed voice can read: one in a language
-        no voice speaks, or in letters the voice cannot say. (Narrating it checks again:
-        `newsvoice worker` processes may have other voices.)"""
+    def check_readable(self, article: Article, *, voice: str | None = None, url: str | None = None) -> None:
+        """Raise `CannotNarrate` (`TooLongError`, `LanguageError`, `UnreadableError`,
+        `UnknownVoiceError`) for an article longer than `max_words`, or one no installed voice
+        can read: one in a language no voice speaks, or in letters the voice cannot say; read by
+        VOICE when it names one, else by its site's (the one at URL), else by its language's.
+        (Narrating it checks again: `newsvoice worker` processes may have other voices.)"""
         check_length(article, self.runtime.pipeline.max_words)
-        voice = voice_for_language(article.language, self.runtime.pipeline.voice)
-        check_readable(article, voice.language)
+        if voice:
+            check_readable(article, self.voice_named(voice).language)
+            return
+        host = urlsplit(url or article.url or "").hostname
+        site = self.settings.site(article.site_name, host)
+        preferred = (site[1].voice if site else None) or self.runtime.pipeline.voice
+        check_readable(article, voice_for_language(article.language, preferred).language)
 
     def fetch(self, url: str) -> Document:
         """The page at URL, fetched through the address guard (`Refused` for an address the

@@ -80,7 +80,7 @@ def submit_article(submission: Submission, newsroom: NewsroomDep, request: Reque
     feeds, search and public audio until it is public; until then reading it needs an API key."""
     extracted = newsroom.extract(url=submission.url, html=submission.html, text=submission.text)
     article, publishing = newsroom.prepare(extracted, submission)
-    newsroom.check_readable(article)
+    newsroom.check_readable(article, voice=submission.voice, url=submission.url)
     submitted = newsroom.submit(article, url=submission.url, tags=submission.tags, publishing=publishing)
     return submitted_json(submitted, base_url(newsroom, request))
 
@@ -93,7 +93,7 @@ def replace_article(
     whatever the request leaves out (tags, authors, date, site, URL, publication, voice)."""
     extracted = newsroom.extract(url=submission.url, html=submission.html, text=submission.text)
     article, publishing = newsroom.prepare(extracted, submission)
-    newsroom.check_readable(article)
+    newsroom.check_readable(article, voice=submission.voice, url=submission.url)
     submitted = newsroom.update(
         article_id, article, url=submission.url, tags=submission.tags, publishing=publishing
     )
