@@ -277,7 +277,7 @@ def test_sites_and_articles_choose_their_voice_intro_and_outro(
 
         answer = client.post("/api/articles", json={"text": FIRST, "voice": "nobody"}, headers=headers)
         assert answer.status_code == 422
-        assert f"no installed voice is named 'nobody'; the installed voices: " in answer.json()["detail"]
+        assert "no installed voice is named 'nobody'; the installed voices: " in answer.json()["detail"]
         assert second_voice in answer.json()["detail"] and default in answer.json()["detail"]
 
         def narrated(**fields: Any) -> dict[str, Any]:
