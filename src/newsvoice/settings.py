@@ -269,7 +269,7 @@ class ServiceSettings(_Section):
     feed_subcategory: str | None = "Daily News"
     """Its subcategory, one of Apple's for that category; empty: none."""
     copyright: str | None = None
-    """The feeds' copyright line; by default "© <year> <owner>"."""
+    """The feeds' copyright line; by default "© YEAR OWNER"."""
     sites: dict[str, Site] = {}
     """Per-site settings, by site name (`[service.sites."The Coastal Herald"]`; JSON in the
     environment): `hosts`, `title`, `description`, `image`, `owner`, `email`, `category`,
