@@ -613,7 +613,8 @@ class Newsroom:
             listed(len(urls), saved.done)
 
         def submit(url: str) -> bool:  # not logged one by one: the run reports them
-            submitted = self._submit(self.extract(url=url), url, tags, None, logged=False)
+            adding = Publishing(add_tags=True)  # an article submitted before keeps its tags
+            submitted = self._submit(self.extract(url=url), url, tags, None, logged=False, publishing=adding)
             return submitted is not None and submitted.queued
 
         return run_backfill(urls, submit, saved, concurrency=concurrency, progress=progress)
