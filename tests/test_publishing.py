@@ -317,3 +317,33 @@ def test_sites_and_articles_choose_their_voice_intro_and_outro(
     }
     assert first["coastal"]["text"] == first["harbour"]["text"]
     assert first["coastal"]["words"] != first["harbour"]["words"]
+
+
+# --- corrections said aloud ------------------------------------------------------------------------
+
+
+def test_a_site_can_say_an_article_was_updated(tmp_path: Path, normalizer) -> None:
+    from conftest import running, wait_for_job
+
+    from newsvoice.server.jobs import correction_note
+
+    assert (
+        correction_note(1796133900, "Europe/London") == "This article was updated on December 1 at 2:05 pm."
+    )
+    assert (
+        correction_note(1796133900, "America/New_York")
+        == "This article was updated on December 1 at 9:05 am."
+    )
+    sites = {"The Coastal Herald": {"hosts": ["coastal.example"], "corrections": "start", "timezone": "UTC"}}
+    with running(tmp_path / "server", normalizer, sites=sites) as (client, headers):
+        first = client.post("/api/articles", json={"url": URL, "text": FIRST}, headers=headers)
+        article = first.json()["article"]["id"]
+        wait_for_job(client, first.json()["job"])
+        timings = client.get(f"/api/articles/{article}/timings.json").json()
+        assert timings["segments"][0]["kind"] == "title"  # the first version: nothing to correct
+        edited = client.put(f"/api/articles/{article}", json={"text": EDITED}, headers=headers)
+        wait_for_job(client, edited.json()["job"])
+        timings = client.get(f"/api/articles/{article}/timings.json").json()
+        note = timings["segments"][0]
+        assert note["kind"] == "correction" and note["text"].startswith("This article was updated on ")
+        assert timings["segments"][1]["text"] == "Bridge tolls rise again"

@@ -103,6 +103,8 @@ def narrate(
     max_words: int | None = None,
     opening: str | None = None,
     closing: str | None = None,
+    correction: str | None = None,
+    correction_at_end: bool = False,
 ) -> Narration:
     """Narrate SOURCE into OUTPUT (.mp3, .opus, .ogg or .wav), with .vtt and .json beside it.
 
@@ -111,7 +113,8 @@ def narrate(
     front of them at the end), so the narration can be streamed while it is made.
     CACHE: where each segment is looked up before it is synthesized, and stored after.
     INTRO: begin with the title, then the byline or site. OPENING: said first ("From The
-    Coastal Herald."); CLOSING: said after the article, before the disclosure.
+    Coastal Herald."); CLOSING: said after the article, before the disclosure. CORRECTION: a
+    note that the article was updated, said first (or, CORRECTION_AT_END, after the article).
     MAX_WORDS: `TooLongError` for a longer article (`check_length`), before any work on it.
 
     The article's language chooses the sentence splitter and the normalizer, and, without a
@@ -139,7 +142,18 @@ def narrate(
         )
     check_readable(article, voice.language)
     normalizer = normalizer or Normalizer()
-    total = len(plan_segments(article, disclosure, language, intro=intro, opening=opening, closing=closing))
+    total = len(
+        plan_segments(
+            article,
+            disclosure,
+            language,
+            intro=intro,
+            opening=opening,
+            closing=closing,
+            correction=correction,
+            correction_at_end=correction_at_end,
+        )
+    )
     segments = iter_segments(
         article,
         normalizer.speaker(language),
@@ -150,6 +164,8 @@ def narrate(
         intro=intro,
         opening=opening,
         closing=closing,
+        correction=correction,
+        correction_at_end=correction_at_end,
     )
     speaker = _Speaker(voice, cache, warnings.append)
 

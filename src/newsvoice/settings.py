@@ -24,7 +24,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import platformdirs
 from pydantic import (
@@ -206,6 +206,25 @@ class Site(BaseModel):
     """Said after each article, before the disclosure."""
     disclosure: str | None = None
     """The AI-voice disclosure said at the end; empty: none."""
+    corrections: Literal["start", "end"] | None = None
+    """Say that an article was updated ("This article was updated on December 1 at 2:05 pm.")
+    when its text changes after it was published: at the start of the new narration, or at its
+    end; none by default."""
+    timezone: str = "UTC"
+    """The site's time zone (IANA, such as Europe/London), for the time a correction says."""
+
+    @field_validator("timezone", mode="after")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone (use an IANA name, such as Europe/London)"
+            ) from None
+        return value
 
     @field_validator("hosts", mode="after")
     @classmethod

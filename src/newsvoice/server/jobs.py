@@ -210,6 +210,8 @@ class Narrator:
             intro=pipeline.intro,
             opening=said.intro,
             closing=said.outro,
+            correction=said.correction,
+            correction_at_end=said.correction_at_end,
             max_words=pipeline.max_words,  # one that came in without the check fails here
             progress=lambda done, total: self._progress(job, done, total),
             also=[files["opus"]] if pipeline.opus else [],
@@ -272,6 +274,9 @@ class NarrationOptions:
     intro: str | None
     outro: str | None
     disclosure: str | None
+    correction: str | None = None
+    """A note that the article was updated, for a new text of an article already public."""
+    correction_at_end: bool = False
 
 
 def narration_options(
@@ -288,9 +293,29 @@ def narration_options(
                 return value or None
         return default or None
 
+    correction = None
+    if site and site.corrections and record.version is not None and record.public(record.updated):
+        correction = correction_note(record.updated, site.timezone)
     return NarrationOptions(
-        chosen("voice"), chosen("intro"), chosen("outro"), chosen("disclosure", pipeline.disclosure)
+        chosen("voice"),
+        chosen("intro"),
+        chosen("outro"),
+        chosen("disclosure", pipeline.disclosure),
+        correction,
+        bool(site and site.corrections == "end"),
     )
+
+
+def correction_note(updated: float, zone: str = "UTC") -> str:
+    """What is said of an article updated at UPDATED, in the time ZONE: "This article was
+    updated on December 1 at 2:05 pm."."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    when = datetime.fromtimestamp(updated, ZoneInfo(zone))
+    hour = when.hour % 12 or 12
+    noon = "am" if when.hour < 12 else "pm"
+    return f"This article was updated on {when:%B} {when.day} at {hour}:{when:%M} {noon}."
 
 
 def failure_reason(error: BaseException, settings: ServiceSettings) -> str:
