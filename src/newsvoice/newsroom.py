@@ -440,13 +440,24 @@ class Newsroom:
         offset: int = 0,
         public: bool | None = None,
         by_publication: bool = False,
+        url: str | None = None,
     ) -> ArticlePage:
         """Articles newest first: all of them, or those with the words of QUERY (in the title or
         text), the TAG, from the SITE (its name or host name, any case), whose latest job has
-        the STATUS, narrated (PUBLISHED) or not, PUBLIC now or not (drafts and embargoed);
+        the STATUS, narrated (PUBLISHED) or not, PUBLIC now or not (drafts and embargoed), at
+        the URL (the address submitted or the canonical one, normalised: see `urls.url_key`);
         BY_PUBLICATION: newest made public first."""
         records, total = self.store.articles(
-            query, tag, site, status, published, limit, offset, public=public, by_publication=by_publication
+            query,
+            tag,
+            site,
+            status,
+            published,
+            limit,
+            offset,
+            public=public,
+            by_publication=by_publication,
+            url=url,
         )
         return ArticlePage(records, total)
 

@@ -44,7 +44,11 @@ articles = Table(
     Column("audio", String(32)),  # ...and the job that made it, which names its audio files
     Column("publish_at", Float),  # when it is (or was) made public; NULL: a draft
     Column("options", Text),  # how it is narrated (voice, intro, outro, disclosure), JSON; NULL: the site's
+    Column("url_key", Text),  # `urls.url_key` of the URL it was submitted with...
+    Column("canonical_key", Text),  # ...and of its canonical URL: an embed finds it by either
     Index("articles_by_digest", "digest"),
+    Index("articles_by_url_key", "url_key"),
+    Index("articles_by_canonical_key", "canonical_key"),
 )
 
 jobs = Table(

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Row,
     and_,
     delete,
+    false,
     func,
     insert,
     literal_column,
@@ -28,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...article import Article
 from ...errors import Conflict
+from ...urls import url_key
 from ..schema import articles, jobs
 from .database import Database, new_id
 from .jobs import JOB_FIELDS, Job, JobStatus, job_of, latest_job, queue_job
@@ -173,6 +175,7 @@ class Articles(Database):
             "article": dump_article(article),
             "digest": digest,
             "body": body,
+            "canonical_key": url_key(article.url),
         }
         if publishing.options is not None:
             stored = json.loads(found.options or "{}") if found is not None else {}
@@ -183,7 +186,11 @@ class Articles(Database):
             values["publish_at"] = publishing.publish_at if publishing.publish_at is not None else now
         if found is None:
             article_id = new_id()
-            db.execute(insert(articles).values(id=article_id, url=url, created=now, updated=now, **values))
+            db.execute(
+                insert(articles).values(
+                    id=article_id, url=url, url_key=url_key(url), created=now, updated=now, **values
+                )
+            )
         else:
             article_id = found.id
             latest = latest_job(db, article_id)
@@ -191,7 +198,7 @@ class Articles(Database):
                 del values["article"], values["digest"], values["body"]  # the same text
                 db.execute(update(articles).where(articles.c.id == article_id).values(**values))
                 return Submitted(self._stored(db, article_id), latest, queued=False)
-            changes = {"updated": now} | values | ({"url": url} if url else {})
+            changes = {"updated": now} | values | ({"url": url, "url_key": url_key(url)} if url else {})
             db.execute(update(articles).where(articles.c.id == article_id).values(**changes))
         self._index(db, article_id, article.title, body)
         job = queue_job(db, article_id, now)
@@ -278,12 +285,19 @@ class Articles(Database):
         offset: int = 0,
         public: bool | None = None,
         by_publication: bool = False,
+        url: str | None = None,
     ) -> tuple[list[Record], int]:
         """Articles newest first (by when they were submitted, or BY_PUBLICATION: made public),
         filtered, with how many match in all. SITE is a site's name or host name, in any case (or
-        several: any of them);
-        PUBLIC: only those public now (True), or only drafts and embargoed ones (False)."""
+        several: any of them); PUBLIC: only those public now (True), or only drafts and embargoed
+        ones (False). URL: those submitted with that address or whose canonical URL it is, both
+        normalised (`urls.url_key`); an address that is no http(s) URL matches none."""
         conditions: list[ColumnElement[bool]] = []
+        if url is not None:
+            key = url_key(url)
+            conditions.append(
+                or_(articles.c.url_key == key, articles.c.canonical_key == key) if key else false()
+            )
         if query and (match := self._match(query)) is not None:
             conditions.append(match)
         if tag:
