@@ -141,7 +141,9 @@ def test_key_depends_on_the_text(voice: Voice) -> None:
     assert segment_key(voice.settings_key, "Hello there.") == segment_key(voice.settings_key, "Hello there.")
 
 
-@pytest.mark.parametrize("change", ["model file", "synthesis settings", "engine version", "mastering"])
+@pytest.mark.parametrize(
+    "change", ["model file", "voice config", "synthesis settings", "engine version", "mastering"]
+)
 def test_key_changes_with_what_makes_the_audio(
     change: str, voice: Voice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -150,6 +152,8 @@ def test_key_changes_with_what_makes_the_audio(
     if change == "model file":
         other.path = tmp_path / "other.onnx"
         other.path.write_bytes(voice.path.read_bytes()[:-1] + b"\0")
+    elif change == "voice config":  # one model shipped as two voices, phonemized by two espeak voices
+        other._config_digest = "another"
     elif change == "synthesis settings":
         other._settings = SynthesisConfig(normalize_audio=False, length_scale=1.1)
     elif change == "engine version":

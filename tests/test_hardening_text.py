@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import running, wait_for_job
+from conftest import SERVER_TEXT, running, wait_for_job
 from lxml import etree
 
 from newsvoice.article import Article, Block, check_length
@@ -315,7 +315,7 @@ def test_the_feed_writer_takes_out_what_xml_cannot_hold(caplog: pytest.LogCaptur
     codes = ", ".join(invalid_characters(HOSTILE))
     assert [record.getMessage() for record in caplog.records] == [
         f"feed: the channel: {codes} taken out of its {field}"
-        for field in ("title", "description", "itunes:author", "itunes:summary")
+        for field in ("title", "description", "copyright", "itunes:author", "itunes:summary")
     ] + [
         f"feed: article a1: {codes} taken out of its {field}"
         for field in ("link", "enclosure url", "category")
@@ -378,7 +378,9 @@ def test_a_feed_for_a_name_with_control_characters_is_not_found(api: httpx.Clien
     assert answer.json()["detail"].startswith("no ")
 
 
-def test_a_feed_for_a_name_in_another_normal_form_is_the_same_feed(api: httpx.Client) -> None:
+def test_a_feed_for_a_name_in_another_normal_form_is_the_same_feed(api: httpx.Client, api_key: dict) -> None:
+    tagged = {"url": "https://cafe.example/a", "text": SERVER_TEXT, "tags": ["cafe\u0301"]}
+    wait_for_job(api, api.post("/api/articles", json=tagged, headers=api_key).json()["job"])
     first = api.get("/tags/caf\u00e9/feed.xml")
     second = api.get("/tags/cafe\u0301/feed.xml")
     assert first.status_code == second.status_code == 200

@@ -62,7 +62,12 @@ def test_revoked_key_stops_working(api: httpx.Client, server_dir: Path) -> None:
         ({"html": "<p>x</p>", "text": "x"}, "give either html or text, not both"),
         ({"url": "ftp://example.com/story"}, "must be an http or https URL"),
         ({"url": "javascript:alert(1)"}, "must be an http or https URL"),
-        ({"text": SERVER_TEXT, "voice": "x"}, "Extra inputs are not permitted"),
+        ({"text": SERVER_TEXT, "colour": "x"}, "Extra inputs are not permitted"),
+        ({"text": SERVER_TEXT, "voice": "x"}, "no installed voice is named 'x'; the installed voices: "),
+        (
+            {"text": SERVER_TEXT, "draft": True, "publish_at": "2030-01-01T00:00:00Z"},
+            "a draft has no publish_at",
+        ),
         ({"text": SERVER_TEXT, "tags": ["x"] * 21}, "at most 20 items"),
         ({"text": SERVER_TEXT, "tags": [""]}, "at least 1 character"),
         ({"text": 42}, "valid string"),

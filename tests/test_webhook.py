@@ -195,7 +195,7 @@ def test_event_payloads() -> None:
         None,
         None,
         None,
-        [],
+        None,  # no tags given: an update keeps the article's
     )
     update = WebhookEvent.model_validate(
         {
@@ -213,7 +213,7 @@ def test_event_payloads() -> None:
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        ({"event": "unpublish", "url": "https://news.example/b"}, "event"),
+        ({"event": "archive", "url": "https://news.example/b"}, "event"),
         ({"event": "publish"}, "url"),
         ({"event": "publish", "url": "ftp://news.example/b"}, "must be an http or https URL"),
         ({"event": "publish", "url": "https://"}, "must be an http or https URL"),

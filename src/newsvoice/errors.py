@@ -60,6 +60,10 @@ class LanguageError(CannotNarrate):
     """No installed voice speaks the article's language."""
 
 
+class UnknownVoiceError(CannotNarrate):
+    """A submission asks for a voice that is not installed (the message names those that are)."""
+
+
 class UnreadableError(CannotNarrate):
     """The voice can say none of the article's text (it is all in a writing system the voice
     does not read)."""

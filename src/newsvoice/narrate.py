@@ -101,6 +101,10 @@ def narrate(
     cache: SegmentCache | None = None,
     intro: bool = True,
     max_words: int | None = None,
+    opening: str | None = None,
+    closing: str | None = None,
+    correction: str | None = None,
+    correction_at_end: bool = False,
 ) -> Narration:
     """Narrate SOURCE into OUTPUT (.mp3, .opus, .ogg or .wav), with .vtt and .json beside it.
 
@@ -108,7 +112,9 @@ def narrate(
     ON_BYTES: called with the MP3 OUTPUT's bytes as they are encoded (the ID3 tag is put in
     front of them at the end), so the narration can be streamed while it is made.
     CACHE: where each segment is looked up before it is synthesized, and stored after.
-    INTRO: begin with the title, then the byline or site.
+    INTRO: begin with the title, then the byline or site. OPENING: said first ("From The
+    Coastal Herald."); CLOSING: said after the article, before the disclosure. CORRECTION: a
+    note that the article was updated, said first (or, CORRECTION_AT_END, after the article).
     MAX_WORDS: `TooLongError` for a longer article (`check_length`), before any work on it.
 
     The article's language chooses the sentence splitter and the normalizer, and, without a
@@ -136,7 +142,18 @@ def narrate(
         )
     check_readable(article, voice.language)
     normalizer = normalizer or Normalizer()
-    total = len(plan_segments(article, disclosure, language, intro=intro))
+    total = len(
+        plan_segments(
+            article,
+            disclosure,
+            language,
+            intro=intro,
+            opening=opening,
+            closing=closing,
+            correction=correction,
+            correction_at_end=correction_at_end,
+        )
+    )
     segments = iter_segments(
         article,
         normalizer.speaker(language),
@@ -145,6 +162,10 @@ def narrate(
         language=language,
         voice_language=voice.language,
         intro=intro,
+        opening=opening,
+        closing=closing,
+        correction=correction,
+        correction_at_end=correction_at_end,
     )
     speaker = _Speaker(voice, cache, warnings.append)
 

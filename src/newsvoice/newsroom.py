@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from .article import Article, check_length
 from .backfill import (
@@ -54,21 +55,31 @@ from .backfill import (
     fetch_archive,
 )
 from .backfill import backfill as run_backfill
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, UnknownVoiceError
 from .extract import extract as extract_article
 from .runtime import Runtime
 from .script import check_readable
 from .server.datalock import DataDirLock
 from .server.keys import ApiKey, check_key, create_key, list_keys, revoke_key
 from .server.netguard import AddressPolicy, GuardedTransport, fetch_document
-from .server.store import Feed, Job, JobStatus, Record, Store, Submitted, Version
+from .server.store import (
+    NARRATION_OPTIONS,
+    Feed,
+    Job,
+    JobStatus,
+    Publishing,
+    Record,
+    Store,
+    Submitted,
+    Version,
+)
 from .server.versions import Changes, diff_sentences, script_sentences
 from .server.watcher import FeedReport, Watcher, new_feed_state
-from .settings import ServiceSettings
+from .settings import ConfigError, ServiceSettings
 from .sources import Document, is_web_address
-from .voice import voice_for_language
+from .voice import VoiceInfo, list_voices, voice_for_language
 from .watch import DEFAULT_INTERVAL
-from .webhook import WebhookEvent, WebhookRefused, verify
+from .webhook import Controls, WebhookEvent, WebhookRefused, verify
 
 if TYPE_CHECKING:
     from .server.jobs import Dispatcher, JobQueue, LocalQueue, Narrator
@@ -151,6 +162,12 @@ class Newsroom:
         """Load the voice (so that the first listener does not wait), start the workers, queue
         again what a stopped server left queued here, and (WATCHING) poll the watched feeds."""
         self.settings.audio_dir.mkdir(parents=True, exist_ok=True)
+        for name, site in self.settings.sites.items():  # refused at once, not at its first article
+            if site.voice:
+                try:
+                    self.voice_named(site.voice)
+                except UnknownVoiceError as error:
+                    raise ConfigError(f"sites: {name!r}: {error}") from None
         machinery = self._jobs()
         if machinery.narrator and machinery.workers:
             self._data_lock.acquire()  # before taking over the jobs a stopped server left
@@ -232,60 +249,107 @@ class Newsroom:
             raise ValueError("give the article's url, html or text")
         return extract_article(document)
 
-    def check_readable(self, article: Article) -> None:
-        """Raise `CannotNarrate` (`TooLongError`, `LanguageError`, `UnreadableError`) for an
-        article longer than `max_words`, or one no installed voice can read: one in a language
-        no voice speaks, or in letters the voice cannot say. (Narrating it checks again:
-        `newsvoice worker` processes may have other voices.)"""
+    def check_readable(self, article: Article, *, voice: str | None = None, url: str | None = None) -> None:
+        """Raise `CannotNarrate` (`TooLongError`, `LanguageError`, `UnreadableError`,
+        `UnknownVoiceError`) for an article longer than `max_words`, or one no installed voice
+        can read: one in a language no voice speaks, or in letters the voice cannot say; read by
+        VOICE when it names one, else by its site's (the one at URL), else by its language's.
+        (Narrating it checks again: `newsvoice worker` processes may have other voices.)"""
         check_length(article, self.runtime.pipeline.max_words)
-        voice = voice_for_language(article.language, self.runtime.pipeline.voice)
-        check_readable(article, voice.language)
+        if voice:
+            check_readable(article, self.voice_named(voice).language)
+            return
+        host = urlsplit(url or article.url or "").hostname
+        site = self.settings.site(article.site_name, host)
+        preferred = (site[1].voice if site else None) or self.runtime.pipeline.voice
+        check_readable(article, voice_for_language(article.language, preferred).language)
 
     def fetch(self, url: str) -> Document:
         """The page at URL, fetched through the address guard (`Refused` for an address the
         service must not reach; `SourceError`)."""
         return fetch_document(url, self.policy)
 
-    def submit(self, article: Article, *, url: str | None = None, tags: Sequence[str] = ()) -> Submitted:
+    def submit(
+        self,
+        article: Article,
+        *,
+        url: str | None = None,
+        tags: Sequence[str] | None = None,
+        publishing: Publishing | None = None,
+    ) -> Submitted:
         """Store ARTICLE and queue its narration: a new article, or a new text for the one
-        submitted with URL (or for the same text), which keeps its id and feed GUID. A text
-        narrated or queued already is not narrated again (`Submitted.queued` is False).
-        `Conflict` if two submissions of a new URL race and another article has it."""
-        submitted = self._submit(article, url, tags, None)
+        submitted with URL (or for the same text), which keeps its id and feed GUID, and what
+        the submission does not set (TAGS when None, the metadata the new text lacks, its
+        publication: see `Publishing`). A text narrated or queued already is not narrated again
+        (`Submitted.queued` is False). `Conflict` if two submissions of a new URL race and
+        another article has it."""
+        submitted = self._submit(article, url, tags, None, publishing=publishing)
         assert submitted is not None, "a submission without an id always stores"
         return submitted
 
-    def submit_url(self, url: str, *, tags: Sequence[str] = ()) -> Submitted:
+    def submit_url(self, url: str, *, tags: Sequence[str] | None = None) -> Submitted:
         """Fetch URL through the address guard, extract its article and submit it."""
         return self.submit(self.extract(url=url), url=url, tags=tags)
 
-    def submit_html(self, html: str, *, url: str | None = None, tags: Sequence[str] = ()) -> Submitted:
+    def submit_html(
+        self, html: str, *, url: str | None = None, tags: Sequence[str] | None = None
+    ) -> Submitted:
         """Submit the article in a page's HTML; URL (not fetched) says where it is from."""
         return self.submit(self.extract(html=html, url=url), url=url, tags=tags)
 
-    def submit_text(self, text: str, *, url: str | None = None, tags: Sequence[str] = ()) -> Submitted:
+    def submit_text(
+        self, text: str, *, url: str | None = None, tags: Sequence[str] | None = None
+    ) -> Submitted:
         """Submit an article as plain text: its title, a blank line, its paragraphs."""
         return self.submit(self.extract(text=text, url=url), url=url, tags=tags)
 
     def update(
-        self, article_id: str, article: Article, *, url: str | None = None, tags: Sequence[str] = ()
+        self,
+        article_id: str,
+        article: Article,
+        *,
+        url: str | None = None,
+        tags: Sequence[str] | None = None,
+        publishing: Publishing | None = None,
     ) -> Submitted:
         """Give the article ARTICLE_ID a new text (an edit) and narrate it again; its id and feed
-        GUID stay. `NotFound` if there is no such article; `Conflict` if URL is another's."""
-        submitted = self._submit(article, url, tags, article_id)
+        GUID stay, and what the edit does not set (see `submit`). `NotFound` if there is no
+        such article; `Conflict` if URL is another's."""
+        submitted = self._submit(article, url, tags, article_id, publishing=publishing)
         if submitted is None:
             raise NotFound(f"no article {article_id}")
         return submitted
+
+    def prepare(self, article: Article, controls: Controls | None) -> tuple[Article, Publishing]:
+        """ARTICLE with the metadata CONTROLS (a request's) set, and what else they say, for
+        `submit` or `update`. `CannotNarrate` (422) for a voice that is not installed."""
+        if controls is None:
+            return article, Publishing()
+        given: dict[str, Any] = {}
+        if controls.authors is not None:
+            given["authors"] = tuple(controls.authors)
+        fields = {"date": "date", "site": "site_name", "description": "description", "image": "image"}
+        for name, field in (fields | {"language": "language"}).items():
+            if (value := getattr(controls, name)) is not None:
+                given[field] = value or None
+        options = {name: getattr(controls, name) for name in NARRATION_OPTIONS}
+        options = {name: value for name, value in options.items() if value is not None}
+        if options.get("voice"):
+            self.voice_named(options["voice"])
+        publish_at = controls.publish_at.timestamp() if controls.publish_at else None
+        publishing = Publishing(frozenset(given), controls.draft, publish_at, options or None)
+        return replace(article, **given), publishing
 
     def _submit(
         self,
         article: Article,
         url: str | None,
-        tags: Sequence[str],
+        tags: Sequence[str] | None,
         article_id: str | None,
         logged: bool = True,
+        publishing: Publishing | None = None,
     ) -> Submitted | None:
-        submitted = self.store.submit(article, url, tags, article_id)
+        submitted = self.store.submit(article, url, tags, article_id, publishing)
         if submitted and submitted.queued:
             self._wake()
             if logged:
@@ -294,7 +358,8 @@ class Newsroom:
 
     def _submit_item(self, document: Document, feed: Feed) -> Submitted:
         """A watched feed's item, extracted and submitted with the feed's tags."""
-        return self.submit(extract_article(document), url=document.url, tags=feed.tags)
+        publishing = Publishing(add_tags=True)  # a changed item keeps the tags it was given
+        return self.submit(extract_article(document), url=document.url, tags=feed.tags, publishing=publishing)
 
     def delete(self, article_id: str) -> None:
         """Forget the article, its versions and jobs, and remove its audio (a narration under way
@@ -322,29 +387,78 @@ class Newsroom:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def article(self, article_id: str) -> Record:
-        """The article as stored, with its latest job. `NotFound`."""
+    def article(self, article_id: str, *, private: bool = True) -> Record:
+        """The article as stored, with its latest job. `NotFound`; also, unless PRIVATE (the
+        reader has an API key), for an article not public yet (a draft, or under embargo)."""
         record = self.store.article(article_id)
         if record is None:
             raise NotFound(f"no article {article_id}")
+        if not private and not record.public():
+            raise NotFound(f"no article {article_id}, or not published yet (send an API key)")
         return record
+
+    def publish_article(self, article_id: str, at: float | None = None) -> Record:
+        """Make the article public now, or AT a time (an embargo: the clock publishes it, with
+        no request). `NotFound`."""
+        record = self.store.set_publish_at(article_id, time.time() if at is None else at)
+        if record is None:
+            raise NotFound(f"no article {article_id}")
+        log.info("article %s public from %s", article_id, "now" if at is None else time.ctime(at))
+        return record
+
+    def unpublish_article(self, article_id: str) -> Record:
+        """Make the article a draft again: out of lists, feeds, search and public audio, its
+        audio kept. `NotFound`."""
+        record = self.store.set_publish_at(article_id, None)
+        if record is None:
+            raise NotFound(f"no article {article_id}")
+        log.info("article %s unpublished (a draft again)", article_id)
+        return record
+
+    def voices(self) -> list[VoiceInfo]:
+        """The installed voices (`newsvoice voices`)."""
+        return list_voices()
+
+    def voice_named(self, name: str) -> VoiceInfo:
+        """The installed voice NAME; `UnknownVoiceError` (422), naming those installed, if none."""
+        installed = self.voices()
+        for info in installed:
+            if info.name == name:
+                return info
+        names = ", ".join(info.name for info in installed)
+        raise UnknownVoiceError(f"no installed voice is named {name!r}; the installed voices: {names}")
 
     def articles(
         self,
         query: str | None = None,
         *,
         tag: str | None = None,
-        site: str | None = None,
+        site: str | Sequence[str] | None = None,
         status: JobStatus | None = None,
         published: bool | None = None,
         limit: int = 20,
         offset: int = 0,
+        public: bool | None = None,
+        by_publication: bool = False,
         url: str | None = None,
     ) -> ArticlePage:
         """Articles newest first: all of them, or those with the words of QUERY (in the title or
-        text), the TAG, from the SITE, whose latest job has the STATUS, PUBLISHED or not, at the
-        URL (the address submitted or the canonical one, normalised: see `urls.url_key`)."""
-        records, total = self.store.articles(query, tag, site, status, published, limit, offset, url)
+        text), the TAG, from the SITE (its name or host name, any case), whose latest job has
+        the STATUS, narrated (PUBLISHED) or not, PUBLIC now or not (drafts and embargoed), at
+        the URL (the address submitted or the canonical one, normalised: see `urls.url_key`);
+        BY_PUBLICATION: newest made public first."""
+        records, total = self.store.articles(
+            query,
+            tag,
+            site,
+            status,
+            published,
+            limit,
+            offset,
+            public=public,
+            by_publication=by_publication,
+            url=url,
+        )
         return ArticlePage(records, total)
 
     def versions(self, article_id: str) -> list[Version]:
@@ -393,12 +507,16 @@ class Newsroom:
         under_way: tuple[JobStatus, ...] = ("queued", "running")
         return sum(self.store.articles(status=status, limit=1)[1] for status in under_way)
 
-    def published_file(self, article_id: str, extension: str) -> Path:
+    def published_file(self, article_id: str, extension: str, *, private: bool = True) -> Path:
         """The file (mp3, opus, vtt or json) of the article's latest narration, looked up through
-        the read cache (players ask for every byte range). `NotFound` while it has none."""
+        the read cache (players ask for every byte range). `NotFound` while it has none, and,
+        unless PRIVATE (an API key's reader), while the article is not public."""
         published = self.cached(("audio", article_id), lambda: self.store.published_audio(article_id))
-        if published is None:
-            raise NotFound(f"no {extension} file for this article: unknown, or not narrated yet")
+        public = published is not None and published[1] is not None and published[1] <= time.time()
+        if published is None or not (private or public):
+            raise NotFound(
+                f"no {extension} file for this article: unknown, not narrated or not published yet"
+            )
         return self.settings.audio_file(article_id, published[0], extension)
 
     def audio_file(self, record: Record, extension: str) -> Path:
@@ -506,7 +624,8 @@ class Newsroom:
             listed(len(urls), saved.done)
 
         def submit(url: str) -> bool:  # not logged one by one: the run reports them
-            submitted = self._submit(self.extract(url=url), url, tags, None, logged=False)
+            adding = Publishing(add_tags=True)  # an article submitted before keeps its tags
+            submitted = self._submit(self.extract(url=url), url, tags, None, logged=False, publishing=adding)
             return submitted is not None and submitted.queued
 
         return run_backfill(urls, submit, saved, concurrency=concurrency, progress=progress)
@@ -563,15 +682,29 @@ class Newsroom:
         """A publish or update event: narrate the article (again, if its text changed), the one
         with the event's id if it has one, else the one with its URL (fetched when the event
         carries no html or text)."""
-        if event.event == "delete":
-            raise ValueError("a delete event is `unpublish`'s")
-        article = self.extract(url=event.url, html=event.html, text=event.text)
+        if event.event not in ("publish", "update"):
+            raise ValueError(f"an {event.event} event is `unpublish`'s")
+        article, publishing = self.prepare(
+            self.extract(url=event.url, html=event.html, text=event.text), event
+        )
+        if event.event == "publish" and publishing.draft is None and publishing.publish_at is None:
+            publishing = replace(publishing, draft=False)  # public now (an update keeps it as it was)
         if event.id:
-            return self.update(event.id, article, url=event.url, tags=event.tags)
-        return self.submit(article, url=event.url, tags=event.tags)
+            return self.update(event.id, article, url=event.url, tags=event.tags, publishing=publishing)
+        return self.submit(article, url=event.url, tags=event.tags, publishing=publishing)
 
     def unpublish(self, event: WebhookEvent) -> bool:
-        """A delete event: delete the article with the event's id, or URL; False if there is none."""
+        """A delete event: delete the article with the event's id, or URL; an unpublish event:
+        make it a draft again (kept, with its audio). False if there is none."""
+        if event.event == "unpublish":
+            found = event.id or self.store.article_id(event.url)
+            if found is None:
+                return False
+            try:
+                self.unpublish_article(found)
+            except NotFound:
+                return False
+            return True
         article_id = event.id or self.store.article_id(event.url)
         if article_id is None:
             return False

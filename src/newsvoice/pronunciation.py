@@ -128,7 +128,7 @@ _RESPELLINGS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def suggest(word: str, voice: Voice, now: str | None = None) -> tuple[str | None, str | None]:
+def suggest(word: str, voice: Speaker, now: str | None = None) -> tuple[str | None, str | None]:
     """A respelling of WORD that the voice may say better, with its phonemes as a lexicon
     entry; (None, None) where no rule applies or the voice would say it as it does now."""
     bare = word.lower()

@@ -49,10 +49,15 @@ class Runtime:
     def service(self) -> ServiceSettings:
         return self.settings.service
 
-    def voice(self, language: str | None = None) -> Speaker:
-        """The voice for an article in LANGUAGE: the configured one if it speaks it, else an
-        installed one that does (`LanguageError` if none does). Each is loaded once a process."""
-        return load_voice(voice_for_language(language, self.pipeline.voice).path, self.threads)
+    def voice(self, language: str | None = None, preferred: str | None = None) -> Speaker:
+        """The voice for an article in LANGUAGE: PREFERRED (an installed voice's name: a site's)
+        or else the configured one, if it speaks it, else an installed one that does
+        (`LanguageError` if none does). Each is loaded once a process."""
+        return load_voice(voice_for_language(language, preferred or self.pipeline.voice).path, self.threads)
+
+    def named_voice(self, name: str) -> Speaker:
+        """The installed voice NAME (an article's own choice, whatever its language)."""
+        return load_voice(name, self.threads)
 
     @property
     def cache(self) -> SegmentCache:

@@ -17,7 +17,7 @@ from .language import language_name, primary, scripts_read
 from .normalization import Spoken, normalize, speakable
 from .written import is_shouted
 
-SegmentKind = Literal["title", "byline", "heading", "sentence", "disclosure"]
+SegmentKind = Literal["correction", "intro", "title", "byline", "heading", "sentence", "outro", "disclosure"]
 Speak = Callable[[str], str | Spoken]
 """Written text to the words the voice says; as `Spoken`, with the problems met on the way."""
 
@@ -76,12 +76,15 @@ def write_script(
     language: str | None = None,
     voice_language: str | None = None,
     intro: bool = True,
+    opening: str | None = None,
+    closing: str | None = None,
 ) -> Script:
     """Write the whole script for ARTICLE; SPEAK turns written text into spoken words (its
     problems, such as `Normalizer.spoken` tells, are the script's warnings). LANGUAGE (by
     default the article's) chooses the sentence splitter; VOICE_LANGUAGE, the letters the
     voice can say (by default, those of an English voice). INTRO: begin with the title, then
-    the byline or site."""
+    the byline or site. OPENING: said first ("From The Coastal Herald."); CLOSING: said after
+    the article, before the disclosure."""
     warnings: list[str] = []
     segments = iter_segments(
         article,
@@ -91,6 +94,8 @@ def write_script(
         language=language,
         voice_language=voice_language,
         intro=intro,
+        opening=opening,
+        closing=closing,
     )
     return Script(article, tuple(segments), tuple(warnings))
 
@@ -104,6 +109,10 @@ def iter_segments(
     language: str | None = None,
     voice_language: str | None = None,
     intro: bool = True,
+    opening: str | None = None,
+    closing: str | None = None,
+    correction: str | None = None,
+    correction_at_end: bool = False,
 ) -> Iterator[Segment]:
     """Segments one at a time, so synthesis can start before the whole script is written.
     WARN is told each problem once. Raises `UnreadableError` before the disclosure when the
@@ -119,7 +128,17 @@ def iter_segments(
             dropped.update(fresh)
             warn(f"dropped characters the voice cannot say: {''.join(sorted(fresh))}")
 
-    for planned in plan_segments(article, disclosure, language, intro=intro):
+    plan = plan_segments(
+        article,
+        disclosure,
+        language,
+        intro=intro,
+        opening=opening,
+        closing=closing,
+        correction=correction,
+        correction_at_end=correction_at_end,
+    )
+    for planned in plan:
         if planned.kind == "disclosure" and not body:
             raise _unreadable(voice_language)
         said = speak(speakable(planned.say, report, scripts))
@@ -156,12 +175,23 @@ def plan_segments(
     language: str | None = None,
     *,
     intro: bool = True,
+    opening: str | None = None,
+    closing: str | None = None,
+    correction: str | None = None,
+    correction_at_end: bool = False,
 ) -> list[_Planned]:
     """The script's shape without normalization: cheap, so its length is known up front.
-    Sentences are split by the rules of LANGUAGE (by default, the article's)."""
+    Sentences are split by the rules of LANGUAGE (by default, the article's). OPENING is said
+    first, CLOSING after the article (before the DISCLOSURE). CORRECTION, a note that the
+    article was updated, comes first, or (CORRECTION_AT_END) after the article."""
     splitter = primary(language or article.language) or "en"
     vocabulary = _casing_vocabulary(article)
     planned: list[_Planned] = []
+    note = correction.strip() if correction else None
+    if note and not correction_at_end:
+        planned.append(_Planned("correction", note, note, PAUSE_AFTER_INTRO))
+    if opening and opening.strip():
+        planned.append(_Planned("intro", opening.strip(), opening.strip(), PAUSE_AFTER_INTRO))
     if intro and article.title:
         title = _sentence_case(article.title, vocabulary) if is_shouted(article.title) else article.title
         planned.append(_Planned("title", article.title, title, PAUSE_AFTER_INTRO, chapter=title))
@@ -178,6 +208,14 @@ def plan_segments(
         for index, sentence in enumerate(sentences):
             pause = PAUSE_PARAGRAPH if index == len(sentences) - 1 else PAUSE_SENTENCE
             planned.append(_Planned("sentence", sentence, sentence, pause))
+    if note and correction_at_end:
+        if planned:
+            planned[-1] = _with_pause(planned[-1], PAUSE_BEFORE_HEADING)
+        planned.append(_Planned("correction", note, note, PAUSE_PARAGRAPH))
+    if closing and closing.strip():
+        if planned:
+            planned[-1] = _with_pause(planned[-1], PAUSE_BEFORE_HEADING)
+        planned.append(_Planned("outro", closing.strip(), closing.strip(), PAUSE_PARAGRAPH))
     if disclosure:
         if planned:
             planned[-1] = _with_pause(planned[-1], PAUSE_BEFORE_HEADING)

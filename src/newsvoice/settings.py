@@ -24,10 +24,19 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import platformdirs
-from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -38,6 +47,7 @@ from pydantic_settings import (
 
 from .errors import NewsvoiceError
 from .logs import AccessLog
+from .podcast import check_artwork, check_category
 
 CONFIG_ENVIRONMENT = "NEWSVOICE_CONFIG"
 ENVIRONMENT_PREFIX = "NEWSVOICE_"
@@ -159,6 +169,76 @@ class PipelineSettings(_Section):
         return value.expanduser().absolute() if isinstance(value, Path) else value
 
 
+def _artwork(value: str | None) -> str | None:
+    """An artwork's https URL as it is, or a file's absolute path once it is checked."""
+    if not value or value.startswith(("https://", "http://")):
+        return value or None
+    return str(check_artwork(Path(value).expanduser().absolute()).path)
+
+
+Artwork = Annotated[
+    str | None, BeforeValidator(lambda value: _artwork(value) if isinstance(value, str) else value)
+]
+
+
+class Site(BaseModel):
+    """One publisher's site (a table of `sites`): how its podcast feed is presented, and how its
+    articles are narrated. Anything left out is the server's setting of the same name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    hosts: tuple[str, ...] = ()
+    """Host names of its articles' URLs (besides the site's name), any case."""
+    title: str | None = None
+    """Its feed's title; by default the server's `title` and the site's name."""
+    description: str | None = None
+    image: Artwork = None
+    owner: str | None = None
+    email: str | None = None
+    category: str | None = None
+    subcategory: str | None = None
+    copyright: str | None = None
+    language: str | None = None
+    """Its feed's language; by default the language most of its articles are in."""
+    voice: str | None = None
+    """The installed voice its articles are read with (unless an article's submission names one)."""
+    intro: str | None = None
+    """Said before each article's title, such as "From The Coastal Herald."."""
+    outro: str | None = None
+    """Said after each article, before the disclosure."""
+    disclosure: str | None = None
+    """The AI-voice disclosure said at the end; empty: none."""
+    corrections: Literal["start", "end"] | None = None
+    """Say that an article was updated ("This article was updated on December 1 at 2:05 pm.")
+    when its text changes after it was published: at the start of the new narration, or at its
+    end; none by default."""
+    timezone: str = "UTC"
+    """The site's time zone (IANA, such as Europe/London), for the time a correction says."""
+
+    @field_validator("timezone", mode="after")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone (use an IANA name, such as Europe/London)"
+            ) from None
+        return value
+
+    @field_validator("hosts", mode="after")
+    @classmethod
+    def _lowercase(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(host.strip().lower().rstrip(".") for host in hosts if host.strip())
+
+    @model_validator(mode="after")
+    def _category(self) -> Site:
+        if self.category:
+            check_category(self.category, self.subcategory)
+        return self
+
+
 class ServiceSettings(_Section):
     """The service's state (shared by `serve`, `worker`, `keys`, `watch`, `backfill`, `db`) and
     how `serve` answers."""
@@ -194,6 +274,27 @@ class ServiceSettings(_Section):
     """The request body limit, bytes."""
     title: str = "newsvoice"
     """The podcast feed's title."""
+    feed_image: Artwork = None
+    """The podcast artwork of the feeds: a square PNG or JPEG of 1400 to 3000 px (what Apple
+    Podcasts and Spotify accept), as a file (checked as the settings are read; a bad one is
+    refused, saying why) or an http(s) URL; by default newsvoice's own."""
+    feed_owner: str | None = None
+    """The feeds' owner (`itunes:owner`, and `itunes:author`): the publisher's name; by default
+    the title."""
+    feed_email: str | None = None
+    """The owner's email (`itunes:email`): where Apple Podcasts and Spotify send the show's
+    verification; needed to list a feed in them."""
+    feed_category: str = "News"
+    """The feeds' Apple Podcasts category (`itunes:category`), one of Apple's."""
+    feed_subcategory: str | None = "Daily News"
+    """Its subcategory, one of Apple's for that category; empty: none."""
+    copyright: str | None = None
+    """The feeds' copyright line; by default "© YEAR OWNER"."""
+    sites: dict[str, Site] = {}
+    """Per-site settings, by site name (`[service.sites."The Coastal Herald"]`; JSON in the
+    environment): `hosts`, `title`, `description`, `image`, `owner`, `email`, `category`,
+    `subcategory`, `copyright`, `language` for its feed, and `voice`, `intro`, `outro`,
+    `disclosure` for its narrations; see docs/feeds.md."""
     webhook_secrets: Names = ()
     """Secrets of the CMS webhook (several while one is rotated); none: the webhook is off."""
     attempts: int = Field(3, ge=1, le=100)
@@ -205,6 +306,28 @@ class ServiceSettings(_Section):
     access_log: AccessLog = "quiet"
     """`serve`'s access log: `quiet` leaves out job polling and static files (errors are always
     logged), `all` logs every request, `off` none."""
+
+    @field_validator("feed_category", mode="after")
+    @classmethod
+    def _apple_category(cls, value: str) -> str:
+        check_category(value, None)
+        return value
+
+    @field_validator("feed_subcategory", mode="after")
+    @classmethod
+    def _apple_subcategory(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and "feed_category" in info.data:
+            check_category(info.data["feed_category"], value)
+        return value or None
+
+    def site(self, name: str | None, host: str | None = None) -> tuple[str, Site] | None:
+        """The configured site named NAME, or with the host name NAME or HOST (any case)."""
+        wanted = {value.strip().lower().rstrip(".") for value in (name, host) if value}
+        wanted |= {value.removeprefix("www.") for value in wanted}
+        for site_name, site in self.sites.items():
+            if site_name.lower() in wanted or wanted & set(site.hosts):
+                return site_name, site
+        return None
 
     @field_validator("base_url", mode="after")
     @classmethod
@@ -296,7 +419,8 @@ def _load(cls: type[_Section], options: Mapping[str, Any]) -> _Section:
     except ValidationError as error:
         problem = error.errors()[0]
         name = str(problem["loc"][0]) if problem["loc"] else ""
-        raise ConfigError(f"{_origin(cls, name, given)}: invalid {name} {problem['input']!r}") from None
+        said = f": {problem['msg'].removeprefix('Value error, ')}" if problem["type"] == "value_error" else ""
+        raise ConfigError(f"{_origin(cls, name, given)}: invalid {name} {problem['input']!r}{said}") from None
 
 
 def _origin(cls: type[_Section], name: str, given: Mapping[str, Any]) -> str:

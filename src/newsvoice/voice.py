@@ -115,6 +115,7 @@ class Voice:
         except Exception as error:  # onnxruntime raises its own untyped errors for bad models
             raise VoiceError(f"{model_path}: cannot load voice model ({error})") from None
         self._piper = PiperVoice(session=session, config=config)
+        self._config_digest = hashlib.sha256(config_path.read_bytes()).hexdigest()[:16]
         self.sample_rate = config.sample_rate
         self.language = config.espeak_voice
         self._settings = SynthesisConfig(normalize_audio=False)
@@ -122,8 +123,10 @@ class Voice:
 
     @property
     def settings_key(self) -> str:
-        """What determines the audio besides the text: engine, model and synthesis settings."""
-        return f"{ENGINE}|{_digest(self.path)}|{self._settings}"
+        """What determines the audio besides the text: engine, model, its config (the espeak
+        voice that phonemizes, the scales: one model may be shipped as two voices) and synthesis
+        settings."""
+        return f"{ENGINE}|{_digest(self.path)}|{self._config_digest}|{self._settings}"
 
     def speak(self, spoken: str) -> Speech:
         """Synthesize SPOKEN (already normalized) text. Safe to call from several threads."""

@@ -26,6 +26,7 @@ import hmac
 import re
 import time
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Literal, Protocol
 from urllib.parse import urlsplit
 
@@ -176,11 +177,65 @@ def _digest(secret: str, sent: str, body: bytes) -> str:
     return hmac.new(secret.encode("utf-8"), sent.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
 
 
-class WebhookEvent(BaseModel):
-    """What the CMS sends: an article was published, updated or deleted."""
+def _iso_date(value: str) -> str:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date or time, such as 2026-11-30T14:05:00+00:00") from None
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # a time without a zone: UTC
+
+
+When = Annotated[datetime, AfterValidator(_aware)]
+"""A time of a request (ISO 8601, or Unix seconds); one without a zone is UTC."""
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_writable)]
+"""A short text of a request written into feeds or said aloud: one line, no control characters."""
+
+
+class Controls(BaseModel):
+    """What a submission (the API's, or a webhook's event) may set besides the article's text.
+    What it leaves out, an edit keeps as it was; a new article takes it from its page, its
+    site's settings (`sites`), or the defaults."""
 
     model_config = ConfigDict(extra="forbid")
-    event: Literal["publish", "update", "delete"]
+    authors: list[Line] | None = Field(None, max_length=20, description="The article's authors.")
+    date: Annotated[Line, AfterValidator(_iso_date)] | None = Field(
+        None, description="When it was published, ISO 8601 (the feed's pubDate)."
+    )
+    site: Line | None = Field(None, description="The site's name (its feed, its voice and intro).")
+    description: Line | None = Field(None, description="A summary, for the feeds.")
+    image: HttpUrl | None = Field(None, description="The lead image's URL (the episode's artwork).")
+    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")] | None = (
+        Field(None, description="Its language (BCP 47, such as en or en-GB).")
+    )
+    publish_at: When | None = Field(
+        None, description="An embargo: narrated now, public from this time (ISO 8601; no zone: UTC)."
+    )
+    draft: bool | None = Field(None, description="Narrated now, public only once published.")
+    voice: Line | None = Field(None, description="The installed voice to read it (GET /api/voices).")
+    intro: Line | None = Field(
+        None, description='Said before the title, such as "From The Coastal Herald."; empty: none.'
+    )
+    outro: Line | None = Field(None, description="Said after the article, before the disclosure.")
+    disclosure: Line | None = Field(None, description="The AI-voice disclosure said at the end; empty: none.")
+
+    @model_validator(mode="after")
+    def _draft_or_time(self) -> Controls:
+        if self.draft and self.publish_at is not None:
+            raise ValueError("a draft has no publish_at: give one or the other")
+        return self
+
+
+class WebhookEvent(Controls):
+    """What the CMS sends: an article was published, updated, unpublished (made a draft again,
+    kept) or deleted."""
+
+    model_config = ConfigDict(extra="forbid")
+    event: Literal["publish", "update", "unpublish", "delete"]
     url: HttpUrl = Field(description="The article's address.")
     id: str | None = Field(
         None,
@@ -193,12 +248,16 @@ class WebhookEvent(BaseModel):
     text: Document | None = Field(
         None, description="The article as plain text: title, blank line, paragraphs."
     )
-    tags: list[Tag] = Field(default_factory=list, max_length=20, description="For the per-tag podcast feeds.")
+    tags: list[Tag] | None = Field(
+        None, max_length=20, description="For the per-tag podcast feeds; left out, an update keeps them."
+    )
 
     @model_validator(mode="after")
     def _content(self) -> WebhookEvent:
         if self.html is not None and self.text is not None:
             raise ValueError("give either html or text, not both")
-        if self.event == "delete" and (self.html is not None or self.text is not None):
-            raise ValueError("a delete event carries no content")
+        if self.event in ("delete", "unpublish") and (self.html is not None or self.text is not None):
+            raise ValueError(
+                f"{'a' if self.event == 'delete' else 'an'} {self.event} event carries no content"
+            )
         return self

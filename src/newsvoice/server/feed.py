@@ -38,13 +38,44 @@ class Episode:
     page_url: str
 
 
-def build_feed(title: str, description: str, home: str, self_url: str, episodes: list[Episode]) -> bytes:
+@dataclass(frozen=True)
+class Podcast:
+    """How a feed presents its show to podcast directories (see `newsvoice.podcast`)."""
+
+    image: str | None = None
+    """The artwork's URL: a square PNG or JPEG of 1400 to 3000 px."""
+    owner: str | None = None
+    """The publisher's name; by default the feed's title."""
+    email: str | None = None
+    category: str = "News"
+    subcategory: str | None = "Daily News"
+    copyright: str | None = None
+    """By default "© <year> <owner>"."""
+    language: str | None = None
+    """By default the language most of its episodes are in."""
+
+
+def build_feed(
+    title: str,
+    description: str,
+    home: str,
+    self_url: str,
+    episodes: list[Episode],
+    podcast: Podcast | None = None,
+) -> bytes:
+    """The feed of EPISODES, newest published first, with what Apple Podcasts and Spotify ask
+    of a show (PODCAST): artwork, owner and email, category and subcategory, copyright."""
+    podcast = podcast or Podcast()
+    episodes = sorted(episodes, key=lambda episode: published_time(episode.record), reverse=True)
+    owner = podcast.owner or title
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
     _text(channel, "title", title)
     _text(channel, "link", home)
     _text(channel, "description", description)
-    _text(channel, "language", _language(episodes))
+    _text(channel, "language", podcast.language or _language(episodes))
+    year = datetime.fromtimestamp(time.time(), UTC).year
+    _text(channel, "copyright", podcast.copyright or f"© {year} {owner}")
     _text(channel, "generator", f"newsvoice {__version__}")
     _text(
         channel,
@@ -52,11 +83,23 @@ def build_feed(title: str, description: str, home: str, self_url: str, episodes:
         _rfc822(max((e.record.narrated or 0 for e in episodes), default=time.time())),
     )
     _element(channel, f"{{{ATOM}}}link", {"href": self_url, "rel": "self", "type": "application/rss+xml"})
-    _text(channel, f"{{{ITUNES}}}author", title)
+    if podcast.image:
+        image = ET.SubElement(channel, "image")
+        _text(image, "url", podcast.image)
+        _text(image, "title", title)
+        _text(image, "link", home)
+        _element(channel, f"{{{ITUNES}}}image", {"href": podcast.image})
+    _text(channel, f"{{{ITUNES}}}author", owner)
+    if podcast.email:
+        owned = ET.SubElement(channel, f"{{{ITUNES}}}owner")
+        _text(owned, f"{{{ITUNES}}}name", owner)
+        _text(owned, f"{{{ITUNES}}}email", podcast.email)
     _text(channel, f"{{{ITUNES}}}summary", description)
     _text(channel, f"{{{ITUNES}}}type", "episodic")
     _text(channel, f"{{{ITUNES}}}explicit", "false")
-    _element(channel, f"{{{ITUNES}}}category", {"text": "News"})
+    category = _element(channel, f"{{{ITUNES}}}category", {"text": podcast.category})
+    if podcast.subcategory:
+        _element(category, f"{{{ITUNES}}}category", {"text": podcast.subcategory})
     for episode in episodes:
         _item(channel, episode)
     ET.indent(rss, space=" ")
@@ -70,11 +113,13 @@ def _item(channel: ET.Element, episode: Episode) -> None:
     _text(item, "title", article.title, where)
     _text(item, "link", record.url or article.url or episode.page_url, where)
     _text(item, "guid", f"newsvoice:{record.id}", where).set("isPermaLink", "false")
-    _text(item, "pubDate", _rfc822(_published(record)), where)
+    _text(item, "pubDate", _rfc822(published_time(record)), where)
     summary = article.description or (article.paragraphs[0] if article.paragraphs else article.title)
     _text(item, "description", summary, where)
     if author := article.byline or article.site_name:
         _text(item, f"{{{ITUNES}}}author", author, where)
+    if article.image and article.image.startswith(("https://", "http://")):
+        _element(item, f"{{{ITUNES}}}image", {"href": article.image}, where)
     _element(
         item,
         "enclosure",
@@ -88,12 +133,19 @@ def _item(channel: ET.Element, episode: Episode) -> None:
         _text(item, "category", tag, where)
 
 
-def _published(record: Record) -> float:
-    """The article's own date where it has one (ISO 8601), else when it was submitted."""
+def published_time(record: Record) -> float:
+    """When the article was published: its own date (ISO 8601) where it has one, with its time
+    and zone (none: UTC); a date without a time takes the time it was made public here that
+    day, else midnight UTC. Without a date: when it was made public here, or submitted."""
+    here = record.publish_at or record.created
     try:
         date = datetime.fromisoformat(record.article.date or "")
     except ValueError:
-        return record.created
+        return here
+    if len((record.article.date or "").strip()) <= 10:  # a date alone: 2026-11-30
+        made_public = datetime.fromtimestamp(here, UTC)
+        if made_public.date() == date.date():
+            return here
     return (date if date.tzinfo else date.replace(tzinfo=UTC)).timestamp()
 
 

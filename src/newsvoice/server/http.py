@@ -55,6 +55,21 @@ def require_key(
         raise HTTPException(401, "unknown or revoked API key", challenge)
 
 
+def has_key(
+    newsroom: NewsroomDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> bool:
+    """Whether the request reads with a live API key (it sees drafts and embargoed articles);
+    a key that is sent must be live (401)."""
+    if credentials is None:
+        return False
+    require_key(newsroom, credentials)
+    return True
+
+
+PrivateDep = Annotated[bool, Depends(has_key)]
+"""Whether the reader has an API key: then drafts and embargoed articles can be read."""
+
+
 def base_url(newsroom: Newsroom, request: Request) -> str:
     """Where the service is, for the links in its answers: the `base_url` setting, else the
     address the request came to, if its host is loopback or one of the `allowed_hosts` (the

@@ -36,10 +36,10 @@ from ..narrate import Narration, narrate
 from ..pronunciation import check_script
 from ..runtime import Runtime
 from ..script import Script
-from ..settings import ServiceSettings
+from ..settings import PipelineSettings, ServiceSettings
 from .outage import Backoff
 from .periodic import Periodic
-from .store import Job, Store
+from .store import Job, Record, Store
 from .streams import RedisStreams, Streams
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,11 @@ class Narrator:
         if record is None:  # deleted since the job was claimed
             raise _LeaseLost
         runtime, pipeline = self._runtime, self._runtime.pipeline
-        voice = runtime.voice(article_language(record.article))
+        said = narration_options(self._settings, pipeline, record)
+        if record.options and record.options.get("voice"):  # the article's own choice
+            voice = runtime.named_voice(record.options["voice"])
+        else:
+            voice = runtime.voice(article_language(record.article), said.voice)
         files = {ext: self._settings.audio_file(job.article_id, job.id, ext) for ext in AUDIO_FORMATS}
         files["mp3"].parent.mkdir(parents=True, exist_ok=True)
         for leftover in files["mp3"].parent.glob(".*.part"):  # of a worker that died on this article
@@ -202,8 +206,12 @@ class Narrator:
             voice=voice,
             normalizer=runtime.normalizer,
             bitrate=pipeline.bitrate,
-            disclosure=pipeline.disclosure or None,
+            disclosure=said.disclosure,
             intro=pipeline.intro,
+            opening=said.intro,
+            closing=said.outro,
+            correction=said.correction,
+            correction_at_end=said.correction_at_end,
             max_words=pipeline.max_words,  # one that came in without the check fails here
             progress=lambda done, total: self._progress(job, done, total),
             also=[files["opus"]] if pipeline.opus else [],
@@ -256,6 +264,58 @@ class Narrator:
         finally:
             stop.set()
             thread.join()
+
+
+@dataclasses.dataclass(frozen=True)
+class NarrationOptions:
+    """How an article is narrated: its own choices, else its site's, else the settings'."""
+
+    voice: str | None
+    intro: str | None
+    outro: str | None
+    disclosure: str | None
+    correction: str | None = None
+    """A note that the article was updated, for a new text of an article already public."""
+    correction_at_end: bool = False
+
+
+def narration_options(
+    settings: ServiceSettings, pipeline: PipelineSettings, record: Record
+) -> NarrationOptions:
+    """RECORD's narration options (see `NarrationOptions`); an empty text says nothing."""
+    own = dict(record.options or {})
+    found = settings.site(record.site, record.host)
+    site = found[1] if found else None
+
+    def chosen(name: str, default: str | None = None) -> str | None:
+        for value in (own.get(name), getattr(site, name, None) if site else None):
+            if value is not None:
+                return value or None
+        return default or None
+
+    correction = None
+    if site and site.corrections and record.version is not None and record.public(record.updated):
+        correction = correction_note(record.updated, site.timezone)
+    return NarrationOptions(
+        chosen("voice"),
+        chosen("intro"),
+        chosen("outro"),
+        chosen("disclosure", pipeline.disclosure),
+        correction,
+        bool(site and site.corrections == "end"),
+    )
+
+
+def correction_note(updated: float, zone: str = "UTC") -> str:
+    """What is said of an article updated at UPDATED, in the time ZONE: "This article was
+    updated on December 1 at 2:05 pm."."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    when = datetime.fromtimestamp(updated, ZoneInfo(zone))
+    hour = when.hour % 12 or 12
+    noon = "am" if when.hour < 12 else "pm"
+    return f"This article was updated on {when:%B} {when.day} at {hour}:{when:%M} {noon}."
 
 
 def failure_reason(error: BaseException, settings: ServiceSettings) -> str:
@@ -384,9 +444,12 @@ class Dispatcher(Periodic):
         self._jobs = jobs
         self._settings = settings
         self._backoff = Backoff()
+        self._released_until = time.time()
 
     def dispatch(self) -> int:
-        """Hand over what is due now; answers how many jobs."""
+        """Hand over what is due now; answers how many jobs. Publish the articles whose embargo
+        has ended (they are public from their time on; this says so)."""
+        self._release()
         self._recover()
         if not self._backoff.due():
             return 0
@@ -397,6 +460,12 @@ class Dispatcher(Periodic):
             return 0
         self._backoff.succeeded()
         return handed
+
+    def _release(self) -> None:
+        now = time.time()
+        for article_id in self._store.released(self._released_until, now):
+            log.info("article %s published: its embargo ended", article_id, extra={"event": "published"})
+        self._released_until = now
 
     def _recover(self) -> None:
         requeued, failed = self._store.recover(self._settings.attempts)

@@ -18,9 +18,10 @@ from fastapi.templating import Jinja2Templates
 from ..characters import clean_text, invalid_characters
 from ..errors import NotFound
 from ..newsroom import Newsroom
+from ..settings import Site
 from .api import ArticleId
-from .feed import Episode, build_feed
-from .http import NewsroomDep, base_url, fresh
+from .feed import Episode, Podcast, build_feed
+from .http import NewsroomDep, base_url, file_response, fresh
 from .shapes import article_json, feed_json, version_json
 
 router = APIRouter(include_in_schema=False)
@@ -29,6 +30,9 @@ FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 PLAYER = Path(__file__).parent / "static" / "player.js"
 FEED_ITEMS = 100
 FEED_CACHE = "public, max-age=60"
+ARTWORK_CACHE = "public, max-age=3600"
+DEFAULT_ARTWORK = Path(__file__).parent / "static" / "artwork.png"
+"""newsvoice's own podcast artwork (1400 px square), where no `feed_image` is set."""
 
 
 PAGE_SIZE = 20
@@ -42,7 +46,9 @@ def dashboard(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     q = clean_text(q).strip() if q and not invalid_characters(q) else None
-    found = newsroom.articles(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    found = newsroom.articles(
+        q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, public=True
+    )  # drafts: a key's
     base = base_url(newsroom, request)
     articles = [article_json(record, base) for record in found.records]
     running = [a["id"] for a in articles if a["status"] in ("queued", "running")]
@@ -69,7 +75,7 @@ def _not_found(request: Request, newsroom: Newsroom, error: NotFound) -> Respons
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(article_id: ArticleId, request: Request, newsroom: NewsroomDep) -> Response:
     try:
-        record = newsroom.article(article_id)
+        record = newsroom.article(article_id, private=False)
         versions = newsroom.versions(article_id)
     except NotFound as error:
         return _not_found(request, newsroom, error)
@@ -124,7 +130,7 @@ def audio_jsonld(article: dict[str, Any], base: str, page: str) -> str | None:
 def embed_page(article_id: ArticleId, request: Request, newsroom: NewsroomDep) -> Response:
     """The article's player alone, for an <iframe> on a page that cannot load scripts."""
     try:
-        record = newsroom.article(article_id)
+        record = newsroom.article(article_id, private=False)
     except NotFound as error:
         return _not_found(request, newsroom, error)
     base = base_url(newsroom, request)
@@ -184,22 +190,102 @@ def favicon() -> FileResponse:
 
 @router.get("/feed.xml")
 def feed(request: Request, newsroom: NewsroomDep) -> Response:
-    """Every narrated article, newest first."""
+    """Every narrated article, newest published first."""
     return _feed(request, newsroom, newsroom.settings.title)
 
 
 @router.get("/sites/{site}/feed.xml")
 def site_feed(site: str, request: Request, newsroom: NewsroomDep) -> Response:
-    """The articles of one site (its name, or its host name)."""
+    """The articles of one site: its name, or its host name, in any case. 404 for a site that
+    is neither configured (`sites`) nor has any public article."""
     site = _name(site, "site")
-    return _feed(request, newsroom, f"{newsroom.settings.title}: {site}", site=site)
+    settings = newsroom.settings
+    configured = settings.site(site)
+    names = [configured[0], *configured[1].hosts] if configured else [site]
+    if configured is None:
+        found = newsroom.articles(site=site, public=True, published=True, limit=1).records
+        if not found:
+            raise NotFound(
+                f"no site {site}: no article of it is published, and no site of that name is configured"
+            )
+        if found[0].site and found[0].site.lower() != site.lower():
+            names.append(found[0].site)  # its articles by name, when it was asked for by host
+        site = found[0].site or site
+    else:
+        site = configured[0]
+    options = configured[1] if configured else None
+    title = (options.title if options else None) or f"{settings.title}: {site}"
+    podcast = _podcast(newsroom, request, site, options)
+    return _feed(
+        request, newsroom, title, site=names, podcast=podcast, about=options.description if options else None
+    )
 
 
 @router.get("/tags/{tag}/feed.xml")
 def tag_feed(tag: str, request: Request, newsroom: NewsroomDep) -> Response:
-    """The articles with one tag."""
+    """The articles with one tag. 404 for a tag no public article has."""
     tag = _name(tag, "tag")
+    if not newsroom.articles(tag=tag, public=True, published=True, limit=1).total:
+        raise NotFound(f"no tag {tag}: no published article has it")
     return _feed(request, newsroom, f"{newsroom.settings.title}: {tag}", tag=tag)
+
+
+@router.get("/artwork/{name}")
+def artwork(name: str, request: Request, newsroom: NewsroomDep) -> Response:
+    """The podcast artwork of the feeds (`feed.png`, or the `feed_image` file) or of a site."""
+    for key, image in _artworks(newsroom).items():
+        path = Path(image) if image else DEFAULT_ARTWORK
+        if name == f"{key}.{_extension(path)}":
+            media_type = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
+            return file_response(request, path, media_type, ARTWORK_CACHE)
+    raise NotFound(f"no artwork {name}")
+
+
+def _artworks(newsroom: Newsroom) -> dict[str, str | None]:
+    """The artwork files served, by key: the feeds' (None: newsvoice's own), each site's."""
+    settings = newsroom.settings
+    found: dict[str, str | None] = {"feed": settings.feed_image}
+    for site_name, site in settings.sites.items():
+        if site.image:
+            found[_site_key(site_name)] = site.image
+    return {key: image for key, image in found.items() if not image or not _is_url(image)}
+
+
+def _site_key(site: str) -> str:
+    return "site-" + hashlib.sha256(site.encode("utf-8")).hexdigest()[:12]
+
+
+def _is_url(image: str) -> bool:
+    return image.startswith(("https://", "http://"))
+
+
+def _extension(path: Path) -> str:
+    return "png" if path.suffix.lower() == ".png" else "jpg"
+
+
+def _podcast(
+    newsroom: Newsroom, request: Request, site: str | None = None, options: Site | None = None
+) -> Podcast:
+    """How a feed presents its show: the settings, the site's laid over them."""
+    settings, base = newsroom.settings, base_url(newsroom, request)
+    image, key = settings.feed_image, "feed"
+    if options and options.image:
+        image, key = options.image, _site_key(site or "")
+    url = (
+        image
+        if image and _is_url(image)
+        else f"{base}/artwork/{key}.{_extension(Path(image or DEFAULT_ARTWORK))}"
+    )
+    given = options or Site()
+    return Podcast(
+        image=url,
+        owner=given.owner or settings.feed_owner,
+        email=given.email or settings.feed_email,
+        category=given.category or settings.feed_category,
+        subcategory=given.subcategory if given.category else settings.feed_subcategory,
+        copyright=given.copyright or settings.copyright,
+        language=given.language,
+    )
 
 
 def _name(name: str, kind: str) -> str:
@@ -212,20 +298,29 @@ def _name(name: str, kind: str) -> str:
 
 
 def _feed(
-    request: Request, newsroom: Newsroom, title: str, site: str | None = None, tag: str | None = None
+    request: Request,
+    newsroom: Newsroom,
+    title: str,
+    site: list[str] | None = None,
+    tag: str | None = None,
+    podcast: Podcast | None = None,
+    about: str | None = None,
 ) -> Response:
     base = base_url(newsroom, request)
+    podcast = podcast or _podcast(newsroom, request)
 
     def build() -> bytes:
-        found = newsroom.articles(tag=tag, site=site, published=True, limit=FEED_ITEMS)
+        found = newsroom.articles(
+            tag=tag, site=site, published=True, public=True, by_publication=True, limit=FEED_ITEMS
+        )
         episodes = []
         for record in found.records:
             with contextlib.suppress(FileNotFoundError, NotFound):  # deleted just now
                 size = newsroom.audio_file(record, "mp3").stat().st_size
                 url = f"{base}/api/articles/{record.id}/audio.mp3"
                 episodes.append(Episode(record, url, size, f"{base}/articles/{record.id}"))
-        description = f"Articles read aloud by an AI voice ({title})."
-        return build_feed(title, description, f"{base}/", f"{base}{request.url.path}", episodes)
+        description = about or f"Articles read aloud by an AI voice ({title})."
+        return build_feed(title, description, f"{base}/", f"{base}{request.url.path}", episodes, podcast)
 
     body = newsroom.cached((request.url.path, base), build)
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'

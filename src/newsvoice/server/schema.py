@@ -29,6 +29,7 @@ articles = Table(
     Column("id", String(32), primary_key=True),
     Column("url", Text, unique=True),  # submitting the same address again edits the article
     Column("site", Text),
+    Column("host", Text),  # the host name of its URL, lowercase: site feeds find it by either
     Column("tags", Text, nullable=False),  # JSON array
     Column("article", Text, nullable=False),  # the extracted Article, JSON
     Column("digest", String(64)),  # of the article's text: an unchanged text is not narrated again
@@ -41,6 +42,8 @@ articles = Table(
     Column("warnings", Text),  # the latest version's narration warnings, JSON array; NULL: none
     Column("version", Integer),  # the latest published version's number...
     Column("audio", String(32)),  # ...and the job that made it, which names its audio files
+    Column("publish_at", Float),  # when it is (or was) made public; NULL: a draft
+    Column("options", Text),  # how it is narrated (voice, intro, outro, disclosure), JSON; NULL: the site's
     Column("url_key", Text),  # `urls.url_key` of the URL it was submitted with...
     Column("canonical_key", Text),  # ...and of its canonical URL: an embed finds it by either
     Index("articles_by_digest", "digest"),

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..newsroom import VersionChanges
 from ..times import iso
+from ..voice import VoiceInfo
 from .store import Feed, Job, Record, Submitted, Version
 from .watcher import FeedReport
 
@@ -50,6 +51,10 @@ def article_json(record: Record, base: str) -> dict[str, Any]:
         "description": article.description,
         "image": article.image,
         "tags": list(record.tags),
+        "draft": record.publish_at is None,
+        "publish_at": iso(record.publish_at),
+        "public": record.public(),
+        "narration": dict(record.options or {}),
         "status": record.job.status if record.job else None,
         "published": record.published,
         "warnings": list(record.warnings),
@@ -60,6 +65,10 @@ def article_json(record: Record, base: str) -> dict[str, Any]:
         "job": job_json(record.job, base) if record.job else None,
         "links": links,
     }
+
+
+def voice_json(voice: VoiceInfo) -> dict[str, Any]:
+    return {"name": voice.name, "language": voice.language, "sample_rate": voice.sample_rate}
 
 
 def feed_json(feed: Feed, base: str) -> dict[str, Any]:

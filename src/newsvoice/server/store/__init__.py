@@ -34,7 +34,16 @@ open a store, and each call site says whether it may change the schema.
 
 from __future__ import annotations
 
-from .articles import Articles, Conflict, Record, Submitted
+from .articles import (
+    METADATA,
+    NARRATION_OPTIONS,
+    Articles,
+    Conflict,
+    Publishing,
+    Record,
+    Submitted,
+    merged_article,
+)
 from .database import (
     Database,
     StoreError,
@@ -51,6 +60,8 @@ from .texts import article_digest
 from .versions import Version, Versions
 
 __all__ = [
+    "METADATA",
+    "NARRATION_OPTIONS",
     "Articles",
     "Conflict",
     "Database",
@@ -60,6 +71,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "Jobs",
+    "Publishing",
     "Record",
     "Store",
     "StoreError",
@@ -68,6 +80,7 @@ __all__ = [
     "Versions",
     "article_digest",
     "database_url",
+    "merged_article",
     "newest_revision",
     "schema_revision",
     "shown_url",

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Row,
     and_,
@@ -58,10 +59,56 @@ class Record:
     """The name of the latest version's audio files (its job's id)."""
     warnings: tuple[str, ...] = ()
     """The latest version's narration warnings."""
+    host: str | None = None
+    """Its URL's host name, lowercase."""
+    publish_at: float | None = None
+    """When it is (or was) made public: lists, feeds, search and its audio show it from then
+    on. None: a draft, public only once published."""
+    options: Mapping[str, Any] | None = None
+    """How it is narrated, where it says (voice, intro, outro, disclosure); see `Publishing`."""
 
     @property
     def published(self) -> bool:
+        """Whether it has audio (narrated; see `public` for whether anyone may hear it)."""
         return self.narrated is not None
+
+    def public(self, now: float | None = None) -> bool:
+        """Whether it is public at NOW (default: now): not a draft, and not under embargo."""
+        return self.publish_at is not None and self.publish_at <= (time.time() if now is None else now)
+
+
+METADATA = ("authors", "date", "site_name", "url", "language", "description", "image")
+"""The fields of an `Article` besides its text, which an edit that leaves them out keeps."""
+
+NARRATION_OPTIONS = ("voice", "intro", "outro", "disclosure")
+"""What a submission may say of how its article is narrated (over its site's settings)."""
+
+
+@dataclass(frozen=True)
+class Publishing:
+    """What a submission says besides its article: what it leaves out (None), an edit keeps."""
+
+    given: frozenset[str] = frozenset()
+    """The `METADATA` fields the request set: kept as given even when empty, where any other
+    field the new text lacks is taken from the article as it was."""
+    draft: bool | None = None
+    """True: not public until published. False: public (at `publish_at`, else now)."""
+    publish_at: float | None = None
+    """When it is to be public (an embargo); None: at once, or as it was (an edit)."""
+    options: Mapping[str, Any] | None = None
+    """`NARRATION_OPTIONS` set by the request (laid over what the article had)."""
+    add_tags: bool = False
+    """The tags given are added to the article's (a watched feed's), not put in their place."""
+
+
+def merged_article(new: Article, old: Article, given: frozenset[str] = frozenset()) -> Article:
+    """NEW with the metadata it lacks (and the request did not set: GIVEN) taken from OLD."""
+    kept = {
+        name: getattr(old, name)
+        for name in METADATA
+        if name not in given and not getattr(new, name) and getattr(old, name)
+    }
+    return replace(new, **kept) if kept else new
 
 
 @dataclass(frozen=True)
@@ -74,17 +121,26 @@ class Submitted:
 
 class Articles(Database):
     def submit(
-        self, article: Article, url: str | None, tags: Sequence[str], article_id: str | None = None
+        self,
+        article: Article,
+        url: str | None,
+        tags: Sequence[str] | None,
+        article_id: str | None = None,
+        publishing: Publishing | None = None,
     ) -> Submitted | None:
         """Store ARTICLE and queue its narration: a new article, or a new text for the one with
         ARTICLE_ID, or URL, or (with neither) the same text. Its id, and so its feed GUID, stay.
-        A text already narrated or queued is not narrated again. None if ARTICLE_ID is unknown."""
-        now, digest = time.time(), article_digest(article)
+        An edit keeps what it does not set: TAGS when None, the metadata the new text lacks
+        (its authors, date, site, URL, ...), its publication, its narration options (see
+        `Publishing`). A text already narrated or queued is not narrated again. None if
+        ARTICLE_ID is unknown."""
+        now, publishing = time.time(), publishing or Publishing()
         for attempt in range(3):  # two first submissions of one new URL at once: one insert wins
             try:
                 with self.transaction() as db:
-                    self._lock_article(db, article_id or url or digest)
-                    return self._submit(db, article, url, tuple(tags), article_id, digest, now)
+                    self._lock_article(db, article_id or url or article_digest(article))
+                    given = None if tags is None else tuple(tags)
+                    return self._submit(db, article, url, given, article_id, publishing, now)
             except IntegrityError:
                 if attempt == 2 or (url and article_id):
                     raise Conflict(f"another article has the URL {url}") from None
@@ -95,23 +151,39 @@ class Articles(Database):
         db: Connection,
         article: Article,
         url: str | None,
-        tags: tuple[str, ...],
+        tags: tuple[str, ...] | None,
         article_id: str | None,
-        digest: str,
+        publishing: Publishing,
         now: float,
     ) -> Submitted | None:
-        found = self._find(db, article_id, url, digest)
+        found = self._find(db, article_id, url, article_digest(article))
         if found is None and article_id is not None:
             return None
-        body = searched_text(article)
+        if found is not None:
+            article = merged_article(article, load_article(found.article), publishing.given)
+            old_tags: tuple[str, ...] = tuple(json.loads(found.tags))
+            if tags is None:
+                tags = old_tags
+            elif publishing.add_tags:
+                tags = old_tags + tuple(tag for tag in tags if tag not in old_tags)
+        digest, body = article_digest(article), searched_text(article)
+        address = url or (found.url if found is not None else None)
         values: dict[str, Any] = {
-            "site": article.site_name or _host(url or article.url),
-            "tags": json.dumps(tags),
+            "site": article.site_name or _host(address or article.url),
+            "host": _host(address or article.url),
+            "tags": json.dumps(tags or ()),
             "article": dump_article(article),
             "digest": digest,
             "body": body,
             "canonical_key": url_key(article.url),
         }
+        if publishing.options is not None:
+            stored = json.loads(found.options or "{}") if found is not None else {}
+            values["options"] = json.dumps(stored | dict(publishing.options), sort_keys=True)
+        if publishing.draft:
+            values["publish_at"] = None
+        elif publishing.publish_at is not None or publishing.draft is False or found is None:
+            values["publish_at"] = publishing.publish_at if publishing.publish_at is not None else now
         if found is None:
             article_id = new_id()
             db.execute(
@@ -123,10 +195,10 @@ class Articles(Database):
             article_id = found.id
             latest = latest_job(db, article_id)
             if found.digest == digest and latest is not None and latest.status != "failed":
-                db.execute(update(articles).where(articles.c.id == article_id).values(tags=values["tags"]))
+                del values["article"], values["digest"], values["body"]  # the same text
+                db.execute(update(articles).where(articles.c.id == article_id).values(**values))
                 return Submitted(self._stored(db, article_id), latest, queued=False)
-            changes = {name: value for name, value in values.items() if value is not None}
-            changes |= {"updated": now} | ({"url": url, "url_key": url_key(url)} if url else {})
+            changes = {"updated": now} | values | ({"url": url, "url_key": url_key(url)} if url else {})
             db.execute(update(articles).where(articles.c.id == article_id).values(**changes))
         self._index(db, article_id, article.title, body)
         job = queue_job(db, article_id, now)
@@ -141,7 +213,18 @@ class Articles(Database):
             condition = articles.c.url == url
         else:  # the same text again, submitted without an address
             condition = and_(articles.c.url.is_(None), articles.c.digest == digest)
-        found = select(articles.c.id, articles.c.digest).where(condition).limit(1)
+        found = (
+            select(
+                articles.c.id,
+                articles.c.digest,
+                articles.c.article,
+                articles.c.tags,
+                articles.c.url,
+                articles.c.options,
+            )
+            .where(condition)
+            .limit(1)
+        )
         return db.execute(found.with_for_update(key_share=True)).first()
 
     def _lock_article(self, db: Connection, key: str) -> None:
@@ -174,14 +257,17 @@ class Articles(Database):
         """The record of an article this transaction wrote (and so holds: it is there)."""
         return _record(db.execute(_SELECT_RECORDS.where(articles.c.id == article_id)).one())
 
-    def published_audio(self, article_id: str) -> tuple[str | None] | None:
-        """What names the latest audio of a published article (see `Record.audio`), in a
-        tuple; None if it has none. (Players ask for every byte range: this reads one row.)"""
+    def published_audio(self, article_id: str) -> tuple[str | None, float | None] | None:
+        """What names the latest audio of a narrated article (see `Record.audio`), and when it
+        is public (`Record.publish_at`); None if it has none. (Players ask for every byte range:
+        this reads one row.)"""
         with self.read() as db:
             row = db.execute(
-                select(articles.c.audio).where(articles.c.id == article_id, articles.c.narrated.isnot(None))
+                select(articles.c.audio, articles.c.publish_at).where(
+                    articles.c.id == article_id, articles.c.narrated.isnot(None)
+                )
             ).first()
-        return (row.audio,) if row else None
+        return (row.audio, row.publish_at) if row else None
 
     def article_id(self, url: str) -> str | None:
         """The id of the article submitted with URL."""
@@ -192,17 +278,21 @@ class Articles(Database):
         self,
         query: str | None = None,
         tag: str | None = None,
-        site: str | None = None,
+        site: str | Sequence[str] | None = None,
         status: JobStatus | None = None,
         published: bool | None = None,
         limit: int = 50,
         offset: int = 0,
+        public: bool | None = None,
+        by_publication: bool = False,
         url: str | None = None,
     ) -> tuple[list[Record], int]:
-        """Articles newest first, filtered, with how many match in all. URL: those submitted
-        with that address or whose canonical URL it is, both normalised (`urls.url_key`); an
-        address that is no http(s) URL matches none."""
-        conditions = []
+        """Articles newest first (by when they were submitted, or BY_PUBLICATION: made public),
+        filtered, with how many match in all. SITE is a site's name or host name, in any case (or
+        several: any of them); PUBLIC: only those public now (True), or only drafts and embargoed
+        ones (False). URL: those submitted with that address or whose canonical URL it is, both
+        normalised (`urls.url_key`); an address that is no http(s) URL matches none."""
+        conditions: list[ColumnElement[bool]] = []
         if url is not None:
             key = url_key(url)
             conditions.append(
@@ -213,21 +303,43 @@ class Articles(Database):
         if tag:
             conditions.append(articles.c.tags.contains(json.dumps(tag), autoescape=True))
         if site:
-            conditions.append(articles.c.site == site)
+            conditions.append(
+                or_(*(site_condition(name) for name in ([site] if isinstance(site, str) else site)))
+            )
         if status:
             conditions.append(jobs.c.status == status)
         if published is not None:
             conditions.append(articles.c.narrated.isnot(None) if published else articles.c.narrated.is_(None))
+        if public is not None:
+            conditions.append(public_condition(time.time(), public))
         where = and_(True, *conditions)
+        newest = articles.c.publish_at if by_publication else articles.c.created
         with self.read() as db:
             total = db.execute(select(func.count()).select_from(_WITH_LATEST_JOB).where(where)).scalar_one()
             rows = db.execute(
                 _SELECT_RECORDS.where(where)
-                .order_by(articles.c.created.desc(), articles.c.id.desc())
+                .order_by(newest.desc(), articles.c.id.desc())
                 .limit(limit)
                 .offset(offset)
             ).all()
         return [_record(row) for row in rows], total
+
+    def set_publish_at(self, article_id: str, publish_at: float | None) -> Record | None:
+        """Make the article public at PUBLISH_AT (None: a draft again); None if there is none."""
+        with self.transaction() as db:
+            done = db.execute(
+                update(articles).where(articles.c.id == article_id).values(publish_at=publish_at)
+            )
+            return self._stored(db, article_id) if done.rowcount else None
+
+    def released(self, since: float, until: float) -> list[str]:
+        """The articles whose embargo ended after SINCE, up to UNTIL (made public by the clock)."""
+        with self.read() as db:
+            return list(
+                db.execute(
+                    select(articles.c.id).where(articles.c.publish_at > since, articles.c.publish_at <= until)
+                ).scalars()
+            )
 
     def _match(self, query: str):
         """Each word of QUERY as a prefix term: a query is never a syntax error."""
@@ -294,8 +406,24 @@ def _record(row: Any) -> Record:
         version=row.version,
         audio=row.audio,
         warnings=tuple(json.loads(row.warnings or "[]")),
+        host=row.host,
+        publish_at=row.publish_at,
+        options=json.loads(row.options) if row.options else None,
     )
 
 
+def public_condition(now: float, public: bool = True) -> ColumnElement[bool]:
+    """Articles public at NOW (or, not PUBLIC, those that are not)."""
+    condition = and_(articles.c.publish_at.isnot(None), articles.c.publish_at <= now)
+    return condition if public else ~condition
+
+
+def site_condition(site: str) -> ColumnElement[bool]:
+    """Articles of SITE: its name or its host name (with or without www.), in any case."""
+    name = site.strip().lower().rstrip(".")
+    hosts = {name, name.removeprefix("www."), "www." + name.removeprefix("www.")}
+    return or_(func.lower(articles.c.site) == name, articles.c.host.in_(sorted(hosts)))
+
+
 def _host(url: str | None) -> str | None:
-    return (urlsplit(url).hostname or None) if url else None
+    return (urlsplit(url).hostname or "").lower() or None if url else None
