@@ -125,8 +125,8 @@ _MONEY_NOUNS = frozenset(
     deficit surplus bill aid grant grants subsidy subsidies loss losses profit charge writedown
     write-down impairment buyback buybacks stimulus facility credit tax tariff mortgage house
     home mansion extension pledge commitment hole gap shortfall overhaul upgrade expansion scheme
-    agreement jackpot prize award damages verdict ransom reward price donation gift funding round
-    raise cut hike increase rise boost injection rescue war chest lifeline hit""".split()
+    agreement jackpot prize damages ransom reward donation funding injection rescue lifeline
+    windfall valuation writeoff write-off""".split()
 )
 
 
@@ -150,8 +150,8 @@ def _qualifies_noun(match: re.Match[str]) -> bool:
     if first in _NOT_NOUNS or first.endswith("ly") or (first.endswith("ed") and first not in _MONEY_NOUNS):
         return False
     before = _words_before(match)
-    after_hyphen = after.startswith("-")
-    return after_hyphen or (bool(before) and before[0] in _DETERMINERS) or first in _MONEY_NOUNS
+    determined = bool(before) and (before[0] in _DETERMINERS or before[0].endswith(("'s", "’s")))
+    return after.startswith("-") or determined or first in _MONEY_NOUNS
 
 
 # --- money -------------------------------------------------------------------------------------
@@ -399,11 +399,11 @@ def _tennis(match: re.Match[str]) -> str:
     """ "won 6-4, 7-6(5)" is "six four, seven six, five"; a love set is "six love"."""
     sets = []
     tennis = bool(re.search(r"[67]", match.group(0)))
-    for games, tiebreak in re.findall(r"(\d-\d)(?:\s?\((\d+)(?:-\d+)?\))?", match.group(0)):
-        left, right = games.split("-")
+    for games, tiebreak in re.findall(r"(\d-\d)(?:\s?\((\d+(?:-\d+)?)\))?", match.group(0)):
         zero = "love" if tennis else "nil"
-        said = " ".join(zero if side == "0" else cardinal(side) for side in (left, right))
-        sets.append(said + (f" ({cardinal(tiebreak)})" if tiebreak else ""))
+        said = " ".join(zero if side == "0" else cardinal(side) for side in games.split("-"))
+        points = " ".join(cardinal(side) for side in tiebreak.split("-")) if tiebreak else ""
+        sets.append(said + (f" ({points})" if points else ""))
     return ", ".join(sets)
 
 
@@ -442,11 +442,12 @@ def _clock(match: re.Match[str]) -> str:
 
 def _race_time(match: re.Match[str]) -> str:
     """ "3:49.04" is "three minutes forty nine point oh four seconds"."""
-    hours, minutes, seconds, fraction = match.groups()
+    hours, minutes, seconds, fraction = match.groups()[-4:]
     parts = []
     if hours:
         parts.append(f"{cardinal(hours)} {'hour' if hours == '1' else 'hours'}")
-    parts.append(f"{cardinal(minutes)} {'minute' if int(minutes) == 1 else 'minutes'}")
+    if int(minutes) or not hours:
+        parts.append(f"{cardinal(minutes)} {'minute' if int(minutes) == 1 else 'minutes'}")
     tail = " point " + " ".join("oh" if digit == "0" else _ONES[int(digit)] for digit in fraction) if fraction else ""
     parts.append(f"{cardinal(seconds)}{tail} {'second' if seconds == '01' and not fraction else 'seconds'}")
     return " ".join(parts)
@@ -496,8 +497,13 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"(?<![\w-])0\d{2,4}(?: \d{3,4}){1,2}\b(?![,.]\d)"), _phone),
     # Emergency and helpline numbers ("call 999", "the 988 line") are digits, not amounts.
     (
-        re.compile(rf"\b((?:{_DIALLED})(?: or (?:{_DIALLED}))? )({_SERVICE_NUMBERS})\b(?![,.]?\d)"),
+        re.compile(rf"\b((?i:{_DIALLED})(?: or (?:{_DIALLED}))? )({_SERVICE_NUMBERS})\b(?![,.]?\d)"),
         lambda m: m.group(1) + digits(m.group(2)),
+    ),
+    # Numbers in groups of three after "call" or "on" ("on 116 123") are phone numbers too.
+    (
+        re.compile(rf"\b((?i:{_DIALLED}|on|free on|line on) )(\d{{3}}(?: \d{{3,4}}){{1,2}})\b(?![,.]\d)"),
+        lambda m: m.group(1) + ", ".join(digits(group) for group in m.group(2).split()),
     ),
     (
         re.compile(
@@ -508,6 +514,11 @@ BEFORE_TN: list[Rule] = [
     ),
     # Race times: "3:49.04", "2:01:09.5" are minutes and seconds, not a clock.
     (re.compile(r"\b(?:(\d{1,2}):)?(\d{1,2}):(\d\d)\.(\d{1,3})\b"), _race_time),
+    # Hours, minutes and seconds of a race: "won in 2:00:35".
+    (
+        re.compile(r"\b((?:in|of|time|clocked|record|finished|finish|won|ran|run|timed?) )(\d):(\d\d):(\d\d)\b()"),
+        lambda m: m.group(1) + _race_time(m),
+    ),
     # A ratio's colon is "to" ("3:1", "16:9"): a clock's minutes always have two digits.
     (re.compile(r"(?<![\d:.])(\d{1,3}):(\d)\b(?![\d:])"), lambda m: f"{m.group(1)} to {m.group(2)}"),
     (
@@ -537,6 +548,15 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"\b7/7\b"), "seven seven"),
     (re.compile(r"\b24/7\b"), "twenty four seven"),
     (re.compile(r"\b50[-/]50\b"), "fifty-fifty"),
+    # Shares of a hundred: "a 60/40 split" is "sixty forty".
+    (
+        re.compile(r"\b([1-9]0)[/-]([1-9]0)\b(?![/\d])"),
+        lambda m: f"{cardinal(m.group(1))} {cardinal(m.group(2))}" if int(m.group(1)) + int(m.group(2)) == 100 else m.group(0),
+    ),
+    # A fraction alone: "½ a point" is "half a point" (NeMo reads "1½" itself).
+    (re.compile(r"(?<![\d\w])½"), "half"),
+    (re.compile(r"(?<![\d\w])¼"), "a quarter"),
+    (re.compile(r"(?<![\d\w])¾"), "three quarters"),
     # Approximations and comparisons in symbols: "~50" is "about fifty".
     (re.compile(r"(?<!\w)[~≈]\s?(?=[\d$£€¥])"), "about "),
     (re.compile(r"(?<![\w<>-])>\s?(?=[\d$£€¥])"), "more than "),
@@ -607,6 +627,12 @@ BEFORE_TN: list[Rule] = [
     (re.compile(rf"(?<![\w.,])({NUMBER})\s?({_UNIT})(?![\w²³/])"), _unit),
     # Scale words: "1.8m barrels" is million; "the 100m final" and "1.5m-tall" are metres.
     (re.compile(rf"(?<![\w.,])({NUMBER})\s?(bn|mn|mln|tn|trn|k|K|m|b)\b(?![’'])"), _scaled),
+    # A unit after a scale word or "per": "1.1m bpd", "24.5p per kWh", "£25/m2".
+    (
+        re.compile(rf"\b(thousand|million|billion|trillion) ({_UNIT})(?![\w²³/])"),
+        lambda m: f"{m.group(1)} {_UNITS[m.group(2)][1]}",
+    ),
+    (re.compile(rf"(?:\s?/\s?|\bper\s)({_UNIT})(?![\w²³/])"), lambda m: f" per {_UNITS[m.group(1)][0]}"),
     # Counts in compounds: "a 1,000-page report" is "one thousand page", not digits.
     (re.compile(rf"(?<![\w.,-])({NUMBER})-(?=[a-z])"), lambda m: f"{cardinal(m.group(1))} "),
 ]
