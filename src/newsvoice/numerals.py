@@ -222,7 +222,7 @@ def _scaled(match: re.Match[str]) -> str:
         return _measure(number, "m", match)
     if scale in ("k", "K") and re.match(r"[\s-]*(?:run|race|runs|races|runner|road race)\b", _after(match)):
         return f"{cardinal(number)} K"  # "a 10k run"
-    return f"{number} {_SCALES[scale]}"
+    return f"{cardinal(number)} {_SCALES[scale]}"
 
 
 def _after(match: re.Match[str]) -> str:
@@ -269,10 +269,19 @@ _METRE_WORDS = (
     r"radius|descent|climb"
 )
 _METRES_AFTER = re.compile(rf"-?\s*(?:{_METRE_WORDS})\b")
+# A sentence about jumping or throwing measures in metres: "he cleared 6.24m".
+_FIELD_EVENTS = re.compile(
+    r"\b(?:jump(?:ed|s)?|leap|vault(?:ed)?|cleared|clearance|throw(?:s|n)?|threw|javelin|discus|"
+    r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep)\b"
+)
 
 
 def _is_metres(match: re.Match[str]) -> bool:
     if _METRES_AFTER.match(_after(match)):
+        return True
+    following = _word_after(match)
+    counted = len(following) > 3 and following.endswith("s") and following not in _NOT_NOUNS
+    if _FIELD_EVENTS.search(match.string) and not counted:
         return True
     number = match.group(1)
     words = _words_before(match)
@@ -348,8 +357,8 @@ _SCORE_BEFORE = frozenset(
 )
 _SCORE_AFTER = frozenset(
     """win wins victory victories defeat defeats loss losses lead draw draws home away aggregate
-    scoreline thrashing triumph success reverse rout drubbing comeback loss win final at
-    half-time halftime""".split()
+    scoreline thrashing triumph success reverse rout drubbing comeback loss win final
+    half-time halftime finish finishes""".split()
 )
 _CRICKET = re.compile(
     r"\b(?:wickets?|innings|overs?|declared|all out|stumps|batting|batted|bowled|bowling|Test|ODI|"
@@ -440,6 +449,17 @@ def _clock(match: re.Match[str]) -> str:
     return f"{said} {'oh ' if minutes.startswith('0') else ''}{cardinal(minutes)}"
 
 
+def year_words(number: str) -> str:
+    """A year as said: "476" is "four seventy six", "206" "two oh six", "1500" "fifteen hundred"."""
+    value = int(number)
+    century, rest = divmod(value, 100)
+    if value < 100 or value % 1000 == 0 or 2000 <= value < 2010:
+        return integer_words(value)
+    if not rest:
+        return f"{integer_words(century)} hundred"
+    return f"{integer_words(century)} {'oh ' if rest < 10 else ''}{integer_words(rest)}"
+
+
 def _race_time(match: re.Match[str]) -> str:
     """ "3:49.04" is "three minutes forty nine point oh four seconds"."""
     hours, minutes, seconds, fraction = match.groups()[-4:]
@@ -528,6 +548,13 @@ BEFORE_TN: list[Rule] = [
     # 24-hour clock times before a time zone: "0900 GMT" is "oh nine hundred", "1430 hrs".
     (re.compile(r"\b([01]\d|2[0-3])([0-5]\d)(?=\s?(?:GMT|UTC|BST|CET|CEST|EST|EDT|ET|Z|local)\b)"), _clock),
     (re.compile(r"\b([01]\d|2[0-3])([0-5]\d)\s?(?:hrs|hours)\b"), lambda m: _clock(m) + " hours"),
+    (
+        re.compile(r"(?<=\b(?:at|by|to) )(0\d)([0-5]\d)\b(?![.,]?\d)"),
+        _clock,
+    ),
+    # Years of an era: "AD 79", "476 AD", "551 BC" are read as years ("four seventy six").
+    (re.compile(r"\b(AD|CE) (\d{1,4})\b"), lambda m: f"{m.group(1)} {year_words(m.group(2))}"),
+    (re.compile(r"\b(\d{1,4}) ?(BC|BCE|AD|CE)\b"), lambda m: f"{year_words(m.group(1))} {m.group(2)}"),
     # US time zones after a time are said in full: "10:30am ET" is "ten thirty AM eastern time".
     (
         re.compile(r"(?:(?<=\d)|(?<=[ap]m)|(?<=[AP]M)|(?<=m\.))\s?\b(ET|PT|CT|MT)\b"),
@@ -569,7 +596,7 @@ BEFORE_TN: list[Rule] = [
         _tennis,
     ),
     # Money ranges and amounts, before "m" can be read as metres: "$1.5-2bn", "$10-$12", "£300m".
-    (re.compile(rf"{_CURRENCY}{_AMOUNT}\s?([-–]|to)\s?(?:\1)?{_AMOUNT}"), _money_range),
+    (re.compile(rf"{_CURRENCY}{_AMOUNT}\s?([-–])\s?(?:\1)?{_AMOUNT}"), _money_range),
     (re.compile(rf"{_CURRENCY}{_AMOUNT}"), _money),
     (re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)(p|c)\b(?!\.\w)"), _pence),
     # Basis points: "25bps", "a 50bp cut".
@@ -590,7 +617,17 @@ BEFORE_TN: list[Rule] = [
         re.compile(rf"(?<![\w.,])({NUMBER})\s?%\s?[-–]\s?({NUMBER})\s?%"),
         lambda m: f"{m.group(1)} percent to {m.group(2)} percent",
     ),
-    # Month and day ranges: "March 3-5", "3-5 March", "May–September", "Monday-Friday".
+    # Month and day ranges: "Jan. 1-Feb. 28", "28 June-2 July", "March 3-5", "3-5 March",
+    # "May–September", "Monday-Friday".
+    (
+        re.compile(rf"\b({MONTH})\s(\d{{1,2}})\s?[-–]\s?({MONTH})\s(\d{{1,2}})\b(?![\d:])"),
+        lambda m: f"{_month(m.group(1))} {ordinal(m.group(2))} to {_month(m.group(3))} {ordinal(m.group(4))}",
+    ),
+    (
+        re.compile(rf"\b(\d{{1,2}})\s({MONTH})\s?[-–]\s?(\d{{1,2}})\s({MONTH})(?=\W|$)"),
+        lambda m: f"the {ordinal(m.group(1))} of {_month(m.group(2))} to the {ordinal(m.group(3))} of "
+        + _month(m.group(4)),
+    ),
     (
         re.compile(rf"\b({MONTH})\s(\d{{1,2}})\s?[-–]\s?(\d{{1,2}})\b(?![\d:])"),
         lambda m: f"{_month(m.group(1))} {ordinal(m.group(2))} to {ordinal(m.group(3))}",
