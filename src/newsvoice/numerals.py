@@ -390,6 +390,10 @@ def _pair(match: re.Match[str]) -> str:
     following = _word_after(match).lower()
     if previous == "between":
         return f"{left} and {right}"
+    named = re.search(r"\b[A-Z][\w-]*\s$", match.string[: match.start()])
+    model = re.fullmatch(r"[1-9]\d{2}-\d+", match.group(0))  # "737-800", never "1913 - 1936"
+    if named and model and not set(before) & (_VOTE_WORDS | _SCORE_BEFORE):
+        return f"{year_words(left)} {year_words(right)}"  # a model: "Boeing 737-800"
     if following.rstrip("s") in {"vote", "ruling", "decision", "majority", "verdict", "split"} or (
         set(before) & _VOTE_WORDS and previous not in _SCORE_BEFORE
     ):
@@ -511,7 +515,19 @@ def _cricket_slash(match: re.Match[str]) -> str:
     return match.group(0)
 
 
-BEFORE_TN: list[Rule] = [
+def _safe(replace: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
+    """A rule that fails on text no one foresaw leaves that text as written, for NeMo."""
+
+    def safely(match: re.Match[str]) -> str:
+        try:
+            return replace(match)
+        except (ValueError, KeyError, IndexError):
+            return match.group(0)
+
+    return safely
+
+
+_RULES: list[Rule] = [
     # Phone numbers are said digit by digit in their groups, before any rule reads them as amounts.
     (re.compile(r"(?<![\w-])(?:1-)?\(?[2-9]\d\d\)?[- ]\d{3}-\d{4}\b"), _phone),
     (re.compile(r"(?<![\w-])0\d{2,4}(?: \d{3,4}){1,2}\b(?![,.]\d)"), _phone),
@@ -598,7 +614,7 @@ BEFORE_TN: list[Rule] = [
     # Money ranges and amounts, before "m" can be read as metres: "$1.5-2bn", "$10-$12", "£300m".
     (re.compile(rf"{_CURRENCY}{_AMOUNT}\s?([-–])\s?(?:\1)?{_AMOUNT}"), _money_range),
     (re.compile(rf"{_CURRENCY}{_AMOUNT}"), _money),
-    (re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)(p|c)\b(?!\.\w)"), _pence),
+    (re.compile(rf"(?<![\w.,])({NUMBER})(p|c)\b(?!\.\w)"), _pence),
     # Basis points: "25bps", "a 50bp cut".
     (re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:bps|bp|bpts|basis points?)\b"), _basis_points),
     # Temperatures: "-40C" keeps its minus, "1.5C" is degrees Celsius; ranges "20-25C".
@@ -652,7 +668,7 @@ BEFORE_TN: list[Rule] = [
     # Cricket totals with a slash: "312/4".
     (re.compile(r"(?<![\d/.])(\d{2,3})/(10|[0-9])\b(?![/\d])"), _cricket_slash),
     # Dashes between two numbers: ranges, scores, votes and cricket totals (see `_pair`).
-    (re.compile(rf"(?<![\w.,/$£€¥-])({NUMBER})\s?[-–]\s?({NUMBER})(?![\d/]|\.\d|[-–]\d)"), _pair),
+    (re.compile(rf"(?<![\w.,/$£€¥-])({NUMBER})\s?[-–]\s?({NUMBER})(?![\d/]|\.\d|[-–]\d|st\b|nd\b|rd\b|th\b)"), _pair),
     # "4x100m relay" is "four by one hundred metres"; "2x" and "10x" are times.
     (re.compile(r"\b(\d)\s?[x×]\s?(\d+)\s?m\b"), _relay),
     (re.compile(r"\b(\d+)\s?[x×]\s?(?=\d)"), lambda m: f"{cardinal(m.group(1))} by "),
@@ -673,3 +689,8 @@ BEFORE_TN: list[Rule] = [
     # Counts in compounds: "a 1,000-page report" is "one thousand page", not digits.
     (re.compile(rf"(?<![\w.,-])({NUMBER})-(?=[a-z])"), lambda m: f"{cardinal(m.group(1))} "),
 ]
+
+BEFORE_TN: list[Rule] = [
+    (pattern, replacement if isinstance(replacement, str) else _safe(replacement)) for pattern, replacement in _RULES
+]
+"""Number shorthand rules, applied in order before NeMo."""
