@@ -280,11 +280,13 @@ def _is_metres(match: re.Match[str]) -> bool:
     if _METRES_AFTER.match(_after(match)):
         return True
     following = _word_after(match)
+    words = _words_before(match)
+    if words and words[0] in ("a", "an") and _is_thing(following):
+        return True  # "a 30m boat": one thing, measured
     counted = len(following) > 3 and following.endswith("s") and following not in _NOT_NOUNS
     if _FIELD_EVENTS.search(match.string) and not counted:
         return True
     number = match.group(1)
-    words = _words_before(match)
     clause_ends = re.match(r"\s*(?:[,.;:!?)]|$|(?:in|at|on|and|or|with|after|for|but|when)\b)", _after(match))
     return bool(
         number in _RACE_DISTANCES
@@ -292,6 +294,19 @@ def _is_metres(match: re.Match[str]) -> bool:
         and words[0] in _DETERMINERS | {"men's", "women's", "mixed", "metres", "meters"}
         and clause_ends
     )
+
+
+# Nouns after "a 2m" that count millions, not metres ("a 2m audience", "a 3m contract").
+_MILLIONS = _MONEY_NOUNS | frozenset(
+    """audience population workforce following readership viewership increase rise gain jump
+    loss cut boost hit fall drop shortfall total figure majority lead surplus backlog round pot
+    haul sum amount portfolio budget bid offer order stake deal raise""".split()
+)
+
+
+def _is_thing(word: str) -> bool:
+    """Whether WORD is a thing's name in the singular, as in "a 30m yacht"."""
+    return bool(re.fullmatch(r"[a-z]{3,}", word)) and not word.endswith("s") and word not in _MILLIONS | _NOT_NOUNS
 
 
 def _measure(number: str, unit: str, match: re.Match[str]) -> str:
@@ -390,6 +405,8 @@ def _pair(match: re.Match[str]) -> str:
     following = _word_after(match).lower()
     if previous == "between":
         return f"{left} and {right}"
+    if re.fullmatch(r"1[0-9]\d\d|20\d\d", left) and re.fullmatch(r"\d\d|1[0-9]\d\d|20\d\d", right):
+        return f"{left} to {right}"  # years: NeMo reads "1893 to 94" as years
     named = re.search(r"\b[A-Z][\w-]*\s$", match.string[: match.start()])
     model = re.fullmatch(r"[1-9]\d{2}-\d+", match.group(0))  # "737-800", never "1913 - 1936"
     if named and model and not set(before) & (_VOTE_WORDS | _SCORE_BEFORE):
@@ -497,7 +514,7 @@ def _ers(match: re.Match[str]) -> str:
 _SERVICE_NUMBERS = r"911|999|112|111|101|988|311|211|000|119|110"
 _DIALLED = (
     r"call|calls|calling|called|dial|dials|dialled|dialed|dialling|dialing|ring|rang|phone|phoned|"
-    r"text|texted|texting|contact|contacted|contacting"
+    r"text|texted|texting"
 )
 _DATE_WORDS = (
     r"on|by|until|till|since|from|before|after|through|thru|starting|ending|Monday|Tuesday|"
@@ -533,7 +550,10 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<![\w-])0\d{2,4}(?: \d{3,4}){1,2}\b(?![,.]\d)"), _phone),
     # Emergency and helpline numbers ("call 999", "the 988 line") are digits, not amounts.
     (
-        re.compile(rf"\b((?i:{_DIALLED})(?: or (?:{_DIALLED}))? )({_SERVICE_NUMBERS})\b(?![,.]?\d)"),
+        re.compile(
+            rf"\b((?i:{_DIALLED})(?: or (?:{_DIALLED}))? )({_SERVICE_NUMBERS})\b(?![,.]?\d)"
+            r"(?!\s+(?!calls\b)[a-z]{2,}s\b)"
+        ),
         lambda m: m.group(1) + digits(m.group(2)),
     ),
     # Numbers in groups of three after "call" or "on" ("on 116 123") are phone numbers too.
@@ -582,7 +602,7 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<!\w)['’](\d)0s\b"), lambda m: _DECADES[m.group(1)]),
     (re.compile(r"\b(1\d|20)([1-9])0s\b"), lambda m: f"{m.group(1)} {_DECADES[m.group(2)]}"),
     # Year ranges: "2023-24", "the 2025/26 season".
-    (re.compile(r"\b((?:19|20)\d\d)[-–/](\d\d)\b(?!\d|/)"), r"\1 to \2"),
+    (re.compile(r"\b((?:1[5-9]|20)\d\d)\s?[-–/]\s?(\d\d)\b(?!\d|/)"), r"\1 to \2"),
     # "the over-50s" are "the over fifties"; "the 49ers" "the forty niners".
     (re.compile(r"(?<=-)(\d{1,2})s\b"), _hyphen_plural),
     (re.compile(r"\b(\d{1,3})ers\b"), _ers),
@@ -614,7 +634,7 @@ _RULES: list[Rule] = [
     # Money ranges and amounts, before "m" can be read as metres: "$1.5-2bn", "$10-$12", "£300m".
     (re.compile(rf"{_CURRENCY}{_AMOUNT}\s?([-–])\s?(?:\1)?{_AMOUNT}"), _money_range),
     (re.compile(rf"{_CURRENCY}{_AMOUNT}"), _money),
-    (re.compile(rf"(?<![\w.,])({NUMBER})(p|c)\b(?!\.\w)"), _pence),
+    (re.compile(rf"(?<![\w.,])(?!(?:480|720|1080|1440|2160)p)({NUMBER})(p|c)\b(?!\.\w)"), _pence),
     # Basis points: "25bps", "a 50bp cut".
     (re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:bps|bp|bpts|basis points?)\b"), _basis_points),
     # Temperatures: "-40C" keeps its minus, "1.5C" is degrees Celsius; ranges "20-25C".
