@@ -172,7 +172,9 @@ _SCALES = {
     "million": "million", "bn": "billion", "b": "billion", "billion": "billion", "tn": "trillion",
     "trn": "trillion", "trillion": "trillion", "crore": "crore", "cr": "crore", "lakh": "lakh",
 }  # fmt: skip
-_CURRENCY = r"(?<![A-Za-z])(US\$|A\$|C\$|NZ\$|HK\$|S\$|R\$|\$|£|€|¥|₹|₩|₽|₺|₦|(?:Rs\.?|INR|CHF|EUR|USD|GBP)\s?)"
+_CURRENCY = (
+    r"(?<![A-Za-z])(US\$|A\$|C\$|NZ\$|HK\$|S\$|R\$|\$|£|€|¥|₹|₩|₽|₺|₦|(?:Rs\.?|INR|CHF|EUR|USD|GBP)\s?)"
+)
 _SCALE = r"(?:\s?(k|K|mn|mln|m|bn|b|tn|trn)|\s(million|billion|trillion|crore|lakh|cr))\b"
 _AMOUNT = rf"({NUMBER})(?:{_SCALE})?"
 
@@ -237,14 +239,16 @@ _UNITS = {
     "kg": ("kilogram", "kilograms"), "mg": ("milligram", "milligrams"), "lb": ("pound", "pounds"),
     "lbs": ("pound", "pounds"), "oz": ("ounce", "ounces"), "ft": ("foot", "feet"),
     "in": ("inch", "inches"), "mi": ("mile", "miles"), "mph": ("mile per hour", "miles per hour"),
-    "km/h": ("kilometer per hour", "kilometers per hour"), "kph": ("kilometer per hour", "kilometers per hour"),
+    "km/h": ("kilometer per hour", "kilometers per hour"),
+    "kph": ("kilometer per hour", "kilometers per hour"),
     "kmh": ("kilometer per hour", "kilometers per hour"), "kW": ("kilowatt", "kilowatts"),
     "MW": ("megawatt", "megawatts"), "GW": ("gigawatt", "gigawatts"), "TW": ("terawatt", "terawatts"),
     "kWh": ("kilowatt hour", "kilowatt hours"), "MWh": ("megawatt hour", "megawatt hours"),
     "GWh": ("gigawatt hour", "gigawatt hours"), "TWh": ("terawatt hour", "terawatt hours"),
     "KB": ("kilobyte", "kilobytes"), "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes"),
     "TB": ("terabyte", "terabytes"), "PB": ("petabyte", "petabytes"),
-    "Mbps": ("megabit per second", "megabits per second"), "Gbps": ("gigabit per second", "gigabits per second"),
+    "Mbps": ("megabit per second", "megabits per second"),
+    "Gbps": ("gigabit per second", "gigabits per second"),
     "MHz": ("megahertz", "megahertz"), "GHz": ("gigahertz", "gigahertz"), "ml": ("milliliter", "milliliters"),
     "ha": ("hectare", "hectares"), "bpd": ("barrel per day", "barrels per day"),
     "b/d": ("barrel per day", "barrels per day"), "kt": ("knot", "knots"), "kV": ("kilovolt", "kilovolts"),
@@ -287,12 +291,12 @@ def _is_metres(match: re.Match[str]) -> bool:
     if _FIELD_EVENTS.search(match.string) and not counted:
         return True
     number = match.group(1)
-    clause_ends = re.match(r"\s*(?:[,.;:!?)]|$|(?:in|at|on|and|or|with|after|for|but|when)\b)", _after(match))
+    noun_after = re.match(r"[\s-]+[a-z]", _after(match)) and following not in _NOT_NOUNS
     return bool(
         number in _RACE_DISTANCES
         and words
-        and words[0] in _DETERMINERS | {"men's", "women's", "mixed", "metres", "meters"}
-        and clause_ends
+        and words[0] in _DETERMINERS | {"men's", "women's", "mixed"}
+        and not noun_after
     )
 
 
@@ -306,7 +310,11 @@ _MILLIONS = _MONEY_NOUNS | frozenset(
 
 def _is_thing(word: str) -> bool:
     """Whether WORD is a thing's name in the singular, as in "a 30m yacht"."""
-    return bool(re.fullmatch(r"[a-z]{3,}", word)) and not word.endswith("s") and word not in _MILLIONS | _NOT_NOUNS
+    return (
+        bool(re.fullmatch(r"[a-z]{3,}", word))
+        and not word.endswith("s")
+        and word not in _MILLIONS | _NOT_NOUNS
+    )
 
 
 def _measure(number: str, unit: str, match: re.Match[str]) -> str:
@@ -439,9 +447,7 @@ def _tennis(match: re.Match[str]) -> str:
 
 # --- dates and times ---------------------------------------------------------------------------
 
-_MONTHS = (
-    "January February March April May June July August September October November December".split()
-)
+_MONTHS = "January February March April May June July August September October November December".split()
 _MONTH_NAMES = {name[:3].lower(): name for name in _MONTHS} | {"sept": "September"}
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _ZONES = {"ET": "eastern time", "PT": "pacific time", "CT": "central time", "MT": "mountain time"}
@@ -489,7 +495,11 @@ def _race_time(match: re.Match[str]) -> str:
         parts.append(f"{cardinal(hours)} {'hour' if hours == '1' else 'hours'}")
     if int(minutes) or not hours:
         parts.append(f"{cardinal(minutes)} {'minute' if int(minutes) == 1 else 'minutes'}")
-    tail = " point " + " ".join("oh" if digit == "0" else _ONES[int(digit)] for digit in fraction) if fraction else ""
+    tail = (
+        " point " + " ".join("oh" if digit == "0" else _ONES[int(digit)] for digit in fraction)
+        if fraction
+        else ""
+    )
     parts.append(f"{cardinal(seconds)}{tail} {'second' if seconds == '01' and not fraction else 'seconds'}")
     return " ".join(parts)
 
@@ -572,7 +582,9 @@ _RULES: list[Rule] = [
     (re.compile(r"\b(?:(\d{1,2}):)?(\d{1,2}):(\d\d)\.(\d{1,3})\b"), _race_time),
     # Hours, minutes and seconds of a race: "won in 2:00:35".
     (
-        re.compile(r"\b((?:in|of|time|clocked|record|finished|finish|won|ran|run|timed?) )(\d):(\d\d):(\d\d)\b()"),
+        re.compile(
+            r"\b((?:in|of|time|clocked|record|finished|finish|won|ran|run|timed?) )(\d):(\d\d):(\d\d)\b()"
+        ),
         lambda m: m.group(1) + _race_time(m),
     ),
     # A ratio's colon is "to" ("3:1", "16:9"): a clock's minutes always have two digits.
@@ -614,7 +626,11 @@ _RULES: list[Rule] = [
     # Shares of a hundred: "a 60/40 split" is "sixty forty".
     (
         re.compile(r"\b([1-9]0)[/-]([1-9]0)\b(?![/\d])"),
-        lambda m: f"{cardinal(m.group(1))} {cardinal(m.group(2))}" if int(m.group(1)) + int(m.group(2)) == 100 else m.group(0),
+        lambda m: (
+            f"{cardinal(m.group(1))} {cardinal(m.group(2))}"
+            if int(m.group(1)) + int(m.group(2)) == 100
+            else m.group(0)
+        ),
     ),
     # A fraction alone: "½ a point" is "half a point" (NeMo reads "1½" itself).
     (re.compile(r"(?<![\d\w])½"), "half"),
@@ -628,7 +644,9 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<!\w)≤\s?(?=[\d$£€¥])"), "at most "),
     # Tennis sets, before the dash rules read them as scores or ranges.
     (
-        re.compile(r"(?<![\w-])[0-7]-[0-7](?:\s?\(\d+(?:-\d+)?\))?(?:,\s?[0-7]-[0-7](?:\s?\(\d+(?:-\d+)?\))?)+"),
+        re.compile(
+            r"(?<![\w-])[0-7]-[0-7](?:\s?\(\d+(?:-\d+)?\))?(?:,\s?[0-7]-[0-7](?:\s?\(\d+(?:-\d+)?\))?)+"
+        ),
         _tennis,
     ),
     # Money ranges and amounts, before "m" can be read as metres: "$1.5-2bn", "$10-$12", "£300m".
@@ -661,8 +679,10 @@ _RULES: list[Rule] = [
     ),
     (
         re.compile(rf"\b(\d{{1,2}})\s({MONTH})\s?[-–]\s?(\d{{1,2}})\s({MONTH})(?=\W|$)"),
-        lambda m: f"the {ordinal(m.group(1))} of {_month(m.group(2))} to the {ordinal(m.group(3))} of "
-        + _month(m.group(4)),
+        lambda m: (
+            f"the {ordinal(m.group(1))} of {_month(m.group(2))} to the {ordinal(m.group(3))} of "
+            + _month(m.group(4))
+        ),
     ),
     (
         re.compile(rf"\b({MONTH})\s(\d{{1,2}})\s?[-–]\s?(\d{{1,2}})\b(?![\d:])"),
@@ -676,7 +696,9 @@ _RULES: list[Rule] = [
     (re.compile(rf"\b({'|'.join(_DAYS)})\s?[-–]\s?(?=(?:{'|'.join(_DAYS)})\b)"), r"\1 to "),
     # Clock time ranges: "9am-5pm", "10:00-11:30am".
     (
-        re.compile(r"\b(\d{1,2}(?:[:.]\d\d)?\s?(?:[ap]\.?m\.?)?)\s?[-–]\s?(?=\d{1,2}(?:[:.]\d\d)?\s?[ap]\.?m\b)"),
+        re.compile(
+            r"\b(\d{1,2}(?:[:.]\d\d)?\s?(?:[ap]\.?m\.?)?)\s?[-–]\s?(?=\d{1,2}(?:[:.]\d\d)?\s?[ap]\.?m\b)"
+        ),
         r"\1 to ",
     ),
     # US dates: "12/25" is December 25th (a day over 12, or after "on", "by", "until").
@@ -688,7 +710,12 @@ _RULES: list[Rule] = [
     # Cricket totals with a slash: "312/4".
     (re.compile(r"(?<![\d/.])(\d{2,3})/(10|[0-9])\b(?![/\d])"), _cricket_slash),
     # Dashes between two numbers: ranges, scores, votes and cricket totals (see `_pair`).
-    (re.compile(rf"(?<![\w.,/$£€¥-])({NUMBER})\s?[-–]\s?({NUMBER})(?![\d/]|\.\d|[-–]\d|st\b|nd\b|rd\b|th\b)"), _pair),
+    (
+        re.compile(
+            rf"(?<![\w.,/$£€¥-])({NUMBER})\s?[-–]\s?({NUMBER})(?![\d/]|\.\d|[-–]\d|st\b|nd\b|rd\b|th\b)"
+        ),
+        _pair,
+    ),
     # "4x100m relay" is "four by one hundred metres"; "2x" and "10x" are times.
     (re.compile(r"\b(\d)\s?[x×]\s?(\d+)\s?m\b"), _relay),
     (re.compile(r"\b(\d+)\s?[x×]\s?(?=\d)"), lambda m: f"{cardinal(m.group(1))} by "),
@@ -711,6 +738,7 @@ _RULES: list[Rule] = [
 ]
 
 BEFORE_TN: list[Rule] = [
-    (pattern, replacement if isinstance(replacement, str) else _safe(replacement)) for pattern, replacement in _RULES
+    (pattern, replacement if isinstance(replacement, str) else _safe(replacement))
+    for pattern, replacement in _RULES
 ]
 """Number shorthand rules, applied in order before NeMo."""
