@@ -170,9 +170,12 @@ class Normalizer:
         words = sum(any(char.isalpha() for char in word) for word in text.split())
         if is_shouted(text) and words >= _SHOUTED_MIN_WORDS:  # one shouted word is an acronym
             text = _unshout(text)
+        # Whether NeMo runs is decided on the written text: a sentence whose numbers the rules
+        # spelled out still has NeMo's abbreviations and punctuation ("U.S.") done.
+        needs_tn = _NEEDS_TN.search(text)
         text = _apply(_BEFORE_TN, text)
         problems: tuple[str, ...] = ()
-        if _NEEDS_TN.search(text):
+        if needs_tn or _NEEDS_TN.search(text):
             nemo = self.run_nemo(text)
             text, problems = nemo.text, nemo.problems
         text = _apply(_AFTER_TN, text)
