@@ -370,7 +370,13 @@ def _temperature_range(match: re.Match[str]) -> str:
 _VOTE_WORDS = frozenset(
     """vote votes voted voting ballot ruling rule ruled decision decided majority margin passed
     approved rejected confirmed confirm split verdict senate house court justices jury panel
-    judges board committee council lawmakers senators members tally""".split()
+    judges board committee council lawmakers senators members tally amendment motion bill measure
+    resolution proposal referendum failed carried nomination legislation commissioners
+    shareholders justices""".split()
+)
+# Verbs of sport that make a pair a score even among words of voting ("the council team won 3-1").
+_PLAYED = frozenset(
+    """won win wins beat beats lost lose drew draw lead leads led trail trails trailed trailing""".split()
 )
 _SCORE_BEFORE = frozenset(
     """won win wins winning beat beats beating lost lose loses losing drew draw drawing lead led
@@ -420,7 +426,7 @@ def _pair(match: re.Match[str]) -> str:
     if named and model and not set(before) & (_VOTE_WORDS | _SCORE_BEFORE):
         return f"{year_words(left)} {year_words(right)}"  # a model: "Boeing 737-800"
     if following.rstrip("s") in {"vote", "ruling", "decision", "majority", "verdict", "split"} or (
-        set(before) & _VOTE_WORDS and previous not in _SCORE_BEFORE
+        set(before) & _VOTE_WORDS and not set(before) & _PLAYED
     ):
         return _pair_words(left, right, to=True)
     is_score = previous in _SCORE_BEFORE or following in _SCORE_AFTER or "-" + following in _SCORE_AFTER
@@ -733,6 +739,14 @@ _RULES: list[Rule] = [
         lambda m: f"{m.group(1)} {_UNITS[m.group(2)][1]}",
     ),
     (re.compile(rf"(?:\s?/\s?|\bper\s)({_UNIT})(?![\w²³/])"), lambda m: f" per {_UNITS[m.group(1)][0]}"),
+    # A number before a unit in words, with NeMo's "and" ("250 metres" can lose it in NeMo).
+    (
+        re.compile(
+            rf"(?<![\w.,])({NUMBER}) (?=(?:metres|meters|kilometres|kilometers|miles|feet|yards|inches|"
+            r"tonnes|tons|kilograms|kilos|litres|liters|gallons|barrels|acres|hectares)\b)"
+        ),
+        lambda m: cardinal(m.group(1)) + " ",
+    ),
     # Counts in compounds: "a 1,000-page report" is "one thousand page", not digits.
     (re.compile(rf"(?<![\w.,-])({NUMBER})-(?=[a-z])"), lambda m: f"{cardinal(m.group(1))} "),
 ]
