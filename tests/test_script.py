@@ -306,11 +306,11 @@ def test_html_sample_no_digits_spoken(html_sample_script: Script) -> None:
     ("written", "spoken"),
     [
         ("PORT ELLERY — The City Council", "Port Ellery, The City Council"),
-        ("$340m in local money", "three hundred and forty million dollars in local money"),
+        ("$340m in local money", "three hundred forty million dollars in local money"),
         ("the 6.2-mile extension", "the six point two mile extension"),
         ("at 10:47 p.m.", "at ten forty seven PM"),
         ("from 1.12% to 1.19%", "from one point one two percent to one point one nine percent"),
-        ("valued at $318,000", "valued at three hundred and eighteen thousand dollars"),
+        ("valued at $318,000", "valued at three hundred eighteen thousand dollars"),
         (
             "a $46.5 million shortfall by 2027",
             "a forty six point five million dollar shortfall by twenty twenty seven",

@@ -32,11 +32,11 @@ _ORDINAL_ENDS = {
 }  # fmt: skip
 
 
-def _below_thousand(value: int) -> str:
+def _below_thousand(value: int, *, with_and: bool = True) -> str:
     hundreds, rest = divmod(value, 100)
     words = [f"{_ONES[hundreds]} hundred"] if hundreds else []
     if rest:
-        if hundreds:
+        if hundreds and with_and:
             words.append("and")
         tens, ones = divmod(rest, 10)
         words.append(_ONES[rest] if rest < 20 else _TENS[tens] + (f" {_ONES[ones]}" if ones else ""))
@@ -44,14 +44,15 @@ def _below_thousand(value: int) -> str:
 
 
 def integer_words(value: int) -> str:
-    """ "312" is "three hundred and twelve", as NeMo says it (British "and")."""
+    """ "312" is "three hundred and twelve", "250,312" "two hundred fifty thousand three hundred
+    and twelve": as NeMo says them, "and" only in the last three digits."""
     if value == 0:
         return "zero"
     words = []
     for size, name in _GROUPS:
         count, value = divmod(value, size)
         if count:
-            words.append(f"{integer_words(count)} {name}")
+            words.append(f"{_higher(count)} {name}")
     if value:
         if words and value < 100:
             words.append("and")
@@ -59,10 +60,18 @@ def integer_words(value: int) -> str:
     return " ".join(words)
 
 
-def cardinal(number: str) -> str:
-    """Digits as words: "1,000" is "one thousand", "1.5" is "one point five"."""
+def _higher(count: int) -> str:
+    """A count of thousands, millions...: no "and" ("two hundred fifty thousand")."""
+    if count >= 1000 or count == 0:
+        return integer_words(count)
+    return _below_thousand(count, with_and=False)
+
+
+def cardinal(number: str, *, scaled: bool = False) -> str:
+    """Digits as words: "1,000" is "one thousand", "1.5" is "one point five". A number before
+    a scale word (SCALED: "550 million") has no "and", as NeMo says it."""
     whole, _, decimals = number.replace(",", "").partition(".")
-    words = integer_words(int(whole or "0"))
+    words = _higher(int(whole or "0")) if scaled else integer_words(int(whole or "0"))
     if decimals:
         words += " point " + " ".join(_ONES[int(digit)] for digit in decimals)
     return words
@@ -171,11 +180,12 @@ _SCALES = {
     "k": "thousand", "K": "thousand", "m": "million", "mn": "million", "mln": "million",
     "million": "million", "bn": "billion", "b": "billion", "billion": "billion", "tn": "trillion",
     "trn": "trillion", "trillion": "trillion", "crore": "crore", "cr": "crore", "lakh": "lakh",
+    "lakh crore": "lakh crore",
 }  # fmt: skip
 _CURRENCY = (
     r"(?<![A-Za-z])(US\$|A\$|C\$|NZ\$|HK\$|S\$|R\$|\$|£|€|¥|₹|₩|₽|₺|₦|(?:Rs\.?|INR|CHF|EUR|USD|GBP)\s?)"
 )
-_SCALE = r"(?:\s?(k|K|mn|mln|m|bn|b|tn|trn)|\s(million|billion|trillion|crore|lakh|cr))\b"
+_SCALE = r"(?:\s?(k|K|mn|mln|m|bn|b|tn|trn)|\s(million|billion|trillion|lakh crore|crore|lakh|cr))\b"
 _AMOUNT = rf"({NUMBER})(?:{_SCALE})?"
 
 
@@ -184,7 +194,7 @@ def _currency(symbol: str, singular: bool) -> str:
 
 
 def _amount(number: str, scale: str | None) -> str:
-    return cardinal(number) + (f" {_SCALES[scale]}" if scale else "")
+    return cardinal(number, scaled=bool(scale)) + (f" {_SCALES[scale]}" if scale else "")
 
 
 def _money(match: re.Match[str]) -> str:
@@ -224,7 +234,7 @@ def _scaled(match: re.Match[str]) -> str:
         return _measure(number, "m", match)
     if scale in ("k", "K") and re.match(r"[\s-]*(?:run|race|runs|races|runner|road race)\b", _after(match)):
         return f"{cardinal(number)} K"  # "a 10k run"
-    return f"{cardinal(number)} {_SCALES[scale]}"
+    return f"{cardinal(number, scaled=True)} {_SCALES[scale]}"
 
 
 def _after(match: re.Match[str]) -> str:
@@ -236,7 +246,8 @@ def _after(match: re.Match[str]) -> str:
 _UNITS = {
     "m": ("meter", "meters"), "km": ("kilometer", "kilometers"), "cm": ("centimeter", "centimeters"),
     "mm": ("millimeter", "millimeters"), "nm": ("nanometer", "nanometers"),
-    "kg": ("kilogram", "kilograms"), "mg": ("milligram", "milligrams"), "lb": ("pound", "pounds"),
+    "kg": ("kilogram", "kilograms"), "g": ("gram", "grams"), "mg": ("milligram", "milligrams"),
+    "lb": ("pound", "pounds"),
     "lbs": ("pound", "pounds"), "oz": ("ounce", "ounces"), "ft": ("foot", "feet"),
     "in": ("inch", "inches"), "mi": ("mile", "miles"), "mph": ("mile per hour", "miles per hour"),
     "km/h": ("kilometer per hour", "kilometers per hour"),
@@ -391,7 +402,7 @@ _SCORE_AFTER = frozenset(
 )
 _CRICKET = re.compile(
     r"\b(?:wickets?|innings|overs?|declared|all out|stumps|batting|batted|bowled|bowling|Test|ODI|"
-    r"T20|run chase|at lunch|at tea|runs?)\b"
+    r"T20|run chase|lunch|tea|collapsed|runs?)\b"
 )
 _RANGE_NOUNS = frozenset(
     """percent per cent points point years year months month weeks week days day hours hour
@@ -417,6 +428,7 @@ def _pair(match: re.Match[str]) -> str:
     before = _words_before(match, 3)
     previous = before[-1] if before else ""
     following = _word_after(match).lower()
+    next_two = re.findall(r"[a-z]+", _after(match).lower())[:2]
     if previous == "between":
         return f"{left} and {right}"
     if re.fullmatch(r"1[0-9]\d\d|20\d\d", left) and re.fullmatch(r"\d\d|1[0-9]\d\d|20\d\d", right):
@@ -425,7 +437,7 @@ def _pair(match: re.Match[str]) -> str:
     model = re.fullmatch(r"[1-9]\d{2}-\d+", match.group(0))  # "737-800", never "1913 - 1936"
     if named and model and not set(before) & (_VOTE_WORDS | _SCORE_BEFORE):
         return f"{year_words(left)} {year_words(right)}"  # a model: "Boeing 737-800"
-    if following.rstrip("s") in {"vote", "ruling", "decision", "majority", "verdict", "split"} or (
+    if {word.rstrip("s") for word in next_two} & {"vote", "ruling", "decision", "majority", "verdict"} or (
         set(before) & _VOTE_WORDS and not set(before) & _PLAYED
     ):
         return _pair_words(left, right, to=True)
