@@ -268,6 +268,7 @@ _UNITS = {
     "km2": ("square kilometer", "square kilometers"), "km²": ("square kilometer", "square kilometers"),
     "sq km": ("square kilometer", "square kilometers"), "sq ft": ("square foot", "square feet"),
     "sq mi": ("square mile", "square miles"), "m3": ("cubic meter", "cubic meters"),
+    "m/s": ("meter per second", "meters per second"),
     "m³": ("cubic meter", "cubic meters"), "cu m": ("cubic meter", "cubic meters"),
 }  # fmt: skip
 _UNIT = "|".join(re.escape(unit) for unit in sorted(set(_UNITS) - {"m", "in"}, key=len, reverse=True))
@@ -385,6 +386,10 @@ _VOTE_WORDS = frozenset(
     resolution proposal referendum failed carried nomination legislation commissioners
     shareholders justices""".split()
 )
+# Words after a pair that make it odds, said with "to": "a 5-1 shot".
+_ODDS = frozenset(
+    """shot shots outsider outsiders favourite favorite favourites favorites chance odds bet""".split()
+)
 # Verbs of sport that make a pair a score even among words of voting ("the council team won 3-1").
 _PLAYED = frozenset(
     """won win wins beat beats lost lose drew draw lead leads led trail trails trailed trailing""".split()
@@ -437,6 +442,8 @@ def _pair(match: re.Match[str]) -> str:
     model = re.fullmatch(r"[1-9]\d{2}-\d+", match.group(0))  # "737-800", never "1913 - 1936"
     if named and model and not set(before) & (_VOTE_WORDS | _SCORE_BEFORE):
         return f"{year_words(left)} {year_words(right)}"  # a model: "Boeing 737-800"
+    if following in _ODDS:
+        return _pair_words(left, right, to=True)
     if {word.rstrip("s") for word in next_two} & {"vote", "ruling", "decision", "majority", "verdict"} or (
         set(before) & _VOTE_WORDS and not set(before) & _PLAYED
     ):
@@ -576,6 +583,18 @@ _RULES: list[Rule] = [
     # Phone numbers are said digit by digit in their groups, before any rule reads them as amounts.
     (re.compile(r"(?<![\w-])(?:1-)?\(?[2-9]\d\d\)?[- ]\d{3}-\d{4}\b"), _phone),
     (re.compile(r"(?<![\w-])0\d{2,4}(?: \d{3,4}){1,2}\b(?![,.]\d)"), _phone),
+    # International numbers: "+44 20 7946 0958".
+    (
+        re.compile(r"(?<![\w+])\+(\d{1,3})((?:[ -]\d{1,4}){2,4})\b"),
+        lambda m: (
+            "plus " + ", ".join(digits(group) for group in [m.group(1), *re.findall(r"\d+", m.group(2))])
+        ),
+    ),
+    # Short codes to text: "text SHOUT to 85258".
+    (
+        re.compile(r"(?i:\b(text|txt|sms)\b)(\s+\S+\s+to\s+)(\d{5,6})\b"),
+        lambda m: m.group(1) + m.group(2) + digits(m.group(3)),
+    ),
     # Emergency and helpline numbers ("call 999", "the 988 line") are digits, not amounts.
     (
         re.compile(
@@ -654,7 +673,8 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<![\d\w])½"), "half"),
     (re.compile(r"(?<![\d\w])¼"), "a quarter"),
     (re.compile(r"(?<![\d\w])¾"), "three quarters"),
-    # Approximations and comparisons in symbols: "~50" is "about fifty".
+    # Approximations and comparisons in symbols: "~50" is "about fifty", "c. 1500" "circa".
+    (re.compile(r"\b(?:c|ca|circa)\.\s?(?=\d{2,4}\b)"), "circa "),
     (re.compile(r"(?<!\w)[~≈]\s?(?=[\d$£€¥])"), "about "),
     (re.compile(r"(?<![\w<>-])>\s?(?=[\d$£€¥])"), "more than "),
     (re.compile(r"(?<![\w<>-])<\s?(?=[\d$£€¥])"), "less than "),
@@ -663,7 +683,8 @@ _RULES: list[Rule] = [
     # Tennis sets, before the dash rules read them as scores or ranges.
     (
         re.compile(
-            r"(?<![\w-])[0-7]-[0-7](?:\s?\(\d+(?:-\d+)?\))?(?:,\s?[0-7]-[0-7](?:\s?\(\d+(?:-\d+)?\))?)+"
+            r"(?<![\w-])[0-7]-[0-7](?:\s?\(\d+(?:-\d+)?\))?(?:(?:,\s?|\s)[0-7]-[0-7](?:\s?\(\d+(?:-\d+)?\))?)+"
+            r"(?![\d-])"
         ),
         _tennis,
     ),
@@ -741,6 +762,17 @@ _RULES: list[Rule] = [
     # Heights: "5ft 11in", "6ft 2in", "5'11".
     (re.compile(r"\b(\d)\s?(?:ft|foot|feet)\s?(\d{1,2})\s?(?:in|ins|inches)?(?!\w)"), _feet_inches),
     (re.compile(r"\b(\d)['’](\d{1,2})\b[\"”]?"), _feet_inches),
+    # "sq" is square before a unit in words ("10 sq miles"); a bare degree sign is degrees.
+    (
+        re.compile(
+            r"(?<=\d )sq\.?(?= ?(?:miles?|metres?|meters?|feet|foot|kilometres?|kilometers?|yards?)\b)"
+        ),
+        "square",
+    ),
+    (
+        re.compile(rf"(?<![\w.,])({NUMBER})\s?°(?!\s?[CFK]\b)"),
+        lambda m: f"{cardinal(m.group(1))} degree" + ("" if _qualifies_noun(m) or m.group(1) == "1" else "s"),
+    ),
     # Units said in full, singular before a noun ("a 300MW plant"): kWh, GB, sq m, km/h...
     (re.compile(rf"(?<![\w.,])({NUMBER})\s?({_UNIT})(?![\w²³/])"), _unit),
     # Scale words: "1.8m barrels" is million; "the 100m final" and "1.5m-tall" are metres.
