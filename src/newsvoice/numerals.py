@@ -90,9 +90,12 @@ def ordinal(number: str) -> str:
     return " ".join(words)
 
 
+_HUNDRED = re.compile(r"0?[1-9]00")
+
+
 def digits(number: str) -> str:
     """A phone number's group, digit by digit ("0" is "oh"); "800" is "eight hundred"."""
-    if re.fullmatch(r"0?[1-9]00", number):
+    if _HUNDRED.fullmatch(number):
         return ("oh " if number.startswith("0") else "") + f"{_ONES[int(number.lstrip('0')[0])]} hundred"
     return " ".join("oh" if digit == "0" else _ONES[int(digit)] for digit in number)
 
@@ -108,7 +111,10 @@ def _plural(words: str) -> str:
 
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 """A number as news copy writes it: "1,000", "2.5", "2025"."""
-_NUMBER = re.compile(NUMBER)
+_WORD = re.compile(r"[\w'’]+")
+_WORD_AFTER = re.compile(r"[\s-]*([A-Za-z][\w'’]*(?:-[a-z]+)*)")
+_LOWER_WORD_NEXT = re.compile(r"[\s-]+[a-z]")
+_CONTEXT = 80  # characters either side of a number that tell how it is read
 
 # Words after an amount that make it no adjective ("$7bn last year", not "$7bn loan").
 _NOT_NOUNS = frozenset(
@@ -140,19 +146,24 @@ _MONEY_NOUNS = frozenset(
 
 
 def _words_before(match: re.Match[str], count: int = 1) -> list[str]:
-    text = match.string[: match.start()]
-    return re.findall(r"[\w'’]+", text.lower())[-count:]
+    """The COUNT words before a match, in lower case."""
+    text = match.string[max(0, match.start() - _CONTEXT) : match.start()]
+    return _WORD.findall(text.lower())[-count:]
+
+
+def _after(match: re.Match[str]) -> str:
+    return match.string[match.end() : match.end() + _CONTEXT]
 
 
 def _word_after(match: re.Match[str]) -> str:
-    found = re.match(r"[\s-]*([A-Za-z][\w'’]*(?:-[a-z]+)*)", match.string[match.end() :])
+    found = _WORD_AFTER.match(_after(match))
     return found.group(1) if found else ""
 
 
 def _qualifies_noun(match: re.Match[str]) -> bool:
     """Whether the amount matched is an adjective before a noun: "a $7bn loan", "a 5kg bag"."""
-    after = match.string[match.end() :]
-    if not re.match(r"[\s-]+[a-z]", after):
+    after = _after(match)
+    if not _LOWER_WORD_NEXT.match(after):
         return False
     following = _word_after(match)
     first = following.split("-")[0]
@@ -197,12 +208,16 @@ def _amount(number: str, scale: str | None) -> str:
     return cardinal(number, scaled=bool(scale)) + (f" {_SCALES[scale]}" if scale else "")
 
 
+_CENTS = re.compile(r"\.\d\d$")
+_RUN = re.compile(r"[\s-]*(?:run|race|runs|races|runner|road race)\b")
+
+
 def _money(match: re.Match[str]) -> str:
     """ "$4.5bn" is "four point five billion dollars"; "a $7bn loan" a "seven billion dollar loan"."""
     symbol, number, scale, word_scale = match.groups()
     scale = scale or word_scale
     singular = _qualifies_noun(match) or (number == "1" and not scale)
-    if not scale and re.search(r"\.\d\d$", number) and not singular and symbol in "$£€":
+    if not scale and _CENTS.search(number) and not singular and symbol in "$£€":
         return match.group(0)  # "$3.50": NeMo says "three dollars fifty cents"
     return f"{_amount(number, scale)} {_currency(symbol, singular)}"
 
@@ -232,13 +247,9 @@ def _scaled(match: re.Match[str]) -> str:
     number, scale = match.groups()
     if scale == "m" and _is_metres(match):
         return _measure(number, "m", match)
-    if scale in ("k", "K") and re.match(r"[\s-]*(?:run|race|runs|races|runner|road race)\b", _after(match)):
+    if scale in ("k", "K") and _RUN.match(_after(match)):
         return f"{cardinal(number)} K"  # "a 10k run"
     return f"{cardinal(number, scaled=True)} {_SCALES[scale]}"
-
-
-def _after(match: re.Match[str]) -> str:
-    return match.string[match.end() :]
 
 
 # --- units -------------------------------------------------------------------------------------
@@ -262,7 +273,7 @@ _UNITS = {
     "Gbps": ("gigabit per second", "gigabits per second"),
     "MHz": ("megahertz", "megahertz"), "GHz": ("gigahertz", "gigahertz"), "ml": ("milliliter", "milliliters"),
     "ha": ("hectare", "hectares"), "bpd": ("barrel per day", "barrels per day"),
-    "b/d": ("barrel per day", "barrels per day"), "kt": ("knot", "knots"), "kV": ("kilovolt", "kilovolts"),
+    "b/d": ("barrel per day", "barrels per day"), "kV": ("kilovolt", "kilovolts"),
     "m2": ("square meter", "square meters"), "m²": ("square meter", "square meters"),
     "sq m": ("square meter", "square meters"), "sqm": ("square meter", "square meters"),
     "km2": ("square kilometer", "square kilometers"), "km²": ("square kilometer", "square kilometers"),
@@ -303,7 +314,7 @@ def _is_metres(match: re.Match[str]) -> bool:
     if _FIELD_EVENTS.search(match.string) and not counted:
         return True
     number = match.group(1)
-    noun_after = re.match(r"[\s-]+[a-z]", _after(match)) and following not in _NOT_NOUNS
+    noun_after = _LOWER_WORD_NEXT.match(_after(match)) and following not in _NOT_NOUNS
     return bool(
         number in _RACE_DISTANCES
         and words
@@ -323,7 +334,9 @@ _MILLIONS = _MONEY_NOUNS | frozenset(
 def _is_thing(word: str) -> bool:
     """Whether WORD is a thing's name in the singular, as in "a 30m yacht"."""
     return (
-        bool(re.fullmatch(r"[a-z]{3,}", word))
+        len(word) >= 3
+        and word.isalpha()
+        and word.islower()
         and not word.endswith("s")
         and word not in _MILLIONS | _NOT_NOUNS
     )
@@ -409,11 +422,11 @@ _CRICKET = re.compile(
     r"\b(?:wickets?|innings|overs?|declared|all out|stumps|batting|batted|bowled|bowling|Test|ODI|"
     r"T20|run chase|lunch|tea|collapsed|runs?)\b"
 )
-_RANGE_NOUNS = frozenset(
-    """percent per cent points point years year months month weeks week days day hours hour
-    minutes minute seconds people times degrees inches feet miles metres meters kilometres
-    kilometers mph goals games matches players seats stories storeys floors""".split()
-)
+_VOTED = frozenset("vote ruling decision majority verdict".split())
+_YEAR = re.compile(r"1\d\d\d|20\d\d")
+_YEAR_END = re.compile(r"\d\d|1\d\d\d|20\d\d")
+_NAME_BEFORE = re.compile(r"\b[A-Z][\w-]*\s$")
+_MODEL = re.compile(r"[1-9]\d{2}-\d+")
 
 
 def _pair_words(low: str, high: str, *, to: bool) -> str:
@@ -433,18 +446,18 @@ def _pair(match: re.Match[str]) -> str:
     before = _words_before(match, 3)
     previous = before[-1] if before else ""
     following = _word_after(match).lower()
-    next_two = re.findall(r"[a-z]+", _after(match).lower())[:2]
+    next_two = _WORD.findall(_after(match).lower())[:2]
     if previous == "between":
         return f"{left} and {right}"
-    if re.fullmatch(r"1[0-9]\d\d|20\d\d", left) and re.fullmatch(r"\d\d|1[0-9]\d\d|20\d\d", right):
+    if _YEAR.fullmatch(left) and _YEAR_END.fullmatch(right):
         return f"{left} to {right}"  # years: NeMo reads "1893 to 94" as years
-    named = re.search(r"\b[A-Z][\w-]*\s$", match.string[: match.start()])
-    model = re.fullmatch(r"[1-9]\d{2}-\d+", match.group(0))  # "737-800", never "1913 - 1936"
+    named = _NAME_BEFORE.search(match.string[max(0, match.start() - _CONTEXT) : match.start()])
+    model = _MODEL.fullmatch(match.group(0))  # "737-800", never "1913 - 1936"
     if named and model and not set(before) & (_VOTE_WORDS | _SCORE_BEFORE):
         return f"{year_words(left)} {year_words(right)}"  # a model: "Boeing 737-800"
     if following in _ODDS:
         return _pair_words(left, right, to=True)
-    if {word.rstrip("s") for word in next_two} & {"vote", "ruling", "decision", "majority", "verdict"} or (
+    if {word.rstrip("s") for word in next_two} & _VOTED or (
         set(before) & _VOTE_WORDS and not set(before) & _PLAYED
     ):
         return _pair_words(left, right, to=True)
@@ -453,16 +466,17 @@ def _pair(match: re.Match[str]) -> str:
         return f"{cardinal(left)} for {cardinal(right)}"
     if is_score or low >= high:
         return _pair_words(left, right, to=low > 10 or high > 10)
-    if following in _RANGE_NOUNS or low < high:
-        return f"{left} to {right}"
-    return _pair_words(left, right, to=True)
+    return f"{left} to {right}"  # a range, low to high: NeMo reads the numbers
+
+
+_SET = re.compile(r"(\d-\d)(?:\s?\((\d+(?:-\d+)?)\))?")
 
 
 def _tennis(match: re.Match[str]) -> str:
     """ "won 6-4, 7-6(5)" is "six four, seven six, five"; a love set is "six love"."""
     sets = []
-    tennis = bool(re.search(r"[67]", match.group(0)))
-    for games, tiebreak in re.findall(r"(\d-\d)(?:\s?\((\d+(?:-\d+)?)\))?", match.group(0)):
+    tennis = "6" in match.group(0) or "7" in match.group(0)
+    for games, tiebreak in _SET.findall(match.group(0)):
         zero = "love" if tennis else "nil"
         said = " ".join(zero if side == "0" else cardinal(side) for side in games.split("-"))
         points = " ".join(cardinal(side) for side in tiebreak.split("-")) if tiebreak else ""
@@ -529,9 +543,12 @@ def _race_time(match: re.Match[str]) -> str:
     return " ".join(parts)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _phone(match: re.Match[str]) -> str:
     """ "0800 555 111" is "oh eight hundred, five five five, one one one"."""
-    groups = re.findall(r"\d+", match.group(0))
+    groups = _DIGITS.findall(match.group(0))
     return ", ".join(digits(group) for group in groups)
 
 
@@ -586,9 +603,7 @@ _RULES: list[Rule] = [
     # International numbers: "+44 20 7946 0958".
     (
         re.compile(r"(?<![\w+])\+(\d{1,3})((?:[ -]\d{1,4}){2,4})\b"),
-        lambda m: (
-            "plus " + ", ".join(digits(group) for group in [m.group(1), *re.findall(r"\d+", m.group(2))])
-        ),
+        lambda m: "plus " + ", ".join(digits(group) for group in [m.group(1), *_DIGITS.findall(m.group(2))]),
     ),
     # Short codes to text: "text SHOUT to 85258".
     (
