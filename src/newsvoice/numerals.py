@@ -342,9 +342,18 @@ def _is_thing(word: str) -> bool:
     )
 
 
+# A race is named in the plural ("the 100 metres final", "the 400 metres hurdles").
+_EVENT = re.compile(
+    r"\s*(?:final|finals|race|sprint|hurdles|freestyle|butterfly|backstroke|breaststroke|medley|relay|"
+    r"dash|title|crown|gold|silver|bronze|world record|record|champion|heats?|semi-?finals?|semis|event|"
+    r"steeplechase|podium|runner|sprinter|specialist|swim)\b"
+)
+
+
 def _measure(number: str, unit: str, match: re.Match[str]) -> str:
     singular, plural = _UNITS[unit]
-    one = number == "1" or _qualifies_noun(match)
+    event = unit == "m" and _EVENT.match(_after(match))
+    one = number == "1" or (_qualifies_noun(match) and not event)
     words = _HUNDREDS.get(number, cardinal(number)) if unit == "m" else cardinal(number)
     return f"{words} {singular if one else plural}"
 
