@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .written import MONTH
-
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
 # --- number words ------------------------------------------------------------------------------
@@ -495,6 +493,11 @@ def _tennis(match: re.Match[str]) -> str:
 
 # --- dates and times ---------------------------------------------------------------------------
 
+MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?"
+)
+"""A month's name, whole or cut short ("Sept.", not "Marseille")."""
 _MONTHS = "January February March April May June July August September October November December".split()
 _MONTH_NAMES = {name[:3].lower(): name for name in _MONTHS} | {"sept": "September"}
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
@@ -543,6 +546,7 @@ def _race_time(match: re.Match[str]) -> str:
         parts.append(f"{cardinal(hours)} {'hour' if hours == '1' else 'hours'}")
     if int(minutes) or not hours:
         parts.append(f"{cardinal(minutes)} {'minute' if int(minutes) == 1 else 'minutes'}")
+    fraction = (fraction or "").rstrip("0")  # "26:11.00" is "eleven seconds"
     tail = (
         " point " + " ".join("oh" if digit == "0" else _ONES[int(digit)] for digit in fraction)
         if fraction
@@ -799,6 +803,8 @@ _RULES: list[Rule] = [
     ),
     # Units said in full, singular before a noun ("a 300MW plant"): kWh, GB, sq m, km/h...
     (re.compile(rf"(?<![\w.,])({NUMBER})\s?({_UNIT})(?![\w²³/])"), _unit),
+    # "in" written onto a number is inches ("4-6in of rain"), never the preposition.
+    (re.compile(rf"(?<![\w.,])({NUMBER})(in)\b(?!['’])"), _unit),
     # Scale words: "1.8m barrels" is million; "the 100m final" and "1.5m-tall" are metres.
     (re.compile(rf"(?<![\w.,])({NUMBER})\s?(bn|mn|mln|tn|trn|k|K|m|b)\b(?![’'])"), _scaled),
     # A unit after a scale word or "per": "1.1m bpd", "24.5p per kWh", "£25/m2".
