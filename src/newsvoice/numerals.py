@@ -667,6 +667,10 @@ _RULES: list[Rule] = [
     ),
     # Years of an era: "AD 79", "476 AD", "551 BC" are read as years ("four seventy six").
     (re.compile(r"\b(AD|CE) (\d{1,4})\b"), lambda m: f"{m.group(1)} {year_words(m.group(2))}"),
+    (
+        re.compile(r"\b(\d{1,4})\s?[-–]\s?(\d{1,4}) ?(BC|BCE|AD|CE)\b"),
+        lambda m: f"{year_words(m.group(1))} to {year_words(m.group(2))} {m.group(3)}",
+    ),
     (re.compile(r"\b(\d{1,4}) ?(BC|BCE|AD|CE)\b"), lambda m: f"{year_words(m.group(1))} {m.group(2)}"),
     # US time zones after a time are said in full: "10:30am ET" is "ten thirty AM eastern time".
     (
