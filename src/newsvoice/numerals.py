@@ -432,7 +432,7 @@ _CRICKET = re.compile(
 _VOTED = frozenset("vote ruling decision majority verdict".split())
 _YEAR = re.compile(r"1\d\d\d|20\d\d")
 _YEAR_END = re.compile(r"\d\d|1\d\d\d|20\d\d")
-_NAME_BEFORE = re.compile(r"\b[A-Z][\w-]*\s$")
+_NAME_BEFORE = re.compile(r"\b[A-Z][\w'’-]*\s$")
 _MODEL = re.compile(r"[1-9]\d{2}-\d+")
 
 
