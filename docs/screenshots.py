@@ -71,7 +71,7 @@ def photograph(url: str) -> None:
             page.goto(url)
             page.wait_for_selector("newsvoice-player")
             page.locator(".newsvoice-sentence").nth(1).click()  # plays from that sentence
-            page.wait_for_timeout(2500)  # the sentence being read is highlighted
+            page.wait_for_timeout(2500)  # the word being read is highlighted, in its sentence
             page.get_by_role("button", name="Pause").click()
             page.screenshot(path=str(IMAGES / f"{name}.png"))
             page.close()

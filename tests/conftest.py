@@ -88,6 +88,14 @@ def voice() -> Voice:
     return load_voice()
 
 
+@pytest.fixture
+def piper_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Voices as a Piper-only install has them: the kokoro extra's (French, Spanish, ...) hidden."""
+    from newsvoice import kokoro
+
+    monkeypatch.setattr(kokoro, "list_voices", list)
+
+
 @pytest.fixture(scope="session")
 def normalizer() -> Normalizer:
     return Normalizer()

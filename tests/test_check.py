@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import SAMPLE_HEADINGS, SAMPLE_TITLE
 
 from newsvoice.cli import main
-from newsvoice.lexicon import Lexicon, default_lexicon
+from newsvoice.lexicon import Lexicon, default_lexicon, read_lexicon
 from newsvoice.normalization import Normalizer
 from newsvoice.pronunciation import check_script
 from newsvoice.script import Script, write_script
@@ -88,3 +88,58 @@ def test_script_uses_given_lexicon(sample_path: Path, tmp_path: Path) -> None:
     lexicon.write_text('Trevorrow = "Trev-orrow"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["script", "--lexicon", str(lexicon), str(sample_path)])
     assert "analyst M [[ˈeɪ]] Trev-orrow cautioned" in result.output
+
+
+def test_check_suggests_a_respelling(voice: Voice) -> None:
+    from newsvoice.pronunciation import suggest
+
+    respelling, phonemes = suggest("Hellyer", voice)
+    assert respelling == "Hell-yer" and phonemes == "[[hˈɛljˌɚ]]"
+    assert suggest("Pengelly", voice)[0] == "Pen-ghelly"
+    assert suggest("Kharkiv", voice) == ("Karkeev", f"[[{voice.phonemes('Karkeev')}]]")
+    assert suggest("Smith", voice) == (None, None)  # no rule applies
+
+
+def test_check_cli_suggests_and_accepts(sample_path: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(sample_path)])
+    assert "try Pen-ghelly /pˈɛŋɡˌɛli/: --accept Pengelly" in result.output
+    lexicon = tmp_path / "newsroom.toml"
+    lexicon.write_text('Trevorrow = "Trev-orrow"\n', encoding="utf-8")
+    accepted = CliRunner().invoke(
+        main, ["check", str(sample_path), "--accept", "Pengelly", "--file", str(lexicon)]
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert "Pengelly = '[[pˈɛŋɡˌɛli]]'" in accepted.output
+    entries = read_lexicon(lexicon).entries
+    assert entries == {"Trevorrow": "Trev-orrow", "Pengelly": "[[pˈɛŋɡˌɛli]]"}
+    again = CliRunner().invoke(main, ["check", str(sample_path), "--lexicon", str(lexicon)])
+    assert "Pengelly" not in again.output
+
+
+def test_check_cli_refuses_a_word_without_suggestion(sample_path: Path, tmp_path: Path) -> None:
+    lexicon = tmp_path / "newsroom.toml"
+    result = CliRunner().invoke(
+        main, ["check", str(sample_path), "--accept", "Nowhere", "--file", str(lexicon)]
+    )
+    assert result.exit_code != 0 and "no suggestion for Nowhere" in result.output
+    assert not lexicon.exists()
+
+
+def test_a_word_no_rule_fits_is_suggested_as_spelled(sample_script: Script, voice: Voice) -> None:
+    from newsvoice.pronunciation import as_spelled
+
+    assert as_spelled("Adeyemi") == ("ah-deh-YEH-mee", "[[ɑːdɛjˈɛmiː]]")
+    assert as_spelled("Tsang") == ("TSAHNG", "[[tsˈɑːŋ]]")
+    findings = {finding.word: finding for finding in check_script(sample_script, voice, default_lexicon())}
+    assert findings["Adeyemi"].suggestion == "[[ɑːdɛjˈɛmiː]]"
+    assert findings["Pengelly"].respelling == "Pen-ghelly"  # a spelling rule comes first
+    assert findings["Brightwater"].suggestion is None  # two English words: English rules read it
+
+
+def test_check_cli_accepts_every_suggestion(sample_path: Path, tmp_path: Path) -> None:
+    lexicon = tmp_path / "newsroom.toml"
+    result = CliRunner().invoke(main, ["check", str(sample_path), "--accept-all", "--file", str(lexicon)])
+    assert result.exit_code == 0, result.output
+    entries = read_lexicon(lexicon).entries
+    assert entries["Pengelly"] == "[[pˈɛŋɡˌɛli]]" and entries["Adeyemi"] == "[[ɑːdɛjˈɛmiː]]"
+    assert "Brightwater" not in entries

@@ -211,6 +211,7 @@ def test_article_page_shows_versions_and_changes(page, service, client, key: str
     assert [v["number"] for v in versions] == [1, 2]
 
     page.goto(article["links"]["page"])
+    page.get_by_role("heading", name="Versions").click()  # a closed section, under the story
     section = page.get_by_role("region", name="Versions")
     rows = section.get_by_role("table").get_by_role("row")
     assert rows.count() == 3  # the head, then the latest first

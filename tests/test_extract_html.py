@@ -224,7 +224,7 @@ def test_language_picks_the_default_voice_for_english() -> None:
     assert voice_for_language(extract_html(ARTICLE_HTML).language).path == default_voice_path()
 
 
-def test_language_without_a_voice_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_language_without_a_voice_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path, piper_only) -> None:
     monkeypatch.setattr(voice, "voice_dirs", lambda: [tmp_path])
     article = extract_html(ARTICLE_HTML.replace('<html lang="en">', '<html lang="de-DE">'))
     with pytest.raises(LanguageError) as refused:

@@ -203,7 +203,7 @@ SHORT_FRENCH = (
 )
 
 
-def test_cli_refuses_a_language_without_a_voice_in_one_line(tmp_path) -> None:
+def test_cli_refuses_a_language_without_a_voice_in_one_line(tmp_path, piper_only) -> None:
     from click.testing import CliRunner
 
     from newsvoice.cli import main

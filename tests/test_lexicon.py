@@ -75,6 +75,14 @@ def test_default_lexicon_phonemes_are_in_the_voice(voice: Voice) -> None:
             assert set(says[2:-2]) <= symbols, word
 
 
+def test_default_lexicon_changes_what_the_voice_says(voice: Voice) -> None:
+    # Every entry is a word espeak gets wrong on its own: the lexicon says something else.
+    entries = default_lexicon().entries
+    assert len(entries) >= 250
+    same = [word for word, says in entries.items() if says == f"[[{voice.phonemes(word)}]]"]
+    assert not same
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

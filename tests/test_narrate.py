@@ -180,6 +180,19 @@ def test_json_words(sample_json: dict) -> None:
         assert words[-1]["end"] - words[0]["start"] > 0.3 * (segment["end"] - segment["start"])
 
 
+def test_json_words_say_written_characters(sample_json: dict) -> None:
+    """Each spoken word names the characters of the written text it says, in order."""
+    for segment in sample_json["segments"]:
+        text, previous = segment["text"], 0
+        for word in segment["words"]:
+            start, end = word["chars"]
+            assert previous <= start < end <= len(text), (text, word)
+            previous = start
+    segment = next(s for s in sample_json["segments"] if "(Aug 15)" in s["text"])
+    said = {w["word"].lower(): segment["text"][slice(*w["chars"])] for w in segment["words"]}
+    assert (said["august"], said["fifteenth"]) == ("Aug", "15")
+
+
 def test_json_spoken_date(sample_json: dict) -> None:
     segment = next(s for s in sample_json["segments"] if "(Aug 15)" in s["text"])
     assert "august fifteenth" in segment["spoken"].lower()

@@ -111,3 +111,8 @@ def test_a_text_that_failed_reports_its_problem_every_time() -> None:
 
 def test_unspeakable_characters_are_dropped(normalizer: Normalizer) -> None:
     assert normalizer.normalize("He told 鶹’s programme.") == "He told programme."
+
+
+def test_word_cases_cover_every_word_category() -> None:
+    categories = {category.split()[0] for category, _, _ in read_cases()}
+    assert categories >= {"politics", "abbreviation", "title", "saint", "street", "symbol", "tech", "market"}

@@ -6,12 +6,15 @@ article's page."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from conftest import running, wait_for_job
 from test_language import ARABIC_TEXT, FRENCH_HTML, FRENCH_TEXT
 
+from newsvoice import kokoro
 from newsvoice.webhook import sign
 
 FRENCH_REFUSAL = (
@@ -23,6 +26,15 @@ ARABIC_REFUSAL = (
     "(the voices speak English (en-us)); install a Piper voice for it"
 )
 SECRET = "webhook-secret-for-language-tests"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _piper_only() -> Iterator[None]:
+    """French refused, as a Piper-only install refuses it (with the kokoro extra, a Kokoro voice
+    reads it: see test_kokoro.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kokoro, "list_voices", list)
+        yield
 
 
 def test_a_french_page_is_refused_with_the_reason(api: httpx.Client, api_key: dict) -> None:

@@ -61,6 +61,7 @@ def test_a_database_from_before_migrations_is_upgraded_with_its_rows(tmp_path: P
     store = Store(path, migrate=True)
     assert current(store.engine) == head()
     assert store.article("old1").article.title == "Old"
+    assert [r.id for r in store.articles(url="http://www.x.example/a/")[0]] == ["old1"]  # keyed as upgraded
     store.close()
 
 
@@ -268,6 +269,23 @@ def test_search_tags_and_delete(store: Store) -> None:
     assert store.articles(query="'\"*")[1] == 2  # never a syntax error
     assert store.delete(kept.id) and store.article(kept.id) is None
     assert store.articles(query="ferry")[1] == 0
+
+
+def test_articles_are_found_by_their_url_or_canonical_url_normalised(store: Store) -> None:
+    canonical = Article(
+        title="Ferry times",
+        url="https://news.example/ferry-times",
+        blocks=(Block("paragraph", "The ferry leaves at nine from the pier."),),
+    )
+    fed = store.submit(canonical, "https://feeds.example/item?id=7&utm_source=rss", []).record
+    other = store.submit(EDITED, "https://news.example/other", []).record
+    found = lambda url: [r.id for r in store.articles(url=url)[0]]  # noqa: E731
+    assert found("https://news.example/ferry-times") == [fed.id]  # its canonical URL
+    assert found("http://WWW.news.example:80/ferry-times/#listen") == [fed.id]
+    assert found("https://feeds.example/item?utm_medium=x&id=7") == [fed.id]  # as submitted
+    assert found("https://news.example/other?fbclid=abc") == [other.id]
+    assert found("https://news.example/ferry") == found("not a url") == found("") == []
+    assert store.articles(url="https://news.example/ferry-times", tag="none")[1] == 0
 
 
 def test_webhook_signatures_are_remembered_until_they_expire(store: Store) -> None:

@@ -143,7 +143,8 @@ def _given(**options: Any) -> dict[str, Any]:
 )
 @_setting(
     "voice",
-    help="A voice's name (`newsvoice voices`) or the path to a Piper `.onnx`: it reads the article "
+    help="A voice's name (`newsvoice voices`: joe, kokoro:af_heart) or the path to a Piper `.onnx` "
+    "or a Kokoro `.bin`: it reads the article "
     "even in another language, with a warning; by default the configured voice if it speaks the "
     "article's language, else an installed one that does",
 )
@@ -238,12 +239,36 @@ def script(source: str, lexicons: tuple[Path, ...], as_json: bool) -> None:
 @click.argument("source")
 @_lexicon_option
 @_setting("voice", help="The voice to check against; by default the configured one")
-def check(source: str, lexicons: tuple[Path, ...], voice: str | None) -> None:
+@click.option(
+    "--accept",
+    "accepted",
+    multiple=True,
+    metavar="WORD",
+    help="Write the suggestion for WORD into the lexicon file; repeatable.",
+)
+@click.option("--accept-all", is_flag=True, help="Write every suggestion into the lexicon file.")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The lexicon file suggestions are accepted into (default: the configured user lexicon).",
+)
+def check(
+    source: str,
+    lexicons: tuple[Path, ...],
+    voice: str | None,
+    accepted: tuple[str, ...],
+    accept_all: bool,
+    path: Path | None,
+) -> None:
     """List the words of SOURCE the voice is most likely to mispronounce.
 
     These are rare names and unknown words that the voice guesses from their spelling and
-    the lexicon does not cover, with how the voice says them now and where they occur.
+    the lexicon does not cover, with how the voice says them now, where they occur and,
+    where a spelling rule applies, a respelling to try. --accept WORD (or --accept-all)
+    writes a suggestion into the lexicon.
     """
+    from .lexicon import Lexicon, LexiconError, read_lexicon, write_lexicon
     from .narrate import load_article
     from .pronunciation import check_script
     from .script import write_script
@@ -252,6 +277,17 @@ def check(source: str, lexicons: tuple[Path, ...], voice: str | None) -> None:
     article = load_article(source)
     written = write_script(article, runtime.normalizer.normalize, runtime.pipeline.disclosure or None)
     findings = check_script(written, _voice(runtime, article.language), runtime.lexicon)
+    if accepted or accept_all:
+        suggested = {finding.word: finding.suggestion for finding in findings if finding.suggestion}
+        missing = [word for word in accepted if word not in suggested]
+        if missing:
+            raise LexiconError(f"no suggestion for {', '.join(missing)}: add it with `newsvoice lexicon add`")
+        chosen = {word: suggested[word] for word in (suggested if accept_all else accepted)}
+        path = path or runtime.pipeline.lexicon
+        write_lexicon(path, Lexicon(chosen).over(read_lexicon(path)))
+        for word, says in chosen.items():
+            click.echo(f"{word} = {says!r} ({path})")
+        return
     if not findings:
         click.echo("No words at risk: every rare word is in the lexicon.")
         return
@@ -261,9 +297,15 @@ def check(source: str, lexicons: tuple[Path, ...], voice: str | None) -> None:
             f"{finding.word:<16} {finding.risk:<8} x{finding.count:<3} /{finding.phonemes}/  segments {where}"
         )
         click.echo(f"{'':<16} {_shorten(finding.example, 90)}")
+        if finding.suggestion:
+            phonemes = finding.suggestion[2:-2]
+            click.echo(f"{'':<16} try {finding.respelling} /{phonemes}/: --accept {finding.word}")
+    suggestions = sum(finding.suggestion is not None for finding in findings)
     click.echo(
-        f"\n{len(findings)} word{'s' if len(findings) != 1 else ''} to listen for. Fix one with "
-        "`newsvoice lexicon add WORD RESPELLING` (or [[phonemes]]); see `newsvoice script` for the rest."
+        f"\n{len(findings)} word{'s' if len(findings) != 1 else ''} to listen for, {suggestions} with a "
+        "suggestion. Accept one with `newsvoice check SOURCE --accept WORD` (or --accept-all), or fix "
+        "a word with `newsvoice lexicon add WORD RESPELLING` (or [[phonemes]]); see `newsvoice script` "
+        "for the rest."
     )
 
 
@@ -405,12 +447,15 @@ def _shorten(text: str, width: int) -> str:
 
 @main.command()
 def voices() -> None:
-    """List the installed voices (the default first)."""
+    """List the installed voices of both engines (the default first): name, language, engine,
+    sample rate and file."""
     from .voice import list_voices
 
     for index, info in enumerate(list_voices()):
         default = "  (default)" if index == 0 else ""
-        click.echo(f"{info.name}\t{info.language}\t{info.sample_rate} Hz\t{info.path}{default}")
+        click.echo(
+            f"{info.name}\t{info.language}\t{info.engine}\t{info.sample_rate} Hz\t{info.path}{default}"
+        )
 
 
 Progress = Callable[[int, int], None]
@@ -505,18 +550,25 @@ def serve(**options: Any) -> None:
     """
     import uvicorn
 
+    from .newsroom import Newsroom
     from .server import create_app
+    from .server.app import warn_without_keys
 
     runtime = _service_runtime(**options)
     settings = runtime.service
-    uvicorn.run(
-        create_app(runtime),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        log_config=uvicorn_config(_log_format(), settings.access_log),
-        access_log=settings.access_log != "off",
-    )
+    # Opened here, not in the app's startup: what cannot start (a database or queue out of
+    # reach, a data directory another server narrates on) is one line, not uvicorn's traceback.
+    with Newsroom.open(runtime, migrate=True) as newsroom:
+        newsroom.start()
+        warn_without_keys(newsroom)
+        uvicorn.run(
+            create_app(runtime, newsroom),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            log_config=uvicorn_config(_log_format(), settings.access_log),
+            access_log=settings.access_log != "off",
+        )
 
 
 @main.group()

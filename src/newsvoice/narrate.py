@@ -34,7 +34,7 @@ from .normalization import Normalizer, speakable
 from .script import DEFAULT_DISCLOSURE, Segment, check_readable, iter_segments, plan_segments
 from .sources import read_source
 from .transcript import to_json, to_vtt
-from .voice import Speech, Voice, Word, load_voice, speaks, voice_for_language
+from .voice import Speaker, Speech, Word, load_voice, speaks, voice_for_language
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -91,7 +91,7 @@ def narrate(
     source: str | Article,
     output: Path,
     *,
-    voice: Voice | None = None,
+    voice: Speaker | None = None,
     normalizer: Normalizer | None = None,
     bitrate: int = 64,
     disclosure: str | None = DEFAULT_DISCLOSURE,
@@ -211,7 +211,7 @@ class _Speaker:
     mastered (then stored) on the encoding thread, so that the voice goes on at once.
     """
 
-    def __init__(self, voice: Voice, cache: SegmentCache | None, warn: Callable[[str], None]) -> None:
+    def __init__(self, voice: Speaker, cache: SegmentCache | None, warn: Callable[[str], None]) -> None:
         self._voice = voice
         self._cache = cache
         self._warn = warn

@@ -58,6 +58,7 @@ from .errors import Conflict, NotFound
 from .extract import extract as extract_article
 from .runtime import Runtime
 from .script import check_readable
+from .server.datalock import DataDirLock
 from .server.keys import ApiKey, check_key, create_key, list_keys, revoke_key
 from .server.netguard import AddressPolicy, GuardedTransport, fetch_document
 from .server.store import Feed, Job, JobStatus, Record, Store, Submitted, Version
@@ -132,6 +133,7 @@ class Newsroom:
         """The address guard every URL is fetched through (the `allow` setting)."""
         self.watcher = Watcher(store, self.policy, self._submit_item)
         self._machinery: _Machinery | None = None
+        self._data_lock = DataDirLock(self.settings.data_dir)
         self._lock = threading.Lock()
         self._cache: dict[Any, Any] = {}
         self._cached_at: tuple[int, int] = (-1, -1)
@@ -151,6 +153,7 @@ class Newsroom:
         self.settings.audio_dir.mkdir(parents=True, exist_ok=True)
         machinery = self._jobs()
         if machinery.narrator and machinery.workers:
+            self._data_lock.acquire()  # before taking over the jobs a stopped server left
             machinery.narrator.prepare()
             for job_id in self.store.due(stale=0):  # their messages were in the stopped process
                 machinery.workers.enqueue(job_id)
@@ -168,6 +171,7 @@ class Newsroom:
             if machinery.narrator and machinery.workers:
                 machinery.narrator.stop()
                 machinery.workers.stop(timeout=30)
+        self._data_lock.release()
         self.store.close()
 
     def __enter__(self) -> Newsroom:
@@ -335,10 +339,12 @@ class Newsroom:
         published: bool | None = None,
         limit: int = 20,
         offset: int = 0,
+        url: str | None = None,
     ) -> ArticlePage:
         """Articles newest first: all of them, or those with the words of QUERY (in the title or
-        text), the TAG, from the SITE, whose latest job has the STATUS, PUBLISHED or not."""
-        records, total = self.store.articles(query, tag, site, status, published, limit, offset)
+        text), the TAG, from the SITE, whose latest job has the STATUS, PUBLISHED or not, at the
+        URL (the address submitted or the canonical one, normalised: see `urls.url_key`)."""
+        records, total = self.store.articles(query, tag, site, status, published, limit, offset, url)
         return ArticlePage(records, total)
 
     def versions(self, article_id: str) -> list[Version]:

@@ -26,6 +26,8 @@ import roman
 from . import __version__, numerals
 from .language import ALWAYS_READ, language_name, same_language, script_of
 from .lexicon import Lexicon, load_lexicon
+from .shorthand import BEFORE_TN as _SHORTHAND
+from .shorthand import WORD_ACRONYMS as _SHORTHAND_ACRONYMS
 from .written import MONTH, is_shouted
 
 log = logging.getLogger(__name__)
@@ -35,12 +37,6 @@ Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 _WEEKDAYS = {
     "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
     "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday",
-}  # fmt: skip
-_TITLES = {
-    "Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Gen": "General", "Sen": "Senator",
-    "Rep": "Representative", "Prof": "Professor", "Gov": "Governor", "Lt": "Lieutenant",
-    "Col": "Colonel", "Capt": "Captain", "Sgt": "Sergeant", "Supt": "Superintendent",
-    "Insp": "Inspector", "Det": "Detective", "Rev": "Reverend", "Pres": "President",
 }  # fmt: skip
 _ABBREVIATIONS = {"Ltd": "Limited", "Inc": "Incorporated", "Corp": "Corporation", "Bros": "Brothers",
                   "dept": "department", "Dept": "Department", "vol": "volume", "Vol": "Volume",
@@ -56,6 +52,7 @@ WORD_ACRONYMS = frozenset(
     "SARS MERS ISIS ISIL LASER RADAR SCOTUS POTUS FEMA CERN INTERPOL EUROPOL FRONTEX MERCOSUR "
     "BRICS NIMBY OSHA DARPA ICANN IKEA SEAL SEALS PIN GIF JPEG NAND RAM ROM WASP".split()
 )
+WORD_ACRONYMS |= _SHORTHAND_ACRONYMS  # market indexes and the like
 # All-caps words read as plain words (emphasis, not acronyms).
 _CAPS_WORDS = frozenset(
     "A I AN AND THE OF TO IN IS IT ON OR BY AT AS BE DO GO SO WE HE ME MY IF NO OK".split()
@@ -78,6 +75,8 @@ _BEFORE_TN: list[Rule] = [
         re.compile(r"^[A-Z][A-Z .'’-]*[A-Z](?=(?:,? [A-Z][\w.]*)*(?: \(\w+\))? [–—-] [A-Z“])"),
         lambda m: _place(m.group(0)),
     ),
+    # Word shorthand (party and state, titles, St., symbols, web addresses, tech and market names).
+    *_SHORTHAND,
     *_TYPOGRAPHY,
     # Numbers in news shorthand: money, units, ranges, scores, dates, phone numbers (numerals.py).
     *numerals.BEFORE_TN,
@@ -93,11 +92,6 @@ _BEFORE_TN: list[Rule] = [
     (re.compile(r"\bi\.e\.,?"), "that is,"),
     (re.compile(r"\betc\."), "et cetera"),
     (re.compile(rf"\b({'|'.join(_ABBREVIATIONS)})(?:\.|\b)"), lambda m: _ABBREVIATIONS[m.group(1)]),
-    # Titles before a name, with or without the period.
-    (re.compile(rf"\b({'|'.join(_TITLES)})\.?(?=\s+[A-Z])"), lambda m: _TITLES[m.group(1)]),
-    # "St." is Street after a name ("Baker St."), Saint before one ("St. Paul's").
-    (re.compile(r"(?<=[A-Z][a-z])(\w*)\s+St\b\.?(?!\s+[A-Z])"), r"\1 Street"),
-    (re.compile(r"\bSt\b\.?\s+(?=[A-Z])"), "Saint "),
     # Roman numerals: cardinal after World War and the like, regnal after a name.
     (re.compile(rf"\b({_CARDINAL_NUMBERED})\s+([IVXLC]+)\b"), lambda m: f"{m.group(1)} {_roman(m.group(2))}"),
     (re.compile(r"\b([A-Z][a-z]+)\s+([IVX]{2,5})\b"), lambda m: _regnal(m)),
@@ -109,7 +103,7 @@ _AFTER_TN: list[Rule] = [
     (re.compile(r"(^|[.!?]\s+)\(([^()]*)\)"), r"\1\2"),
     (re.compile(r"(?<=\w)\s*\(\s*(?=\w)"), ", "),
     (re.compile(r"(?<=[\w'’.])\s*\)\s*(?=\w)"), ", "),
-    (re.compile(r"[()\[\]{}](?!\[|\])"), ""),
+    (re.compile(r"[(){}]|(?<!\[)\[(?!\[)|(?<!\])\](?!\])"), ""),
     # Initials such as "H A Hellyer".
     (
         re.compile(r"\b((?:[A-Z] ){2,3})(?=[A-Z][a-z])"),

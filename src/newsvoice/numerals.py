@@ -207,6 +207,7 @@ def _amount(number: str, scale: str | None) -> str:
 
 
 _CENTS = re.compile(r"\.\d\d$")
+_SCREENS = frozenset("1 2 4 5 8 10 12 16".split())  # "4K" and "8K" are resolutions
 _RUN = re.compile(r"[\s-]*(?:run|race|runs|races|runner|road race)\b")
 
 
@@ -245,8 +246,8 @@ def _scaled(match: re.Match[str]) -> str:
     number, scale = match.groups()
     if scale == "m" and _is_metres(match):
         return _measure(number, "m", match)
-    if scale in ("k", "K") and _RUN.match(_after(match)):
-        return f"{cardinal(number)} K"  # "a 10k run"
+    if (scale in ("k", "K") and _RUN.match(_after(match))) or (scale == "K" and number in _SCREENS):
+        return f"{cardinal(number)} K"  # "a 10k run", "in 4K"
     return f"{cardinal(number, scaled=True)} {_SCALES[scale]}"
 
 

@@ -17,7 +17,7 @@ from .cache import SegmentCache
 from .lexicon import Lexicon, load_lexicon
 from .normalization import Normalizer
 from .settings import PipelineSettings, ServiceSettings, Settings, load_settings
-from .voice import Voice, load_voice, voice_for_language
+from .voice import Speaker, load_voice, voice_for_language
 
 
 class Runtime:
@@ -49,7 +49,7 @@ class Runtime:
     def service(self) -> ServiceSettings:
         return self.settings.service
 
-    def voice(self, language: str | None = None) -> Voice:
+    def voice(self, language: str | None = None) -> Speaker:
         """The voice for an article in LANGUAGE: the configured one if it speaks it, else an
         installed one that does (`LanguageError` if none does). Each is loaded once a process."""
         return load_voice(voice_for_language(language, self.pipeline.voice).path, self.threads)

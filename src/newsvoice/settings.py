@@ -124,8 +124,9 @@ class PipelineSettings(_Section):
     table: ClassVar[str] = "pipeline"
 
     voice: str | None = None
-    """A voice's name (`newsvoice voices`) or the path to a Piper `.onnx`; by default the
-    installed voice for the article's language."""
+    """A voice's name (`newsvoice voices`: "en_US-joe-medium" or "joe", "kokoro:af_heart") or the
+    path to a Piper `.onnx` or a Kokoro `.bin`; by default the installed voice for the article's
+    language."""
     lexicon: Path = Path(platformdirs.user_config_dir("newsvoice")) / "lexicon.toml"
     """The publisher's pronunciation lexicon, laid over the default one; `newsvoice lexicon`
     edits it."""

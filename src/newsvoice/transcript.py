@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from .spans import word_spans
+
 if TYPE_CHECKING:
-    from .narrate import Narration
+    from .narrate import Narration, TimedSegment
 
 
 def to_vtt(narration: Narration) -> str:
@@ -31,7 +33,9 @@ def to_json(narration: Narration) -> str:
 
 
 def timings(narration: Narration) -> dict[str, Any]:
-    """Segments with kind, display text, spoken text, start/end and per-word start/end (seconds)."""
+    """Segments with kind, display text, spoken text, start/end and per-word start/end (seconds),
+    each word with the characters of the display text it says (`chars`: [start, end), code
+    point offsets; see `newsvoice.spans`)."""
     article = narration.article
     return {
         "title": article.title,
@@ -46,11 +50,19 @@ def timings(narration: Narration) -> dict[str, Any]:
                 "spoken": timed.segment.spoken,
                 "start": timed.start,
                 "end": timed.end,
-                "words": [{"word": w.word, "start": w.start, "end": w.end} for w in timed.words],
+                "words": _words(timed),
             }
             for timed in narration.segments
         ],
     }
+
+
+def _words(timed: TimedSegment) -> list[dict[str, Any]]:
+    spans = word_spans(timed.segment.text, [w.word for w in timed.words], timed.segment.spoken)
+    return [
+        {"word": w.word, "start": w.start, "end": w.end, "chars": list(span)}
+        for w, span in zip(timed.words, spans, strict=True)
+    ]
 
 
 def _vtt_time(seconds: float) -> str:

@@ -1,4 +1,9 @@
-"""Synthesis: a Piper voice, loaded once per process, turning spoken text into audio and word timings."""
+"""Synthesis: a voice, loaded once per process, turning spoken text into audio and word timings.
+
+Two engines speak behind one small interface (`Speaker`): Piper (`Voice`, here) and Kokoro
+(`newsvoice.kokoro`, the optional extra). A voice is chosen by name ("joe",
+"kokoro:af_heart") or by path (a Piper .onnx model, a Kokoro .bin style file).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import onnxruntime
@@ -54,10 +60,37 @@ class VoiceInfo:
     path: Path
     language: str
     sample_rate: int
+    engine: str = "piper"
+
+
+class Speaker(Protocol):
+    """A loaded voice, of either engine."""
+
+    path: Path
+    name: str
+    language: str
+    """As espeak names it: "en-us", "fr-fr"."""
+    sample_rate: int
+
+    @property
+    def settings_key(self) -> str:
+        """What determines the audio besides the text (engine, model digest, voice, settings):
+        part of each segment's cache key."""
+        ...
+
+    def speak(self, spoken: str) -> Speech:
+        """Audio and word timings for SPOKEN (normalized) text; "[[...]]" is phonemes."""
+        ...
+
+    def phonemes(self, text: str) -> str:
+        """How the voice says TEXT, in its phonemes (espeak IPA), for the lexicon."""
+        ...
 
 
 class Voice:
     """A Piper voice with its model's own phoneme alignments turned into word timings."""
+
+    engine = "piper"
 
     def __init__(self, model_path: Path, threads: int | None = None) -> None:
         self.path = model_path
@@ -207,7 +240,12 @@ def voice_dirs() -> list[Path]:
 
 def voice_phonemes(name_or_path: str | None = None) -> frozenset[str]:
     """The phonemes a voice can say (from its config, without loading the model)."""
-    config_path = Path(f"{resolve_voice(name_or_path)}.json")
+    path = resolve_voice(name_or_path)
+    if _is_kokoro(path):
+        from . import kokoro
+
+        return kokoro.phoneme_set()
+    config_path = Path(f"{path}.json")
     try:
         return frozenset(json.loads(config_path.read_text(encoding="utf-8"))["phoneme_id_map"])
     except (OSError, ValueError, KeyError):
@@ -224,11 +262,18 @@ def list_voices() -> list[VoiceInfo]:
     paths = [default_voice_path()]
     for directory in voice_dirs():
         paths += sorted(directory.glob("*.onnx")) if directory.is_dir() else []
-    return [info for path in dict.fromkeys(paths) if (info := voice_info(path)) is not None]
+    from . import kokoro
+
+    piper = [info for path in dict.fromkeys(paths) if (info := voice_info(path)) is not None]
+    return piper + kokoro.list_voices()
 
 
 def voice_info(path: Path) -> VoiceInfo | None:
     """What a voice's config says of it (without loading its model); None if it has none."""
+    if _is_kokoro(path):
+        from . import kokoro
+
+        return kokoro.voice_info(path)
     try:
         config = json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -242,21 +287,27 @@ def voice_info(path: Path) -> VoiceInfo | None:
 
 
 def resolve_voice(name_or_path: str | None) -> Path:
-    """A voice by path to its .onnx file, or by name among the installed voices."""
+    """A voice by path to its .onnx (Piper) or .bin (Kokoro) file, or by name among the
+    installed voices ("kokoro:af_heart" for a Kokoro voice)."""
     if not name_or_path:
         return default_voice_path()
+    if name_or_path.startswith("kokoro:"):
+        from . import kokoro
+
+        return kokoro.resolve(name_or_path)
     path = Path(name_or_path).expanduser()
-    if path.suffix == ".onnx" or path.exists():
+    if path.suffix in (".onnx", ".bin") or path.exists():
         if not path.is_file():
             raise VoiceError(f"voice model not found: {name_or_path}")
         return path
     for info in list_voices():
-        if info.name == name_or_path:
+        parts = info.name.split("-")  # a Piper voice's LANGUAGE-NAME-QUALITY: "joe" is enough
+        if name_or_path == info.name or (len(parts) == 3 and name_or_path == parts[1]):
             return info.path
     raise VoiceError(f"unknown voice: {name_or_path} (see `newsvoice voices`)")
 
 
-def speaks(voice: VoiceInfo | Voice, language: str | None) -> bool:
+def speaks(voice: VoiceInfo | Speaker, language: str | None) -> bool:
     """Whether VOICE speaks LANGUAGE (any voice speaks a language not known)."""
     return language is None or any(same_language(code, language) for code in (voice.language, voice.name))
 
@@ -274,7 +325,7 @@ def voice_for_language(language: str | None, preferred: str | Path | None = None
     path = resolve_voice(str(preferred) if preferred else None)
     chosen = voice_info(path)
     if chosen is None:
-        raise VoiceError(f"{path}.json: not a Piper voice config")
+        raise VoiceError(f"{path}: not a voice (a Piper .onnx with its .json, or a Kokoro .bin)")
     if speaks(chosen, language):
         return chosen
     installed = list_voices()
@@ -288,19 +339,27 @@ def voice_for_language(language: str | None, preferred: str | Path | None = None
     )
 
 
-_loaded: dict[tuple[Path, int | None], Voice] = {}
+_loaded: dict[tuple[Path, int | None], Speaker] = {}
 _loaded_lock = threading.Lock()
 
 
-def load_voice(name_or_path: str | Path | None = None, threads: int | None = None) -> Voice:
+def load_voice(name_or_path: str | Path | None = None, threads: int | None = None) -> Speaker:
     """The voice, loaded once per process and shared; THREADS inference threads (default:
     one a core)."""
     path = resolve_voice(str(name_or_path) if name_or_path else None).resolve()
     with _loaded_lock:
         key = (path, threads)
-        if key not in _loaded:
+        if key not in _loaded and _is_kokoro(path):
+            from .kokoro import KokoroVoice
+
+            _loaded[key] = KokoroVoice(path, threads)
+        elif key not in _loaded:
             _loaded[key] = Voice(path, threads)
         return _loaded[key]
+
+
+def _is_kokoro(path: Path) -> bool:
+    return path.suffix == ".bin"
 
 
 def _digest(path: Path) -> str:

@@ -95,11 +95,20 @@ def list_articles(
     tag: Annotated[Text | None, Query(max_length=64)] = None,
     site: Annotated[Text | None, Query(max_length=200)] = None,
     status: JobStatus | None = None,
+    url: Annotated[
+        Text | None,
+        Query(
+            max_length=2048,
+            description="The article's address, as submitted or its canonical URL; compared "
+            "normalised (no scheme, www., default port, trailing slash, fragment or utm_ "
+            "parameters), so a page's own URL finds its narration.",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_NUMBER)] = 0,
 ) -> dict[str, Any]:
     """Articles, newest first: all of them, or those matching a search and filters."""
-    found = newsroom.articles(q, tag=tag, site=site, status=status, limit=limit, offset=offset)
+    found = newsroom.articles(q, tag=tag, site=site, status=status, url=url, limit=limit, offset=offset)
     base = base_url(newsroom, request)
     return {"total": found.total, "articles": [article_json(record, base) for record in found.records]}
 

@@ -27,24 +27,29 @@ FAVICON = "/static/favicon.svg"
 log = logging.getLogger(__name__)
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(runtime: Runtime, newsroom: Newsroom | None = None) -> FastAPI:
     """The service with RUNTIME (see `newsvoice.runtime.build_runtime`).
 
     The newsroom (`app.state.newsroom`, which the routes call) opens its store, creating or
     upgrading the database, and starts its workers with the app's lifespan (`with
-    TestClient(app)`, or uvicorn's startup), and stops with it.
+    TestClient(app)`, or uvicorn's startup), and stops with it. Or it is NEWSROOM, opened and
+    started by the caller, who closes it: `newsvoice serve` does so, to report a database or
+    queue it cannot reach in one line, before the server starts.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        newsroom = Newsroom.open(runtime, migrate=True)
-        app.state.newsroom = newsroom
+        if newsroom is not None:
+            app.state.newsroom = newsroom
+            yield
+            return
+        app.state.newsroom = opened = Newsroom.open(runtime, migrate=True)
         try:
-            await run_in_threadpool(newsroom.start)
-            _warn_without_keys(newsroom)
+            await run_in_threadpool(opened.start)
+            warn_without_keys(opened)
             yield
         finally:
-            newsroom.close()
+            opened.close()
 
     # /docs loads Swagger UI from the package fastapi-offline, not from a CDN: it works without
     # internet, and no visit tells a third party about the service. No /redoc: ReDoc's page
@@ -72,7 +77,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     return app
 
 
-def _warn_without_keys(newsroom: Newsroom) -> None:
+def warn_without_keys(newsroom: Newsroom) -> None:
     """A server with no key refuses every write: say so, and where a key is to be made (the
     key may be in another data directory than the server's)."""
     if not any(key.revoked is None for key in newsroom.api_keys()):

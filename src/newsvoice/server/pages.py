@@ -4,10 +4,14 @@ podcast feeds."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import json
+import re
 from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -22,48 +26,154 @@ from .shapes import article_json, feed_json, version_json
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+PLAYER = Path(__file__).parent / "static" / "player.js"
 FEED_ITEMS = 100
 FEED_CACHE = "public, max-age=60"
 
 
+PAGE_SIZE = 20
+
+
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, newsroom: NewsroomDep) -> Response:
-    found = newsroom.articles(limit=100)
+def dashboard(
+    request: Request,
+    newsroom: NewsroomDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    q = clean_text(q).strip() if q and not invalid_characters(q) else None
+    found = newsroom.articles(q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     base = base_url(newsroom, request)
     articles = [article_json(record, base) for record in found.records]
+    running = [a["id"] for a in articles if a["status"] in ("queued", "running")]
     watches = [feed_json(feed, base) for feed in newsroom.feeds()]
-    return templates.TemplateResponse(
-        request, "index.html", {"articles": articles, "total": found.total, "watches": watches, "base": base}
-    )
+    context = {
+        "articles": articles,
+        "total": found.total,
+        "watches": watches,
+        "base": base,
+        "q": q,
+        "page": page,
+        "pages": max(1, -(-found.total // PAGE_SIZE)),
+        "running": running,
+    }
+    return templates.TemplateResponse(request, "index.html", context)
+
+
+def _not_found(request: Request, newsroom: Newsroom, error: NotFound) -> Response:
+    """An article that is not there (unknown, or deleted): a page saying so, 404."""
+    context = {"base": base_url(newsroom, request), "message": str(error).capitalize() + "."}
+    return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(article_id: ArticleId, request: Request, newsroom: NewsroomDep) -> Response:
-    record = newsroom.article(article_id)
+    try:
+        record = newsroom.article(article_id)
+        versions = newsroom.versions(article_id)
+    except NotFound as error:
+        return _not_found(request, newsroom, error)
     base = base_url(newsroom, request)
-    versions = newsroom.versions(article_id)
     # What the latest version changed, as GET /api/articles/{id}/changes.
     changes = newsroom.changes(article_id).changes if len(versions) > 1 else None
+    article = article_json(record, base)
     context = {
-        "article": article_json(record, base),
+        "article": article,
         "blocks": record.article.blocks,
         "script": (newsroom.timings(record) or {}).get("segments", []),
         "findings": record.findings,
         "versions": [version_json(version, base) for version in versions],
         "changes": changes,
         "base": base,
+        "jsonld": audio_jsonld(article, base, f"{base}/articles/{record.id}"),
     }
     return templates.TemplateResponse(request, "article.html", context)
+
+
+def audio_jsonld(article: dict[str, Any], base: str, page: str) -> str | None:
+    """schema.org: the page, what on it is speakable, and its narration as an AudioObject
+    (as the embed adds it to a publisher's page), for search engines; None before any audio."""
+    if not article["published"]:
+        return None
+    seconds = round(article["duration"] or 0)
+    audio = {
+        "@type": "AudioObject",
+        "name": article["title"],
+        "contentUrl": article["links"]["mp3"],
+        "embedUrl": f"{base}/embed/{article['id']}",
+        "encodingFormat": "audio/mpeg",
+        "duration": f"PT{seconds // 60}M{seconds % 60}S",
+        "transcript": article["links"]["transcript"],
+        "uploadDate": article["narrated"],
+        "inLanguage": article["language"],
+        "isAccessibleForFree": True,
+    }
+    data = {
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "url": page,
+        "name": article["title"],
+        "speakable": {"@type": "SpeakableSpecification", "cssSelector": ["h1", "#article-text p"]},
+        "associatedMedia": {key: value for key, value in audio.items() if value is not None},
+    }
+    # In a <script>: "</" is written "<\/", so no text of the article can end the element.
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
 @router.get("/embed/{article_id}", response_class=HTMLResponse)
 def embed_page(article_id: ArticleId, request: Request, newsroom: NewsroomDep) -> Response:
     """The article's player alone, for an <iframe> on a page that cannot load scripts."""
-    record = newsroom.article(article_id)
+    try:
+        record = newsroom.article(article_id)
+    except NotFound as error:
+        return _not_found(request, newsroom, error)
     base = base_url(newsroom, request)
     return templates.TemplateResponse(
         request, "embed.html", {"article": article_json(record, base), "base": base}
     )
+
+
+@router.get("/publish", response_class=HTMLResponse)
+def publish_page(request: Request, newsroom: NewsroomDep) -> Response:
+    """For publishers: the one-tag embed's snippet, its options and a live preview."""
+    found = newsroom.articles(published=True, limit=1)
+    base = base_url(newsroom, request)
+    example = article_json(found.records[0], base) if found.records else None
+    return templates.TemplateResponse(
+        request, "publish.html", {"base": base, "example": example, "here": "embed"}
+    )
+
+
+SCRIPT_CACHE = "public, max-age=300"
+
+
+@functools.cache
+def player_script() -> tuple[bytes, str]:
+    """player.js as served, and its ETag: without its comments and indentation (the file in
+    static/ keeps them, to be read), about a third smaller gzipped; no build step."""
+    source = PLAYER.read_text(encoding="utf-8")
+    source = re.sub(r"\A/\*.*?\*/\n", "", source, flags=re.S)  # the header
+    lines = []
+    for line in source.splitlines():
+        line = re.sub(r"\s{2,}// .*$", "", line).strip()  # a comment after code: two spaces first
+        if line and not line.startswith("//"):
+            lines.append(line)
+    body = (
+        "/* newsvoice player (GPL-3.0-or-later): see docs/player.md */\n" + "\n".join(lines) + "\n"
+    ).encode()
+    return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+@router.get("/static/player.js")
+@router.get("/embed.js")
+def script(request: Request) -> Response:
+    """The player; as /embed.js, the one-tag embed, which finds the page's article by the
+    page's address (its canonical URL, else og:url, else where it is), with no article id."""
+    body, etag = player_script()
+    headers = {"ETag": etag, "Cache-Control": SCRIPT_CACHE}
+    if fresh(request, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
 @router.get("/favicon.ico")

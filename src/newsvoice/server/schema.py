@@ -41,7 +41,11 @@ articles = Table(
     Column("warnings", Text),  # the latest version's narration warnings, JSON array; NULL: none
     Column("version", Integer),  # the latest published version's number...
     Column("audio", String(32)),  # ...and the job that made it, which names its audio files
+    Column("url_key", Text),  # `urls.url_key` of the URL it was submitted with...
+    Column("canonical_key", Text),  # ...and of its canonical URL: an embed finds it by either
     Index("articles_by_digest", "digest"),
+    Index("articles_by_url_key", "url_key"),
+    Index("articles_by_canonical_key", "canonical_key"),
 )
 
 jobs = Table(

@@ -48,6 +48,7 @@ def article_json(record: Record, base: str) -> dict[str, Any]:
         "date": article.date,
         "language": article.language,
         "description": article.description,
+        "image": article.image,
         "tags": list(record.tags),
         "status": record.job.status if record.job else None,
         "published": record.published,

@@ -1,5 +1,7 @@
-/* The dashboard's forms. Submit an article with the API key kept in this browser, play the
-   narration live as it is made, and follow the job until it is done. Watch a feed, poll it
+/* The dashboard's forms. Submit an article with the API key kept in this tab (sessionStorage,
+   never localStorage: it goes when the tab does, or at "Forget key"), play the narration live
+   as it is made, and follow the job until it is done; the list of articles is drawn again
+   when a narration in it (or the one submitted) finishes. Watch a feed, poll it
    now or stop watching it, with the same key; the list of watched feeds (rendered by the
    server first) is drawn again from the API after each action. */
 (() => {
@@ -9,23 +11,47 @@
   const progress = document.getElementById("progress");
   const live = document.getElementById("live");
   const key = form.elements.key;
-  key.value = localStorage.getItem("newsvoice:key") || "";
+  const KEY = "newsvoice:key";
+  const keys = {
+    get() { try { return sessionStorage.getItem(KEY) || ""; } catch { return ""; } },
+    set(value) { try { sessionStorage.setItem(KEY, value); } catch { /* not kept */ } },
+    forget() { try { sessionStorage.removeItem(KEY); localStorage.removeItem(KEY); } catch { /* none kept */ } },
+  };
+  try { localStorage.removeItem(KEY); } catch { /* where earlier versions kept it, in clear */ }
+  key.value = keys.get();
+  document.getElementById("forget").addEventListener("click", () => {
+    keys.forget();
+    key.value = "";
+    progress.classList.remove("error");
+    progress.textContent = "The API key is forgotten: this browser no longer holds it.";
+    key.focus();
+  });
+
+  function report(text, error = false) {
+    progress.textContent = text;
+    progress.classList.toggle("error", error);
+  }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const url = form.elements.url.value.trim();
     const text = form.elements.text.value;
     const body = text.trim() ? { text, ...(url && { url }) } : { url };
-    if (!body.url && !body.text) return (progress.textContent = "Give a URL or paste the text.");
-    localStorage.setItem("newsvoice:key", key.value);
-    progress.textContent = "Submitting…";
-    const answer = await fetch(`${base}/api/articles`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${key.value}` },
-      body: JSON.stringify(body),
-    });
+    if (!body.url && !body.text) return report("Give a URL or paste the text.", true);
+    keys.set(key.value);
+    report("Submitting…");
+    let answer;
+    try {
+      answer = await fetch(`${base}/api/articles`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${key.value}` },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      return report(`Not narrated: the service did not answer (${error.message})`, true);
+    }
     const result = await answer.json().catch(() => ({}));
-    if (!answer.ok) return (progress.textContent = `Not narrated: ${message(result.detail)}`);
+    if (!answer.ok) return report(`Not narrated: ${message(result.detail)}`, true);
     live.hidden = false;
     live.querySelector("a").href = result.article.links.page;
     const audio = live.querySelector("audio");
@@ -37,11 +63,38 @@
   async function follow(jobUrl) {
     const job = await (await fetch(jobUrl)).json();
     const { done, total } = job.progress;
-    progress.textContent = job.status === "failed" ? `Failed: ${job.error}`
-      : job.status === "done" ? `Done: the narration is published.${warned(job.warnings)}`
-      : `${job.status === "queued" ? "Queued" : "Narrating"}: ${done} of ${total || "?"} segments`;
+    if (job.status === "failed") report(`Failed: ${job.error}`, true);
+    else if (job.status === "done") report(`Done: the narration is published.${warned(job.warnings)}`);
+    else report(`${job.status === "queued" ? "Queued" : "Narrating"}: ${done} of ${total || "?"} segments`);
     if (job.status === "queued" || job.status === "running") setTimeout(() => follow(jobUrl), 1000);
+    else refreshArticles();
   }
+
+  // --- the list of articles: drawn again (as the server draws it) when a narration ends ----
+
+  const articles = document.getElementById("articles");
+
+  async function refreshArticles() {
+    try {
+      const answer = await fetch(location.href, { headers: { Accept: "text/html" } });
+      if (!answer.ok) return;
+      const fresh = new DOMParser().parseFromString(await answer.text(), "text/html").getElementById("articles");
+      if (!fresh || articles.contains(document.activeElement)) return;  // not under the listener's focus
+      articles.replaceChildren(...fresh.childNodes);
+      articles.dataset.running = fresh.dataset.running;
+    } catch { /* drawn again at the next check */ }
+  }
+
+  async function watchRunning() {
+    const running = (articles.dataset.running || "").split(" ").filter(Boolean);
+    if (running.length) {
+      const states = await Promise.all(running.map((id) => fetch(`${base}/api/articles/${id}`)
+        .then((answer) => (answer.ok ? answer.json() : { status: "gone" })).catch(() => null)));
+      if (states.some((article) => article && article.status !== "queued" && article.status !== "running")) await refreshArticles();
+    }
+    setTimeout(watchRunning, running.length ? 3000 : 15000);
+  }
+  setTimeout(watchRunning, 3000);
 
   function warned(warnings) {
     return warnings && warnings.length ? ` Warnings: ${warnings.join("; ")}` : "";
@@ -66,7 +119,7 @@
       key.focus();
       throw new Error("enter your API key first (the “API key” field above)");
     }
-    localStorage.setItem("newsvoice:key", key.value);
+    keys.set(key.value);
     let answer;
     try {
       answer = await fetch(`${base}${path}`, {
@@ -103,7 +156,7 @@
   }
 
   function button(action, label, name) {
-    return element("button", { type: "button", "data-action": action },
+    return element("button", { type: "button", class: "secondary small", "data-action": action },
       label, element("span", { class: "visually-hidden" }, `: ${name}`));
   }
 

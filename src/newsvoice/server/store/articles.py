@@ -10,11 +10,25 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, literal_column, select, text, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ...article import Article
 from ...errors import Conflict
+from ...urls import url_key
 from ..schema import articles, jobs
 from .database import Database, new_id
 from .jobs import JOB_FIELDS, Job, JobStatus, job_of, latest_job, queue_job
@@ -96,10 +110,15 @@ class Articles(Database):
             "article": dump_article(article),
             "digest": digest,
             "body": body,
+            "canonical_key": url_key(article.url),
         }
         if found is None:
             article_id = new_id()
-            db.execute(insert(articles).values(id=article_id, url=url, created=now, updated=now, **values))
+            db.execute(
+                insert(articles).values(
+                    id=article_id, url=url, url_key=url_key(url), created=now, updated=now, **values
+                )
+            )
         else:
             article_id = found.id
             latest = latest_job(db, article_id)
@@ -107,7 +126,7 @@ class Articles(Database):
                 db.execute(update(articles).where(articles.c.id == article_id).values(tags=values["tags"]))
                 return Submitted(self._stored(db, article_id), latest, queued=False)
             changes = {name: value for name, value in values.items() if value is not None}
-            changes |= {"updated": now} | ({"url": url} if url else {})
+            changes |= {"updated": now} | ({"url": url, "url_key": url_key(url)} if url else {})
             db.execute(update(articles).where(articles.c.id == article_id).values(**changes))
         self._index(db, article_id, article.title, body)
         job = queue_job(db, article_id, now)
@@ -178,9 +197,17 @@ class Articles(Database):
         published: bool | None = None,
         limit: int = 50,
         offset: int = 0,
+        url: str | None = None,
     ) -> tuple[list[Record], int]:
-        """Articles newest first, filtered, with how many match in all."""
+        """Articles newest first, filtered, with how many match in all. URL: those submitted
+        with that address or whose canonical URL it is, both normalised (`urls.url_key`); an
+        address that is no http(s) URL matches none."""
         conditions = []
+        if url is not None:
+            key = url_key(url)
+            conditions.append(
+                or_(articles.c.url_key == key, articles.c.canonical_key == key) if key else false()
+            )
         if query and (match := self._match(query)) is not None:
             conditions.append(match)
         if tag:

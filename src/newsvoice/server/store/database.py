@@ -157,7 +157,9 @@ def _reporting(engine: Engine) -> Iterator[None]:
     try:
         yield
     except (OperationalError, InterfaceError) as error:  # down, refused, unknown database
-        raise StoreError(f"cannot open the database {engine.url}: {error.orig}") from None
+        raise StoreError(
+            f"cannot open the database {engine.url}: {' '.join(str(error.orig).split())}"
+        ) from None
 
 
 def _engine(url: str, create: bool = False) -> Engine:
