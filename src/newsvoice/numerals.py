@@ -216,8 +216,11 @@ def _money(match: re.Match[str]) -> str:
     symbol, number, scale, word_scale = match.groups()
     scale = scale or word_scale
     singular = _qualifies_noun(match) or (number == "1" and not scale)
-    if not scale and _CENTS.search(number) and not singular and symbol in "$£€":
-        return match.group(0)  # "$3.50": NeMo says "three dollars fifty cents"
+    if not scale and _CENTS.search(number) and symbol in "$£€":
+        if not singular:
+            return match.group(0)  # "$3.50": NeMo says "three dollars fifty cents"
+        whole, cents = number.split(".")  # "a £2.50 rise" is "a two pound fifty rise"
+        return f"{cardinal(whole)} {_currency(symbol, True)} {cardinal(cents.lstrip('0') or '0')}"
     return f"{_amount(number, scale)} {_currency(symbol, singular)}"
 
 
@@ -713,6 +716,8 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<![\w<>-])<\s?(?=[\d$£€¥])"), "less than "),
     (re.compile(r"(?<!\w)≥\s?(?=[\d$£€¥])"), "at least "),
     (re.compile(r"(?<!\w)≤\s?(?=[\d$£€¥])"), "at most "),
+    # "pc" is per cent in British business copy: "3.9pc".
+    (re.compile(r"(?<=\d)\s?pc\b"), "%"),
     # Tennis sets, before the dash rules read them as scores or ranges.
     (
         re.compile(
@@ -720,6 +725,11 @@ _RULES: list[Rule] = [
             r"(?![\d-])"
         ),
         _tennis,
+    ),
+    # A currency named without an amount: "the C$ fell" is the Canadian dollar.
+    (
+        re.compile(r"(?<![A-Za-z])(US|A|C|NZ|HK|S)\$(?![\d\s]*\d)"),
+        lambda m: _CURRENCIES[m.group(1) + "$"][0],
     ),
     # Money ranges and amounts, before "m" can be read as metres: "$1.5-2bn", "$10-$12", "£300m".
     (re.compile(rf"{_CURRENCY}{_AMOUNT}\s?([-–])\s?(?:\1)?{_AMOUNT}"), _money_range),
