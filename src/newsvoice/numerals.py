@@ -91,9 +91,10 @@ def ordinal(number: str) -> str:
 _HUNDRED = re.compile(r"0?[1-9]00")
 
 
-def digits(number: str) -> str:
-    """A phone number's group, digit by digit ("0" is "oh"); "800" is "eight hundred"."""
-    if _HUNDRED.fullmatch(number):
+def digits(number: str, *, first: bool = False) -> str:
+    """A phone number's group, digit by digit ("0" is "oh"); a FIRST group "800" or "0300" is
+    "eight hundred", "oh three hundred", as freephone prefixes are said."""
+    if first and _HUNDRED.fullmatch(number):
         return ("oh " if number.startswith("0") else "") + f"{_ONES[int(number.lstrip('0')[0])]} hundred"
     return " ".join("oh" if digit == "0" else _ONES[int(digit)] for digit in number)
 
@@ -566,7 +567,12 @@ _DIGITS = re.compile(r"\d+")
 def _phone(match: re.Match[str]) -> str:
     """ "0800 555 111" is "oh eight hundred, five five five, one one one"."""
     groups = _DIGITS.findall(match.group(0))
-    return ", ".join(digits(group) for group in groups)
+    return _groups(groups)
+
+
+def _groups(groups: list[str]) -> str:
+    prefix = 1 if groups[0] in ("1", "+1") and len(groups) > 1 else 0  # "1-800": the 800 is the prefix
+    return ", ".join(digits(group, first=index == prefix) for index, group in enumerate(groups))
 
 
 def _hyphen_plural(match: re.Match[str]) -> str:
@@ -638,7 +644,7 @@ _RULES: list[Rule] = [
     # Numbers in groups of three after "call" or "on" ("on 116 123") are phone numbers too.
     (
         re.compile(rf"\b((?i:{_DIALLED}|on|free on|line on) )(\d{{3}}(?: \d{{3,4}}){{1,2}})\b(?![,.]\d)"),
-        lambda m: m.group(1) + ", ".join(digits(group) for group in m.group(2).split()),
+        lambda m: m.group(1) + _groups(m.group(2).split()),
     ),
     (
         re.compile(
@@ -716,6 +722,14 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<![\w<>-])<\s?(?=[\d$£€¥])"), "less than "),
     (re.compile(r"(?<!\w)≥\s?(?=[\d$£€¥])"), "at least "),
     (re.compile(r"(?<!\w)≤\s?(?=[\d$£€¥])"), "at most "),
+    # Betting odds with a slash: "Leeds are 4/1 to win" is "four to one".
+    (
+        re.compile(
+            r"\b(\d{1,3})/(\d{1,2})(?=\s+(?:to\s+(?:win|be|take|lift|finish|claim|beat)|shot|favourites?|"
+            r"favorites?|outsiders?|chance|on)\b)"
+        ),
+        lambda m: f"{cardinal(m.group(1))} to {cardinal(m.group(2))}",
+    ),
     # "pc" is per cent in British business copy: "3.9pc".
     (re.compile(r"(?<=\d)\s?pc\b"), "%"),
     # Tennis sets, before the dash rules read them as scores or ranges.
