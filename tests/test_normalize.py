@@ -66,6 +66,8 @@ def test_cases_cover_every_category() -> None:
         "year", "decade", "date", "money", "quantity", "percent", "unit", "time", "ordinal", "century",
         "title", "saint", "street", "number", "abbreviation", "roman", "special", "score", "age",
         "acronym", "headline", "bracket", "punctuation", "initials",
+        # numbers in news shorthand (numerals.py)
+        "range", "temperature", "fraction", "compound", "phone", "sport",
     }  # fmt: skip
 
 

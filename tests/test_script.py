@@ -313,7 +313,7 @@ def test_html_sample_no_digits_spoken(html_sample_script: Script) -> None:
         ("valued at $318,000", "valued at three hundred eighteen thousand dollars"),
         (
             "a $46.5 million shortfall by 2027",
-            "forty six point five million dollars shortfall by twenty twenty seven",
+            "a forty six point five million dollar shortfall by twenty twenty seven",
         ),
         ("on today’s No. 22 bus", "on today’s number twenty two bus"),
         ("on Aug. 12 at 6 p.m.", "on August twelfth at six PM"),

@@ -23,7 +23,7 @@ from pathlib import Path
 import platformdirs
 import roman
 
-from . import __version__
+from . import __version__, numerals
 from .language import ALWAYS_READ, language_name, same_language, script_of
 from .lexicon import Lexicon, load_lexicon
 from .shorthand import BEFORE_TN as _SHORTHAND
@@ -41,12 +41,6 @@ _WEEKDAYS = {
 _ABBREVIATIONS = {"Ltd": "Limited", "Inc": "Incorporated", "Corp": "Corporation", "Bros": "Brothers",
                   "dept": "department", "Dept": "Department", "vol": "volume", "Vol": "Volume",
                   "approx": "approximately"}  # fmt: skip
-_SCALES = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion", "b": "billion",
-           "tn": "trillion", "trn": "trillion"}  # fmt: skip
-_DOLLARS = {"US": "US dollars", "A": "Australian dollars", "C": "Canadian dollars",
-            "NZ": "New Zealand dollars", "HK": "Hong Kong dollars", "S": "Singapore dollars"}  # fmt: skip
-_DECADES = {"1": "tens", "2": "twenties", "3": "thirties", "4": "forties", "5": "fifties", "6": "sixties",
-            "7": "seventies", "8": "eighties", "9": "nineties", "0": "noughties"}  # fmt: skip
 _CARDINAL_NUMBERED = (
     r"World\ War|Super\ Bowl|Vatican|Apollo|Title|Article|Chapter|Part|Phase|Stage|Book|Volume"
 )
@@ -84,16 +78,8 @@ _BEFORE_TN: list[Rule] = [
     # Word shorthand (party and state, titles, St., symbols, web addresses, tech and market names).
     *_SHORTHAND,
     *_TYPOGRAPHY,
-    # Decades, year ranges and compound ordinals NeMo reads wrongly: "'80s", "2023-24", "19th-century".
-    (re.compile(r"\b(\d+(?:st|nd|rd|th))-(?=[a-z])"), r"\1 "),
-    (re.compile(r"(?<!\w)['’](\d)0s\b"), lambda m: _DECADES[m.group(1)]),
-    # A decade's century as a number NeMo says as a year's first half: "2030s" is "20 thirties".
-    (re.compile(r"\b(1\d|20)([1-9])0s\b"), lambda m: f"{m.group(1)} {_DECADES[m.group(2)]}"),
-    (re.compile(r"\b((?:19|20)\d\d)[-–/](\d\d)\b(?!\d|/)"), r"\1 to \2"),
-    # Well-known numbers in shorthand.
-    (re.compile(r"\b9/11\b"), "nine eleven"),
-    (re.compile(r"\b24/7\b"), "twenty four seven"),
-    (re.compile(r"\b50-50\b"), "fifty-fifty"),
+    # Numbers in news shorthand: money, units, ranges, scores, dates, phone numbers (numerals.py).
+    *numerals.BEFORE_TN,
     # News shorthand: weekdays before a date, "per cent", "No. 10", vs., e.g., i.e.
     (
         re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b\.?(?=,?\s+(?:{MONTH}|\d))"),
@@ -106,21 +92,6 @@ _BEFORE_TN: list[Rule] = [
     (re.compile(r"\bi\.e\.,?"), "that is,"),
     (re.compile(r"\betc\."), "et cetera"),
     (re.compile(rf"\b({'|'.join(_ABBREVIATIONS)})(?:\.|\b)"), lambda m: _ABBREVIATIONS[m.group(1)]),
-    # Money with scale words: "$4.5bn", "£300m", "US$2 million"; "1.3m soldiers".
-    (
-        re.compile(
-            r"\b(US|A|C|NZ|HK|S)\$\s?(\d[\d,.]*(?:\s?(?:bn|m|mn|k|tn|trn|million|billion|trillion)\b)?)"
-        ),
-        lambda m: f"{m.group(2)} {_DOLLARS[m.group(1)]}",
-    ),
-    (
-        re.compile(
-            r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?(bn|mn|tn|trn|k|m|b)\b(?!\s*(?:tall|high|long|wide|deep|away|of\b))"
-        ),
-        lambda m: f"{m.group(1)} {_SCALES[m.group(2)]}",
-    ),
-    # Units NeMo half-reads ("kilometers per H").
-    (re.compile(r"(\d)\s?km/h\b"), r"\1 kilometers per hour"),
     # Roman numerals: cardinal after World War and the like, regnal after a name.
     (re.compile(rf"\b({_CARDINAL_NUMBERED})\s+([IVXLC]+)\b"), lambda m: f"{m.group(1)} {_roman(m.group(2))}"),
     (re.compile(r"\b([A-Z][a-z]+)\s+([IVX]{2,5})\b"), lambda m: _regnal(m)),
@@ -193,9 +164,12 @@ class Normalizer:
         words = sum(any(char.isalpha() for char in word) for word in text.split())
         if is_shouted(text) and words >= _SHOUTED_MIN_WORDS:  # one shouted word is an acronym
             text = _unshout(text)
+        # Whether NeMo runs is decided on the written text: a sentence whose numbers the rules
+        # spelled out still has NeMo's abbreviations and punctuation ("U.S.") done.
+        needs_tn = _NEEDS_TN.search(text)
         text = _apply(_BEFORE_TN, text)
         problems: tuple[str, ...] = ()
-        if _NEEDS_TN.search(text):
+        if needs_tn or _NEEDS_TN.search(text):
             nemo = self.run_nemo(text)
             text, problems = nemo.text, nemo.problems
         text = _apply(_AFTER_TN, text)
