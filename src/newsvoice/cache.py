@@ -258,7 +258,9 @@ def _touch(path: Path) -> None:
 
 
 def _encode(speech: Speech) -> bytes:
-    words = json.dumps([[w.word, w.start, w.end] for w in speech.words], ensure_ascii=False).encode("utf-8")
+    words = json.dumps(
+        [[w.word, w.start, w.end, *([True] if w.estimated else [])] for w in speech.words], ensure_ascii=False
+    ).encode("utf-8")
     samples = speech.audio.astype("<f4", copy=False).tobytes()
     checksum = zlib.crc32(samples, zlib.crc32(words))
     return _HEADER.pack(_MAGIC, speech.sample_rate, len(speech.audio), len(words), checksum) + words + samples
@@ -275,6 +277,6 @@ def _decode(data: bytes) -> Speech:
         raise ValueError("truncated")
     if zlib.crc32(body) != checksum:
         raise ValueError("checksum mismatch")
-    words = tuple(Word(word, start, end) for word, start, end in json.loads(bytes(body[:words_size])))
+    words = tuple(Word(*word) for word in json.loads(bytes(body[:words_size])))
     audio = np.frombuffer(data, dtype="<f4", count=samples, offset=_HEADER.size + words_size)
     return Speech(audio, rate, words)

@@ -31,13 +31,15 @@ def to_json(narration: Narration) -> str:
 
 
 def timings(narration: Narration) -> dict[str, Any]:
-    """Segments with kind, display text, spoken text, start/end and per-word start/end (seconds)."""
+    """Segments with kind, display text, spoken text, start/end and per-word start/end (seconds);
+    `estimated_words`: how many words are timed in proportion, not from the voice's alignments."""
     article = narration.article
     return {
         "title": article.title,
         "url": article.url,
         "voice": narration.voice,
         "duration": round(narration.duration, 3),
+        "estimated_words": narration.estimated_words,
         "chapters": [{"title": c.title, "start": c.start, "end": c.end} for c in narration.chapters],
         "segments": [
             {
