@@ -6,8 +6,10 @@ split into the text's words one for one: it runs function words together ("of th
 sentences comes back in several chunks. So each word is phonemized on its own, and the words'
 phonemes, one after another, are aligned to the phonemes the voice actually said, by a
 weighted edit distance (a vowel for a vowel and a consonant for a consonant are cheap
-substitutions, word gaps cost little to skip). Each word then starts where its first aligned
-phoneme starts and ends where its last one ends.
+substitutions, word gaps cost little to skip). Each word then ends where its last aligned
+phoneme ends, and starts where its first one starts or, where only a word space (no pause)
+comes before it, where that space starts: in running speech the space is the way into the
+word (the closure of the "p" of "Putin" is in it), so a word starts as the one before ends.
 
 A word none of whose phonemes align to any said phoneme has no timing from the model: it is
 laid out in proportion to its length in the gap its aligned neighbours leave, and marked as
@@ -62,6 +64,8 @@ class _Sound:
     start: int
     end: int
     timed: bool
+    joins: bool = False
+    """A boundary that is only a word space: no pause, the words either side run on."""
 
 
 def align_words(
@@ -89,7 +93,10 @@ def align_words(
         while last + 1 < following and stream[last + 1].char != _BOUNDARY:
             last += 1  # sounds said but matched to no word: the word before's, to a word gap
         timed = any(sound.timed for sound in stream[first : last + 1])
-        timings.append(Timing(stream[first].start / rate, stream[last].end / rate, not timed))
+        start = stream[first].start
+        if stream[first - 1].joins:  # the word space is the way into the word (a stop's closure)
+            start = stream[first - 1].start
+        timings.append(Timing(start / rate, stream[last].end / rate, not timed))
     return _fill(words, timings, total)
 
 
@@ -122,7 +129,9 @@ def _stream(said: Sequence[Said]) -> list[_Sound]:
                 else:
                     stressed = None
                     if stream[-1].char != _BOUNDARY:
-                        stream.append(_Sound(_BOUNDARY, start, end, timed))
+                        stream.append(_Sound(_BOUNDARY, start, end, timed, joins=char == " "))
+                    else:
+                        stream[-1].joins = stream[-1].joins and char == " "
             position += count
         offset += chunk.length
         if stream[-1].char != _BOUNDARY:
