@@ -8,9 +8,11 @@ import json
 import threading
 from pathlib import Path
 
+import numpy as np
 import onnx
 import platformdirs
 import pytest
+from piper.voice import AudioChunk
 
 import newsvoice.voice as voice_module
 from newsvoice.alignment import Said, align_words
@@ -19,7 +21,7 @@ from newsvoice.cache import SegmentCache
 from newsvoice.lexicon import Lexicon
 from newsvoice.narrate import narrate
 from newsvoice.normalization import Normalizer
-from newsvoice.voice import Voice, _aligned_model, spoken_words
+from newsvoice.voice import Voice, _aligned_model, _said, spoken_words
 
 
 def test_workers_starting_at_once_patch_the_model_without_racing(
@@ -138,3 +140,16 @@ def test_changed_timings_are_not_taken_from_the_cache(voice: Voice, monkeypatch:
     before = voice.settings_key
     monkeypatch.setattr(voice_module, "WORD_TIMINGS", voice_module.WORD_TIMINGS + 1)
     assert voice.settings_key != before
+
+
+def test_alignments_are_summed_here_where_piper_gives_up(voice: Voice) -> None:
+    """Piper drops a chunk's alignments when a phoneme is missing from the voice (it skips the
+    phoneme); the samples per phoneme id still time the rest."""
+    phonemes = ["a", "§", "b"]  # "§" is no phoneme of the voice
+    ids = voice._piper.phonemes_to_ids(phonemes)
+    chunk = AudioChunk(
+        22050, 2, 1, np.zeros(10 * len(ids), np.float32), phonemes, ids, np.full(len(ids), 10), None
+    )
+    said = _said(chunk, voice._piper.config.phoneme_id_map)
+    assert list(said.phonemes) == ["^", "a", "§", "b", "$"]
+    assert said.samples == [20, 20, 0, 20, 10]
