@@ -22,6 +22,7 @@ at the end of the word before, more often than late), so 100% is not to be expec
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -65,6 +66,8 @@ def measure(source: Path, voice: Voice, normalizer: Normalizer, plain: Normalize
     output = directory / f"{source.stem}.wav"
     narration = narrate(str(source), output, voice=voice, normalizer=normalizer)
     heard = asr.heard(output, [(segment.start, segment.end) for segment in narration.segments])
+    heard_path = directory / f"{source.stem}.heard.json"
+    heard_path.write_text(json.dumps([vars(h) for h in heard], ensure_ascii=False), encoding="utf-8")
     timed = [word for segment in narration.segments for word in segment.words]
     said = asr.tokens_of([w.word for w in timed])
     hearing = asr.tokens_of([h.word for h in heard])
@@ -112,7 +115,9 @@ def main() -> None:
     )
     parser.add_argument("articles", nargs="*", type=Path, default=ARTICLES)
     parser.add_argument("--errors", type=int, default=12, help="show the N most frequent recognition errors")
-    parser.add_argument("--keep", type=Path, help="keep the narrations (WAV, VTT, JSON) in this folder")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the narrations (WAV, VTT, JSON) and the words heard in this folder"
+    )
     args = parser.parse_args()
     voice, normalizer, plain = load_voice(), Normalizer(), Normalizer(lexicon=Lexicon())
     results: list[Result] = []

@@ -1,8 +1,9 @@
 """The segment cache: each segment's audio kept on disk, so that narrating an edited article
 again synthesizes only the segments whose spoken text changed.
 
-An entry is keyed by everything that determines its audio: the voice's settings key (engine
-version, model file digest, synthesis settings), the mastering code and the spoken text.
+An entry is keyed by everything that determines its audio and word timings: the voice's
+settings key (engine version, model file digest, synthesis settings, the version of how word
+timings are made), the mastering code and the spoken text.
 It holds the segment's audio mastered (trimmed and levelled) but without the pause after
 it, so a segment that only moves (a sentence now last in its paragraph, pausing longer) is
 still found. Mastering is kept because it costs about 1.2 s for the sample article, as much
