@@ -120,7 +120,22 @@ _RATE = 16000
 
 PHONEMES = "[[]]"
 """The word compared for a lexicon phoneme escape: `align` may take it as a wildcard."""
-_SAME_WORD = {"okay": "ok", "mister": "mr", "doctor": "dr"}
+_SAME_WORD = {
+    "okay": "ok",
+    "mister": "mr",
+    "doctor": "dr",
+    # British spellings the recognizer writes the American way: not errors of the voice.
+    "scepticism": "skepticism",
+    "sceptical": "skeptical",
+    "programme": "program",
+    "harbour": "harbor",
+    "labour": "labor",
+    "favour": "favor",
+    "centre": "center",
+    "defence": "defense",
+    "organisation": "organization",
+    "destabilising": "destabilizing",
+}
 _SAME_PAIR = {("per", "cent"): "percent"}
 
 
