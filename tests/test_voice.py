@@ -15,6 +15,7 @@ import pytest
 from piper.voice import AudioChunk
 
 import newsvoice.voice as voice_module
+from newsvoice import alignment
 from newsvoice.alignment import Said, align_words
 from newsvoice.article import Article, Block
 from newsvoice.cache import SegmentCache
@@ -153,3 +154,19 @@ def test_alignments_are_summed_here_where_piper_gives_up(voice: Voice) -> None:
     said = _said(chunk, voice._piper.config.phoneme_id_map)
     assert list(said.phonemes) == ["^", "a", "§", "b", "$"]
     assert said.samples == [20, 20, 0, 20, 10]
+
+
+def test_a_long_text_is_aligned_in_windows_as_it_would_be_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    sounds = "ptkbdgmnslɹwaeiouæɪʊʌə"
+    random = np.random.default_rng(7)
+    phonemes = ["".join(random.choice(list(sounds), int(random.integers(2, 7)))) for _ in range(400)]
+    stream = list("^" + " ".join(phonemes) + ".$")
+    said = Said(stream, [100] * len(stream), 100 * len(stream))
+    words = [f"w{index}" for index in range(len(phonemes))]
+    # What the voice says differs from the words said alone here and there.
+    alone = [p.replace("a", "ə") if index % 7 == 0 else p for index, p in enumerate(phonemes)]
+    at_once = align_words(words, alone, [said], 1000)
+    monkeypatch.setattr(alignment, "_MAX_CELLS", 10_000)
+    monkeypatch.setattr(alignment, "_WINDOW", 80)
+    assert align_words(words, alone, [said], 1000) == at_once
+    assert not any(t.estimated for t in at_once)

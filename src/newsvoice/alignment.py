@@ -38,6 +38,10 @@ _VOWEL_FOR_CONSONANT = 9
 _SKIP_SOUND = 10
 _SKIP_BOUNDARY = 2
 _NEVER = 10**6
+_MAX_CELLS = 4_000_000
+"""The largest alignment done at once (bytes of memory, twice over): some 2,000 sounds each."""
+_WINDOW = 1000
+"""Sounds of a long text aligned at a time."""
 
 
 @dataclass(frozen=True)
@@ -154,8 +158,33 @@ def _word_units(phonemes: str, index: int) -> list[str]:
 
 
 def _align(source: Sequence[str], target: Sequence[str]) -> list[int]:
+    """For each unit of SOURCE, the index of the unit of TARGET it aligns to, or -1.
+
+    A long text (a sentence of hundreds of words) is aligned in overlapping windows, each
+    keeping the first half of its alignment, so that time and memory stay in proportion to it.
+    """
+    n, m = len(source), len(target)
+    if n * m <= _MAX_CELLS:
+        return _align_all(source, target, free_end=False)
+    mapped = [-1] * n
+    i = j = 0
+    while i < n:
+        size = min(n - i, _WINDOW)
+        last = i + size == n
+        span = m - j if last else min(m - j, size * 3 // 2 + _WINDOW // 2)
+        part = _align_all(source[i : i + size], target[j : j + span], free_end=not last)
+        keep = size if last else size // 2
+        for k, found in enumerate(part[:keep]):
+            mapped[i + k] = j + found if found >= 0 else -1
+        j += max(part[:keep], default=-1) + 1
+        i += keep
+    return mapped
+
+
+def _align_all(source: Sequence[str], target: Sequence[str], free_end: bool) -> list[int]:
     """For each unit of SOURCE, the index of the unit of TARGET it aligns to, or -1: a least-cost
-    alignment (weighted edit distance), one row at a time with numpy."""
+    alignment (weighted edit distance), one row at a time with numpy. FREE_END: the end of
+    TARGET may be left unaligned at no cost."""
     n, m = len(source), len(target)
     if not n or not m:
         return [-1] * n
@@ -181,7 +210,7 @@ def _align(source: Sequence[str], target: Sequence[str]) -> list[int]:
         left[i] = current < best
         previous = current
     mapped = [-1] * n
-    i, j = n, m
+    i, j = n, int(np.argmin(previous)) if free_end else m
     while i > 0:
         if j > 0 and left[i, j]:
             j -= 1
