@@ -1,15 +1,28 @@
-"""The voice model, patched with alignment outputs once and kept in the user cache."""
+"""The voice model, patched with alignment outputs once and kept in the user cache; word
+timings from its alignments, for every word."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import threading
 from pathlib import Path
 
+import numpy as np
 import onnx
 import platformdirs
 import pytest
+from piper.voice import AudioChunk
 
-from newsvoice.voice import Voice, _aligned_model
+import newsvoice.voice as voice_module
+from newsvoice import alignment
+from newsvoice.alignment import Said, align_words
+from newsvoice.article import Article, Block
+from newsvoice.cache import SegmentCache
+from newsvoice.lexicon import Lexicon
+from newsvoice.narrate import narrate
+from newsvoice.normalization import Normalizer
+from newsvoice.voice import Voice, _aligned_model, _said, spoken_words
 
 
 def test_workers_starting_at_once_patch_the_model_without_racing(
@@ -36,3 +49,124 @@ def test_workers_starting_at_once_patch_the_model_without_racing(
     (model,) = set(patched)
     assert [path.name for path in model.parent.iterdir()] == [model.name]  # no temporary file left
     assert onnx.load(str(model)).graph.node
+
+
+# --- word timings ---------------------------------------------------------------------------
+
+TIMED = {
+    "initialism": "The U S said on Monday that the U K agreed.",
+    "curly apostrophes": "Ukraine’s leader said it don’t matter, and Putin’s aides agreed.",
+    "straight apostrophes": "That's not Bob's car, and it isn't mine.",
+    "lexicon phonemes": "It would be very destabilising to [[kˈiːv]], said Orr, and to [[kˈiːvz]] allies.",
+    "phonemes first and last": "[[hˈɛljɚ]] met Orr in [[kˈiːv]]",
+    "several sentences": "Orr said no. Then he left! Why did he go? Nobody knows.",
+    "numbers as words": "It cost eighty five million pounds in twenty thirty two, up six point eight.",
+    "hyphenated words": "A well-known, long-term plan for rules-based order, ring-fenced in twenty-six.",
+    "initials": "J. R. R. Tolkien met C. S. Lewis at six PM.",
+    "quotes": 'He called it “a farce” and said ‘never’ to the "plan".',
+    "function words run together": "At the top of the agenda is the war, and many of the men are in it.",
+}
+
+
+@pytest.mark.parametrize("text", TIMED.values(), ids=TIMED.keys())
+def test_every_word_is_timed_from_the_model(voice: Voice, text: str) -> None:
+    speech = voice.speak(text)
+    words = speech.words
+    assert [w.word for w in words] == spoken_words(text)
+    assert [w.word for w in words if w.estimated] == []
+    for word, following in itertools.pairwise(words):
+        assert word.end <= following.start + 0.001, (word, following)
+    for word in words:
+        assert 0 <= word.start < word.end <= speech.duration + 0.001, word
+
+
+def test_words_are_where_they_are_said(voice: Voice) -> None:
+    """A word's timing is its own, not a share of the segment: the pauses of the punctuation
+    fall between the words around them, and are longer than any gap between other words."""
+    words = voice.speak("Orr said no. Then the people of the town, all of them, left.").words
+    gaps = [(word.word, following.start - word.end) for word, following in itertools.pairwise(words)]
+    pauses = [gap for word, gap in gaps if word in ("no", "town", "them")]
+    others = [gap for word, gap in gaps if word not in ("no", "town", "them")]
+    assert min(pauses) > 0.1
+    assert min(pauses) > max(others) + 0.03
+
+
+def test_a_word_that_cannot_be_aligned_is_estimated_in_its_own_gap() -> None:
+    words = ["one", "two", "three"]
+    said = Said(list("^wʌn tuː θɹiː$"), [100] * 14, 1400)
+    timings = align_words(words, ["wʌn", "", "θɹiː"], [said], 1000)
+    assert [t.estimated for t in timings] == [False, True, False]
+    assert (timings[0].start, timings[0].end) == (0.1, 0.4)
+    assert (timings[1].start, timings[1].end) == (0.4, 0.8)  # the gap "two" was said in
+    assert (timings[2].start, timings[2].end) == (0.8, 1.3)  # from the word space before it
+
+
+def test_a_chunk_without_alignments_estimates_only_its_own_words() -> None:
+    first = Said(list("^wʌn tuː.$"), [100] * 10, 1000)
+    second = Said(list("θɹiː fɔːɹ."), None, 1000)
+    timings = align_words(
+        ["one", "two", "three", "four"], ["wʌn", "tuː", "θɹiː", "fɔːɹ"], [first, second], 1000
+    )
+    assert [t.estimated for t in timings] == [False, False, True, True]
+    assert [round(t.start, 1) for t in timings] == [0.1, 0.4, 1.0, 1.4]
+
+
+def test_estimated_words_are_counted_and_warned_of(
+    voice: Voice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said_alone = voice._word_phonemes
+    monkeypatch.setattr(voice, "_word_phonemes", lambda word: "" if word == "Monday" else said_alone(word))
+    article = Article(title="Ferry news", blocks=(Block("paragraph", "Fares change on Monday."),))
+    cache = SegmentCache(tmp_path / "cache")
+    for name in ("first", "again"):
+        narration = narrate(
+            article,
+            tmp_path / f"{name}.mp3",
+            voice=voice,
+            normalizer=Normalizer(lexicon=Lexicon()),
+            disclosure=None,
+            cache=cache,
+        )
+        assert narration.estimated_words == 1
+        assert narration.warnings == (
+            "1 of 6 words are timed in proportion to their length, not from the voice's alignments "
+            "(the read-along may run ahead or behind there)",
+        )
+        timings = json.loads(narration.timings_path.read_text(encoding="utf-8"))
+        assert timings["estimated_words"] == 1
+    assert narration.reused == 2  # the estimate is kept with the cached segment
+
+
+def test_changed_timings_are_not_taken_from_the_cache(voice: Voice, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = voice.settings_key
+    monkeypatch.setattr(voice_module, "WORD_TIMINGS", voice_module.WORD_TIMINGS + 1)
+    assert voice.settings_key != before
+
+
+def test_alignments_are_summed_here_where_piper_gives_up(voice: Voice) -> None:
+    """Piper drops a chunk's alignments when a phoneme is missing from the voice (it skips the
+    phoneme); the samples per phoneme id still time the rest."""
+    phonemes = ["a", "§", "b"]  # "§" is no phoneme of the voice
+    ids = voice._piper.phonemes_to_ids(phonemes)
+    chunk = AudioChunk(
+        22050, 2, 1, np.zeros(10 * len(ids), np.float32), phonemes, ids, np.full(len(ids), 10), None
+    )
+    said = _said(chunk, voice._piper.config.phoneme_id_map)
+    assert list(said.phonemes) == ["^", "a", "§", "b", "$"]
+    assert said.samples == [20, 20, 0, 20, 10]
+
+
+def test_a_long_text_is_aligned_in_windows_as_it_would_be_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    sounds = "ptkbdgmnslɹwaeiouæɪʊʌə"
+    random = np.random.default_rng(7)
+    phonemes = ["".join(random.choice(list(sounds), int(random.integers(2, 7)))) for _ in range(400)]
+    stream = list("^" + " ".join(phonemes) + ".$")
+    said = Said(stream, [100] * len(stream), 100 * len(stream))
+    words = [f"w{index}" for index in range(len(phonemes))]
+    # What the voice says differs from the words said alone here and there.
+    alone = [p.replace("a", "ə") if index % 7 == 0 else p for index, p in enumerate(phonemes)]
+    at_once = align_words(words, alone, [said], 1000)
+    monkeypatch.setattr(alignment, "_MAX_CELLS", 10_000)
+    monkeypatch.setattr(alignment, "_WINDOW", 80)
+    assert align_words(words, alone, [said], 1000) == at_once
+    assert not any(t.estimated for t in at_once)

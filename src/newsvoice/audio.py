@@ -8,7 +8,7 @@ between its loudness and its peaks, so reaching -16 LUFS needs a true-peak limit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -50,7 +50,9 @@ def master(speech: Speech, pause: float) -> Mastered:
     if len(audio):
         audio = level(audio, rate)
     words = tuple(
-        Word(w.word, _clamp(w.start - shift, len(audio) / rate), _clamp(w.end - shift, len(audio) / rate))
+        replace(
+            w, start=_clamp(w.start - shift, len(audio) / rate), end=_clamp(w.end - shift, len(audio) / rate)
+        )
         for w in speech.words
     )
     silence = np.zeros(round(pause * rate), dtype=np.float32)

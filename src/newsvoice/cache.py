@@ -1,8 +1,9 @@
 """The segment cache: each segment's audio kept on disk, so that narrating an edited article
 again synthesizes only the segments whose spoken text changed.
 
-An entry is keyed by everything that determines its audio: the voice's settings key (engine
-version, model file digest, synthesis settings), the mastering code and the spoken text.
+An entry is keyed by everything that determines its audio and word timings: the voice's
+settings key (engine version, model file digest, synthesis settings, the version of how word
+timings are made), the mastering code and the spoken text.
 It holds the segment's audio mastered (trimmed and levelled) but without the pause after
 it, so a segment that only moves (a sentence now last in its paragraph, pausing longer) is
 still found. Mastering is kept because it costs about 1.2 s for the sample article, as much
@@ -258,7 +259,9 @@ def _touch(path: Path) -> None:
 
 
 def _encode(speech: Speech) -> bytes:
-    words = json.dumps([[w.word, w.start, w.end] for w in speech.words], ensure_ascii=False).encode("utf-8")
+    words = json.dumps(
+        [[w.word, w.start, w.end, *([True] if w.estimated else [])] for w in speech.words], ensure_ascii=False
+    ).encode("utf-8")
     samples = speech.audio.astype("<f4", copy=False).tobytes()
     checksum = zlib.crc32(samples, zlib.crc32(words))
     return _HEADER.pack(_MAGIC, speech.sample_rate, len(speech.audio), len(words), checksum) + words + samples
@@ -275,6 +278,6 @@ def _decode(data: bytes) -> Speech:
         raise ValueError("truncated")
     if zlib.crc32(body) != checksum:
         raise ValueError("checksum mismatch")
-    words = tuple(Word(word, start, end) for word, start, end in json.loads(bytes(body[:words_size])))
+    words = tuple(Word(*word) for word in json.loads(bytes(body[:words_size])))
     audio = np.frombuffer(data, dtype="<f4", count=samples, offset=_HEADER.size + words_size)
     return Speech(audio, rate, words)

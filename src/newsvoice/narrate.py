@@ -15,7 +15,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO, TypeVar
@@ -68,6 +68,12 @@ class Narration:
     synthesized: int = field(default=0, compare=False)
     """Segments the voice synthesized; the others (`reused`) came from the segment cache."""
     reused: int = field(default=0, compare=False)
+
+    @property
+    def estimated_words(self) -> int:
+        """Words whose timings are laid out in proportion to their length, not taken from the
+        voice's alignments (see `newsvoice.alignment`)."""
+        return _estimated_words(self.segments)
 
     @property
     def transcript_path(self) -> Path:
@@ -192,6 +198,12 @@ def narrate(
         for encoder, handle in zip(encoders, handles, strict=True):
             encoder.close()
             handle.close()
+        if estimated := _estimated_words(timeline.segments):
+            words = sum(len(timed.words) for timed in timeline.segments)
+            warnings.append(
+                f"{estimated} of {words} words are timed in proportion to their length, "
+                "not from the voice's alignments (the read-along may run ahead or behind there)"
+            )
         narration = Narration(
             article=article,
             path=output,
@@ -305,9 +317,15 @@ def _encode(
     for encoder in encoders:
         encoder.write(mastered.audio)
     duration = len(mastered.audio) / timeline.sample_rate
-    words = tuple(Word(w.word, round(start + w.start, 3), round(start + w.end, 3)) for w in mastered.words)
+    words = tuple(
+        replace(w, start=round(start + w.start, 3), end=round(start + w.end, 3)) for w in mastered.words
+    )
     timeline.segments.append(TimedSegment(segment, round(start, 3), round(start + duration, 3), words))
     timeline.position = start + duration
+
+
+def _estimated_words(segments: Sequence[TimedSegment]) -> int:
+    return sum(word.estimated for timed in segments for word in timed.words)
 
 
 def _chapters(timed: list[TimedSegment], duration: float) -> tuple[Chapter, ...]:

@@ -35,13 +35,15 @@ def to_json(narration: Narration) -> str:
 def timings(narration: Narration) -> dict[str, Any]:
     """Segments with kind, display text, spoken text, start/end and per-word start/end (seconds),
     each word with the characters of the display text it says (`chars`: [start, end), code
-    point offsets; see `newsvoice.spans`)."""
+    point offsets; see `newsvoice.spans`); `estimated_words`: how many words are timed in
+    proportion, not from the voice's alignments."""
     article = narration.article
     return {
         "title": article.title,
         "url": article.url,
         "voice": narration.voice,
         "duration": round(narration.duration, 3),
+        "estimated_words": narration.estimated_words,
         "chapters": [{"title": c.title, "start": c.start, "end": c.end} for c in narration.chapters],
         "segments": [
             {

@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -23,7 +23,10 @@ import onnxruntime
 import platformdirs
 from piper import PiperVoice
 from piper.config import PiperConfig, SynthesisConfig
+from piper.const import BOS, EOS, PAD
+from piper.voice import AudioChunk
 
+from .alignment import Said, align_words
 from .errors import LanguageError, VoiceError
 from .files import write_atomically
 from .language import language_name, same_language
@@ -31,6 +34,13 @@ from .language import language_name, same_language
 log = logging.getLogger(__name__)
 
 ENGINE = f"piper-tts {version('piper-tts')}"
+_WORDS_KEPT = 100_000
+"""Words whose phonemes a voice keeps (a news article has a few hundred different ones)."""
+
+
+WORD_TIMINGS = 2
+"""The version of how word timings are made, part of `Voice.settings_key`: a change makes
+timings kept with cached audio stale."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,9 @@ class Word:
     word: str
     start: float
     end: float
+    estimated: bool = False
+    """Laid out in proportion to its length, not timed from the voice's alignments (a rare
+    fallback, counted in `Narration.warnings` and the timings JSON)."""
 
 
 @dataclass(frozen=True)
@@ -120,21 +133,44 @@ class Voice:
         self.language = config.espeak_voice
         self._settings = SynthesisConfig(normalize_audio=False)
         self._budget = _MemoryBudget()
+        self._words: dict[str, str] = {}
 
     @property
     def settings_key(self) -> str:
-        """What determines the audio besides the text: engine, model, its config (the espeak
-        voice that phonemizes, the scales: one model may be shipped as two voices) and synthesis
-        settings."""
-        return f"{ENGINE}|{_digest(self.path)}|{self._config_digest}|{self._settings}"
+        """What determines the audio and its timings besides the text: engine, model, its config
+        (the espeak voice that phonemizes, the scales: one model may be shipped as two voices),
+        synthesis settings and how word timings are made."""
+        return f"{ENGINE}|{_digest(self.path)}|{self._config_digest}|{self._settings}|timings {WORD_TIMINGS}"
 
     def speak(self, spoken: str) -> Speech:
         """Synthesize SPOKEN (already normalized) text. Safe to call from several threads."""
         with self._budget.share(len(spoken)):
             chunks = list(self._piper.synthesize(spoken, self._settings, include_alignments=True))
         audio = np.concatenate([c.audio_float_array for c in chunks]) if chunks else np.zeros(0, np.float32)
-        words = _word_timings(spoken, chunks, self.sample_rate)
+        words = self._word_timings(spoken, chunks)
         return Speech(audio.astype(np.float32, copy=False), self.sample_rate, words)
+
+    def _word_timings(self, spoken: str, chunks: list[AudioChunk]) -> tuple[Word, ...]:
+        """When each word of SPOKEN is said, from the model's per-phoneme sample counts
+        (see `newsvoice.alignment`)."""
+        words = spoken_words(spoken)
+        said = [_said(chunk, self._piper.config.phoneme_id_map) for chunk in chunks]
+        timings = align_words(words, [self._word_phonemes(word) for word in words], said, self.sample_rate)
+        return tuple(
+            Word(word, round(t.start, 3), round(t.end, 3), t.estimated)
+            for word, t in zip(words, timings, strict=True)
+        )
+
+    def _word_phonemes(self, word: str) -> str:
+        """How the voice says WORD on its own (a phoneme escape says itself)."""
+        if "[[" in word or "]]" in word:
+            return word.replace("[[", "").replace("]]", "")
+        if (known := self._words.get(word)) is None:
+            known = "".join("".join(sentence) for sentence in self._piper.phonemize(word))
+            if len(self._words) >= _WORDS_KEPT:
+                self._words.clear()
+            self._words[word] = known
+        return known
 
     def phonemes(self, text: str) -> str:
         """How the voice says TEXT, in its phonemes (espeak IPA)."""
@@ -169,62 +205,31 @@ class _MemoryBudget:
                 self._changed.notify_all()
 
 
-def _word_timings(spoken: str, chunks: list, sample_rate: int) -> tuple[Word, ...]:
-    """Word start/end from the model's per-phoneme sample counts.
-
-    espeak separates words with a space phoneme, so the phoneme groups between spaces are the
-    words of the text. Where espeak joins or splits words differently, the words are laid
-    over the aligned speech in proportion to their length instead.
-    """
-    words = spoken_words(spoken)
-    groups: list[tuple[float, float]] = []
-    offset = 0
-    aligned = True
-    for chunk in chunks:
-        if not chunk.phoneme_alignments:
-            aligned = False
-        else:
-            groups += _phoneme_groups(chunk.phoneme_alignments, offset, sample_rate)
-        offset += len(chunk.audio_float_array)
-    total = offset / sample_rate
-    if aligned and len(groups) == len(words):
-        return tuple(Word(w, round(s, 3), round(e, 3)) for w, (s, e) in zip(words, groups, strict=True))
-    span = (groups[0][0], groups[-1][1]) if groups else (0.0, total)
-    return _proportional(words, *span)
-
-
-def _phoneme_groups(alignments: list, offset: int, sample_rate: int) -> list[tuple[float, float]]:
-    """(start, end) in seconds of each run of speech sounds between word-separating spaces."""
-    groups: list[tuple[float, float]] = []
-    start: int | None = None
-    end = position = offset
-    for alignment in alignments:
-        phoneme, samples = alignment.phoneme, int(alignment.num_samples)
-        if phoneme in (" ", "^", "$"):
-            if start is not None:
-                groups.append((start / sample_rate, end / sample_rate))
-            start = None
-        elif _is_sound(phoneme):
-            start = position if start is None else start
-            end = position + samples
-        position += samples
-    return groups
-
-
-def _is_sound(phoneme: str) -> bool:
-    """IPA letters, stress and length marks; not the punctuation espeak keeps for pauses."""
-    return phoneme.isalpha() or not phoneme.isascii()
-
-
-def _proportional(words: list[str], start: float, end: float) -> tuple[Word, ...]:
-    weights = [len(w) + 1 for w in words]
-    scale = (end - start) / max(sum(weights), 1)
-    timings: list[Word] = []
-    position = start
-    for word, weight in zip(words, weights, strict=True):
-        timings.append(Word(word, round(position, 3), round(position + weight * scale, 3)))
-        position += weight * scale
-    return tuple(timings)
+def _said(chunk: AudioChunk, id_map: Mapping[str, Sequence[int]]) -> Said:
+    """A chunk's phonemes and the samples each took: Piper's alignments, or, where Piper could
+    not make them (a phoneme the voice lacks, which it skips), the same sums made here from the
+    samples per phoneme id; None where the model gives no alignments at all."""
+    if chunk.phoneme_alignments:
+        alignments = chunk.phoneme_alignments
+        return Said(
+            [a.phoneme for a in alignments],
+            [int(a.num_samples) for a in alignments],
+            len(chunk.audio_float_array),
+        )
+    phonemes = [BOS, *chunk.phonemes, EOS]
+    length = len(chunk.audio_float_array)
+    per_id = chunk.phoneme_id_samples
+    if per_id is None or len(per_id) != len(chunk.phoneme_ids):
+        return Said(phonemes, None, length)
+    pad = len(id_map.get(PAD, ()))
+    samples: list[int] = []
+    position = 0
+    for phoneme in phonemes:
+        ids = len(id_map.get(phoneme, ()))  # none for a phoneme the voice lacks: Piper skips it
+        taken = ids + (pad if ids and phoneme != EOS else 0)
+        samples.append(int(sum(per_id[position : position + taken])))
+        position += taken
+    return Said(phonemes, samples if position == len(per_id) else None, length)
 
 
 def spoken_words(spoken: str) -> list[str]:

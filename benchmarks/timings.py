@@ -1,0 +1,154 @@
+"""Word timings against an offline speech recognizer's, and the recognizer's word error rate.
+
+    python benchmarks/timings.py [--errors N] [--keep DIR] [ARTICLE ...]
+
+Narrates each article (by default the sample article and both examples) to WAV, has an
+offline recognizer transcribe it with word timestamps (see benchmarks/asr.py, which runs it
+in a virtual environment of its own), aligns the words it hears to the narration's words,
+and prints, for each article:
+
+- estimated: the words whose timings newsvoice laid out in proportion to their length
+  instead of taking them from the voice's alignments (`Word.estimated`);
+- within 0.25 s: of the words heard as said (the same word, aligned by least edit distance;
+  a lexicon phoneme escape matches whatever is heard for it), the share whose start in the
+  timings is within 0.25 s of where the recognizer hears it start. Goal: >= 97% each;
+- WER: the recognizer's word error rate against the spoken text written without the
+  pronunciation lexicon (names as written, "Kyiv", not phonemes). Goal: <= 0.05 on the sample.
+
+The recognizer's own timestamps are not exact either (Whisper places a word's start early,
+at the end of the word before, more often than late), so 100% is not to be expected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import asr
+
+from newsvoice.lexicon import Lexicon
+from newsvoice.narrate import Narration, narrate
+from newsvoice.normalization import Normalizer
+from newsvoice.script import write_script
+from newsvoice.voice import Voice, load_voice
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLES = [
+    ROOT.parent / "shared" / "samples" / "000_62326b8596af4b11.txt",
+    ROOT / "examples" / "wind-port.txt",
+    ROOT / "examples" / "city-budget.html",
+]
+TOLERANCE = 0.25
+
+
+@dataclass
+class Result:
+    name: str
+    words: int
+    estimated: int
+    compared: int
+    within: int
+    compared_estimated: int
+    within_estimated: int
+    offsets: list[float]
+    wer: float
+    errors: list[tuple[str, str]]
+
+
+def measure(source: Path, voice: Voice, normalizer: Normalizer, plain: Normalizer, directory: Path) -> Result:
+    output = directory / f"{source.stem}.wav"
+    narration = narrate(str(source), output, voice=voice, normalizer=normalizer)
+    heard = asr.heard(output, [(segment.start, segment.end) for segment in narration.segments])
+    heard_path = directory / f"{source.stem}.heard.json"
+    heard_path.write_text(json.dumps([vars(h) for h in heard], ensure_ascii=False), encoding="utf-8")
+    timed = [word for segment in narration.segments for word in segment.words]
+    said = asr.tokens_of([w.word for w in timed])
+    hearing = asr.tokens_of([h.word for h in heard])
+    pairs = asr.align([t for t, _, _ in said], [t for t, _, _ in hearing], wildcard=asr.PHONEMES)
+    compared = within = compared_estimated = within_estimated = 0
+    offsets: list[float] = []
+    for i, j in pairs:
+        token, index, first = said[i]
+        heard_token, heard_index, heard_first = hearing[j]
+        if not (first and heard_first and (token == heard_token or token == asr.PHONEMES)):
+            continue
+        offset = timed[index].start - heard[heard_index].start
+        close = abs(offset) <= TOLERANCE
+        offsets.append(offset)
+        compared += 1
+        within += close
+        if getattr(timed[index], "estimated", False):
+            compared_estimated += 1
+            within_estimated += close
+    hypothesis = asr.tokens(" ".join(h.word for h in heard))
+    wer, errors = asr.word_error_rate(_reference(narration, plain), hypothesis)
+    return Result(
+        source.name,
+        len(timed),
+        sum(getattr(word, "estimated", False) for word in timed),
+        compared,
+        within,
+        compared_estimated,
+        within_estimated,
+        offsets,
+        wer,
+        errors,
+    )
+
+
+def _reference(narration: Narration, plain: Normalizer) -> list[str]:
+    """The narration's spoken words, written without the lexicon: names as the article has them."""
+    script = write_script(narration.article, speak=plain.spoken)
+    return asr.tokens(" ".join(segment.spoken for segment in script.segments))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("articles", nargs="*", type=Path, default=ARTICLES)
+    parser.add_argument("--errors", type=int, default=12, help="show the N most frequent recognition errors")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the narrations (WAV, VTT, JSON) and the words heard in this folder"
+    )
+    args = parser.parse_args()
+    voice, normalizer, plain = load_voice(), Normalizer(), Normalizer(lexicon=Lexicon())
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = args.keep or Path(scratch)
+        directory.mkdir(parents=True, exist_ok=True)
+        for source in args.articles:
+            started = time.perf_counter()
+            results.append(result := measure(source, voice, normalizer, plain, directory))
+            print(f"{result.name}: measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    print(f"word starts within {TOLERANCE} s of where an offline recognizer (Whisper base) hears them:")
+    for r in results:
+        median = statistics.median(r.offsets) if r.offsets else 0.0
+        estimated = f"{r.within_estimated / r.compared_estimated:.1%}" if r.compared_estimated else "-"
+        print(
+            f"  {r.name:28} {r.words:5} words  estimated {r.estimated:4} ({_share(r.estimated, r.words)})  "
+            f"compared {r.compared:5} ({_share(r.compared, r.words)})  "
+            f"within {_share(r.within, r.compared)} (target >= 97%; of estimated words {estimated})  "
+            f"median offset {median:+.3f} s  WER {r.wer:.3f}"
+        )
+    for r in results[:1]:
+        common = Counter(r.errors).most_common(args.errors)
+        listed = [
+            f"{said or '-'} -> {heard or '-'}" + (f" x{n}" if n > 1 else "") for (said, heard), n in common
+        ]
+        print(f"{r.name}: most frequent recognition errors (said -> heard): {', '.join(listed)}")
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / max(whole, 1):.1%}"
+
+
+if __name__ == "__main__":
+    main()
