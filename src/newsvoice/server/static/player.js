@@ -582,8 +582,11 @@
       if (!this.ui.panel.hidden) this.openTranscript(true);
       if (this.getAttribute("text") === "none") return;
       const container = this.textContainer();
-      // One read-along to a text: a second player on the page (a related story's) leaves it be.
-      if (!container || container.closest("[data-newsvoice-reading]")) return;
+      // One read-along to a text: the page's first player has it, however the players' data
+      // arrive; a second one (a related story's) leaves it be.
+      const first = [...document.querySelectorAll("newsvoice-player")]
+        .find((p) => p.getAttribute("text") !== "none" && p.textContainer?.() === container);
+      if (!container || first !== this || container.closest("[data-newsvoice-reading]")) return;
       container.dataset.newsvoiceReading = this.info.id;
       const marked = container.querySelectorAll("[data-newsvoice-paragraph]");
       const blocks = marked.length ? [...marked] : [...container.querySelectorAll(BLOCKS)];
