@@ -42,7 +42,10 @@ _ABBREVIATIONS = {"Ltd": "Limited", "Inc": "Incorporated", "Corp": "Corporation"
                   "dept": "department", "Dept": "Department", "vol": "volume", "Vol": "Volume",
                   "approx": "approximately"}  # fmt: skip
 _CARDINAL_NUMBERED = (
-    r"World\ War|Super\ Bowl|Vatican|Apollo|Title|Article|Chapter|Part|Phase|Stage|Book|Volume"
+    r"World\ War|Super\ Bowl|Vatican|Apollo|Title|Article|Chapter|Part|Phase|Stage|Book|Volume|"
+    # Sequels, missions and grades are counted too: "Artemis II", "Type II diabetes", "Category IV".
+    r"Artemis|Gemini|Voyager|Pioneer|Mariner|Soyuz|Type|Category|Class|Schedule|Level|Grade|Tier|"
+    r"Division|Act|Episode"
 )
 
 # Acronyms said as words, not letter by letter (espeak would spell some, and the rule

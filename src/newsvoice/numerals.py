@@ -173,6 +173,14 @@ def _qualifies_noun(match: re.Match[str]) -> bool:
     return after.startswith("-") or determined or first in _MONEY_NOUNS
 
 
+# "a $20-an-hour wage", "a £25m-a-year deal": a rate hyphenated onto an amount makes it an adjective.
+_RATE_COMPOUND = re.compile(r"-(?:a|an|per)-[a-z]+\b")
+
+
+def _adjective(match: re.Match[str]) -> bool:
+    return bool(_RATE_COMPOUND.match(_after(match))) or _qualifies_noun(match)
+
+
 # --- money -------------------------------------------------------------------------------------
 
 _CURRENCIES = {
@@ -209,6 +217,7 @@ def _amount(number: str, scale: str | None) -> str:
 
 _CENTS = re.compile(r"\.\d\d$")
 _SCREENS = frozenset("1 2 4 5 8 10 12 16".split())  # "4K" and "8K" are resolutions
+_COUNTED_AFTER = re.compile(r"\s+(?:[a-z]+s|people)\b")
 _RUN = re.compile(r"[\s-]*(?:run|race|runs|races|runner|road race)\b")
 
 
@@ -216,7 +225,7 @@ def _money(match: re.Match[str]) -> str:
     """ "$4.5bn" is "four point five billion dollars"; "a $7bn loan" a "seven billion dollar loan"."""
     symbol, number, scale, word_scale = match.groups()
     scale = scale or word_scale
-    singular = _qualifies_noun(match) or (number == "1" and not scale)
+    singular = _adjective(match) or (number == "1" and not scale)
     if not scale and _CENTS.search(number) and symbol in "$£€":
         if not singular:
             return match.group(0)  # "$3.50": NeMo says "three dollars fifty cents"
@@ -229,7 +238,7 @@ def _money_range(match: re.Match[str]) -> str:
     """ "$1.5-2bn" is "one point five to two billion dollars"; "$10-$12" "ten to twelve dollars"."""
     symbol, low, low_scale, low_word, _, high, high_scale, high_word = match.groups()
     low_scale, high_scale = low_scale or low_word, high_scale or high_word
-    singular = _qualifies_noun(match)
+    singular = _adjective(match)
     low_words = _amount(low, low_scale if low_scale != high_scale else None)
     return f"{low_words} to {_amount(high, high_scale)} {_currency(symbol, singular)}"
 
@@ -252,6 +261,8 @@ def _scaled(match: re.Match[str]) -> str:
         return _measure(number, "m", match)
     if (scale in ("k", "K") and _RUN.match(_after(match))) or (scale == "K" and number in _SCREENS):
         return f"{cardinal(number)} K"  # "a 10k run", "in 4K"
+    if scale == "b" and not _COUNTED_AFTER.match(_after(match)):
+        return f"{cardinal(number)} b"  # "clade 1b", "Phase 2b": a variant, not billions
     return f"{cardinal(number, scaled=True)} {_SCALES[scale]}"
 
 
@@ -284,8 +295,11 @@ _UNITS = {
     "sq mi": ("square mile", "square miles"), "m3": ("cubic meter", "cubic meters"),
     "m/s": ("meter per second", "meters per second"),
     "m³": ("cubic meter", "cubic meters"), "cu m": ("cubic meter", "cubic meters"),
+    "W": ("watt", "watts"), "Wh": ("watt hour", "watt hours"), "bbl": ("barrel", "barrels"),
+    "ppm": ("part per million", "parts per million"), "ppb": ("part per billion", "parts per billion"),
+    "MP": ("megapixel", "megapixels"),
 }  # fmt: skip
-_UNIT = "|".join(re.escape(unit) for unit in sorted(set(_UNITS) - {"m", "in"}, key=len, reverse=True))
+_UNIT = "|".join(re.escape(unit) for unit in sorted(set(_UNITS) - {"m", "in", "MP"}, key=len, reverse=True))
 # Race distances said "fifteen hundred", not "one thousand five hundred".
 _HUNDREDS = {"1500": "fifteen hundred", "1,500": "fifteen hundred"}
 _RACE_DISTANCES = frozenset("50 60 100 110 200 400 800 1500 1,500 3000 3,000 5000 5,000 10000 10,000".split())
@@ -302,8 +316,26 @@ _METRES_AFTER = re.compile(rf"-?\s*(?:{_METRE_WORDS})\b")
 # A sentence about jumping or throwing measures in metres: "he cleared 6.24m".
 _FIELD_EVENTS = re.compile(
     r"\b(?:jump(?:ed|s)?|leap|vault(?:ed)?|cleared|clearance|throw(?:s|n)?|threw|javelin|discus|"
-    r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep)\b"
+    r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep|"
+    r"river|floodwaters?|water level|tide|sprint|sprinter|sprinted|fastest|clocking|clocked|athletics|"
+    r"swam|swimmer)\b"
 )
+
+
+_PEOPLE = frozenset("people children men women staff police cattle sheep".split())
+
+
+def _described_thing(match: re.Match[str]) -> bool:
+    """Whether a thing's name follows a determiner and one describing word: "the town's new 50m
+    pool", "its first 20kg bag"."""
+    two = _words_before(match, 2)
+    determined = len(two) == 2 and (two[0] in _DETERMINERS or two[0].endswith(("'s", "’s")))
+    return (
+        determined
+        and two[1] not in _NOT_NOUNS
+        and bool(_LOWER_WORD_NEXT.match(_after(match)))
+        and _is_thing(_word_after(match))
+    )
 
 
 def _is_metres(match: re.Match[str]) -> bool:
@@ -313,7 +345,11 @@ def _is_metres(match: re.Match[str]) -> bool:
     words = _words_before(match)
     if words and words[0] in ("a", "an") and _is_thing(following):
         return True  # "a 30m boat": one thing, measured
-    counted = len(following) > 3 and following.endswith("s") and following not in _NOT_NOUNS
+    if _described_thing(match):
+        return True  # "the town's new 50m pool": a thing, described, then measured
+    counted = (len(following) > 3 and following.endswith("s") and following not in _NOT_NOUNS) or (
+        following in _PEOPLE
+    )
     if _FIELD_EVENTS.search(match.string) and not counted:
         return True
     number = match.group(1)
@@ -356,7 +392,7 @@ _EVENT = re.compile(
 def _measure(number: str, unit: str, match: re.Match[str]) -> str:
     singular, plural = _UNITS[unit]
     event = unit == "m" and _EVENT.match(_after(match))
-    one = number == "1" or (_qualifies_noun(match) and not event)
+    one = number == "1" or ((_qualifies_noun(match) or _described_thing(match)) and not event)
     words = _HUNDREDS.get(number, cardinal(number)) if unit == "m" else cardinal(number)
     return f"{words} {singular if one else plural}"
 
@@ -390,9 +426,16 @@ def _degrees(number: str, negative: bool) -> str:
     return ("minus " if negative else "") + f"{cardinal(number)} {word}"
 
 
+# Nouns a temperature qualifies even without "a" or "the": "in 45C heat", "30C temperatures".
+_HEAT_NOUNS = frozenset("heat heatwave heatwaves temperatures weather sunshine days nights".split())
+
+
 def _temperature(match: re.Match[str]) -> str:
-    """ "-40C" is "minus forty degrees Celsius": the minus is never lost."""
+    """ "-40C" is "minus forty degrees Celsius": the minus is never lost; "a 10C drop" is a "ten
+    degree drop"."""
     minus, number, scale = match.groups()
+    if not minus and (_qualifies_noun(match) or _word_after(match) in _HEAT_NOUNS):
+        return f"{cardinal(number)} degree {_SCALES_TEMPERATURE[scale]}"
     return f"{_degrees(number, bool(minus))} {_SCALES_TEMPERATURE[scale]}"
 
 
@@ -591,6 +634,17 @@ _DIALLED = (
     r"call|calls|calling|called|dial|dials|dialled|dialed|dialling|dialing|ring|rang|phone|phoned|"
     r"text|texted|texting"
 )
+_CALLING = re.compile(
+    rf"\b(?:{_DIALLED}|NHS|(?:emergency|helpline|hotline|phone|telephone) (?:number|line|service)s?)\b",
+    re.IGNORECASE,
+)
+
+
+def _service(number: str) -> str:
+    """An emergency number: "999" is "nine nine nine"; Australia's "000" is "triple zero"."""
+    return "triple zero" if number == "000" else digits(number)
+
+
 _DATE_WORDS = (
     r"on|by|until|till|since|from|before|after|through|thru|starting|ending|Monday|Tuesday|"
     r"Wednesday|Thursday|Friday|Saturday|Sunday"
@@ -639,7 +693,12 @@ _RULES: list[Rule] = [
             rf"\b((?i:{_DIALLED})(?: or (?:{_DIALLED}))? )({_SERVICE_NUMBERS})\b(?![,.]?\d)"
             r"(?!\s+(?!calls\b)[a-z]{2,}s\b)"
         ),
-        lambda m: m.group(1) + digits(m.group(2)),
+        lambda m: m.group(1) + _service(m.group(2)),
+    ),
+    # ... and so are they anywhere in a sentence about calling ("call NHS 111 rather than 999").
+    (
+        re.compile(rf"(?<![\w$£€¥.,-])({_SERVICE_NUMBERS})\b(?![,.]?\d|-)(?!\s+[a-z]{{2,}}s\b)"),
+        lambda m: _service(m.group(1)) if _CALLING.search(m.string) else m.group(0),
     ),
     # Numbers in groups of three after "call" or "on" ("on 116 123") are phone numbers too.
     (
@@ -651,7 +710,7 @@ _RULES: list[Rule] = [
             rf"\b({_SERVICE_NUMBERS})(?=[\s-]+(?i:calls?|operators?|dispatch|dispatchers?|lines?|"
             r"lifeline|hotline|number|emergency|service|suicide)\b)"
         ),
-        lambda m: digits(m.group(1)),
+        lambda m: _service(m.group(1)),
     ),
     # Race times: "3:49.04", "2:01:09.5" are minutes and seconds, not a clock.
     (re.compile(r"\b(?:(\d{1,2}):)?(\d{1,2}):(\d\d)\.(\d{1,3})\b"), _race_time),
@@ -684,7 +743,7 @@ _RULES: list[Rule] = [
     (re.compile(r"\b(\d{1,4}) ?(BC|BCE|AD|CE)\b"), lambda m: f"{year_words(m.group(1))} {m.group(2)}"),
     # US time zones after a time are said in full: "10:30am ET" is "ten thirty AM eastern time".
     (
-        re.compile(r"(?:(?<=\d)|(?<=[ap]m)|(?<=[AP]M)|(?<=m\.))\s?\b(ET|PT|CT|MT)\b"),
+        re.compile(r"(?:(?<=\d)|(?<=[ap]m)|(?<=[AP]M)|(?<=m\.)|(?<=noon)|(?<=midnight))\s?\b(ET|PT|CT|MT)\b"),
         lambda m: f" {_ZONES[m.group(1)]}",
     ),
     # Decades NeMo reads wrongly: "'80s"; a decade's century as a number NeMo says as a
@@ -730,6 +789,15 @@ _RULES: list[Rule] = [
         ),
         lambda m: f"{cardinal(m.group(1))} to {cardinal(m.group(2))}",
     ),
+    # A signed change: "+1.4%" is "plus one point four percent".
+    (re.compile(rf"(?<![\w+])\+(?=(?:{NUMBER})\s?(?:%|pc\b|percent|per cent))"), "plus "),
+    # Batting averages: "hitting .312" is "three twelve", ".089" "oh eighty nine".
+    (
+        re.compile(r"\b((?:hit|hitting|batting|batted|bats|average of|averaging|average) )\.(\d{3})\b"),
+        lambda m: m.group(1) + ("oh " + cardinal(m.group(2)) if m.group(2)[0] == "0" else year_words(m.group(2))),
+    ),
+    # Points in league tables: "by 6 pts", "1 pt".
+    (re.compile(r"(?<=\d)\s?(pts?)\b\.?"), lambda m: " point" if m.group(1) == "pt" else " points"),
     # "pc" is per cent in British business copy: "3.9pc".
     (re.compile(r"(?<=\d)\s?pc\b"), "%"),
     # Tennis sets, before the dash rules read them as scores or ranges.
@@ -760,8 +828,8 @@ _RULES: list[Rule] = [
         re.compile(rf"({_MINUS})?(\d+(?:\.\d+)?)\s?[-–]({_MINUS})?(\d+(?:\.\d+)?)([CF])\b(?![\w'’&])"),
         _temperature_range,
     ),
-    (re.compile(rf"({_MINUS})?(\d+(?:\.\d+)?)\s?°\s?([CF])\b"), _temperature),
-    (re.compile(rf"({_MINUS})?(?<![\w.,])(\d+(?:\.\d+)?)([CF])\b(?![\w'’&])"), _temperature),
+    (re.compile(rf"({_MINUS})?(?<![\w.,])({NUMBER})\s?°\s?([CF])\b"), _temperature),
+    (re.compile(rf"({_MINUS})?(?<![\w.,])({NUMBER})([CF])\b(?![\w'’&])"), _temperature),
     # Percent ranges: "4.25%-4.5%".
     (
         re.compile(rf"(?<![\w.,])({NUMBER})\s?%\s?[-–]\s?({NUMBER})\s?%"),
@@ -831,7 +899,9 @@ _RULES: list[Rule] = [
         lambda m: f"{cardinal(m.group(1))} degree" + ("" if _qualifies_noun(m) or m.group(1) == "1" else "s"),
     ),
     # Units said in full, singular before a noun ("a 300MW plant"): kWh, GB, sq m, km/h...
-    (re.compile(rf"(?<![\w.,])({NUMBER})\s?({_UNIT})(?![\w²³/])"), _unit),
+    (re.compile(rf"(?<![\w.,])({NUMBER})[\s-]?({_UNIT})(?![\w²³/])"), _unit),
+    # "a 48MP camera" (written onto the number; "650 MPs" are members of parliament).
+    (re.compile(rf"(?<![\w.,])({NUMBER})(MP)\b(?![’'])"), _unit),
     # "in" written onto a number is inches ("4-6in of rain"), never the preposition.
     (re.compile(rf"(?<![\w.,])({NUMBER})(in)\b(?!['’])"), _unit),
     # Scale words: "1.8m barrels" is million; "the 100m final" and "1.5m-tall" are metres.
