@@ -101,6 +101,16 @@ _BEFORE_TN: list[Rule] = [
 ]
 
 _AFTER_TN: list[Rule] = [
+    # "a"/"an" agree with the number as said, not as written ("an A$2bn sale" is "a two billion").
+    (re.compile(r"\b([Aa])n? (?=(?:eight|eleven|eighteen|eighty)\b)"), r"\1n "),
+    (
+        re.compile(
+            r"\b([Aa])n (?=(?:one|two|three|four|five|six|seven|nine|ten|twelve|thirteen|fourteen|"
+            r"fifteen|sixteen|seventeen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|ninety|hundred|"
+            r"thousand|million|billion)\b)"
+        ),
+        r"\1 ",
+    ),
     # Editorial brackets are read as plain words ("(Putin's) mastery"); an aside mid-sentence
     # gets a pause either side ("LNG, liquefied natural gas, exports").
     (re.compile(r"(^|[.!?]\s+)\(([^()]*)\)"), r"\1\2"),

@@ -144,6 +144,14 @@ _MONEY_NOUNS = frozenset(
 )
 
 
+_NAMED_THING = re.compile(r"\s+[A-Z][\w'’&-]*\s+([a-z]+)\b")
+# What a name stands before when an amount describes the named thing, not the name alone.
+_NAMED_NOUNS = _MONEY_NOUNS | frozenset(
+    """plant farm station site park field mine reactor facility factory project line tunnel bridge
+    pipeline terminal refinery complex campus stadium arena tower dam""".split()
+)
+
+
 def _words_before(match: re.Match[str], count: int = 1) -> list[str]:
     """The COUNT words before a match, in lower case."""
     text = match.string[max(0, match.start() - _CONTEXT) : match.start()]
@@ -163,7 +171,9 @@ def _qualifies_noun(match: re.Match[str]) -> bool:
     """Whether the amount matched is an adjective before a noun: "a $7bn loan", "a 5kg bag"."""
     after = _after(match)
     if not _LOWER_WORD_NEXT.match(after):
-        return False
+        named = _NAMED_THING.match(after)  # "the 1.4GW Hornsea plant", "a $2bn Apple deal"
+        before = _words_before(match)
+        return bool(named and before and before[0] in _DETERMINERS and named.group(1) in _NAMED_NOUNS)
     following = _word_after(match)
     first = following.split("-")[0]
     if first in _NOT_NOUNS or first.endswith("ly") or (first.endswith("ed") and first not in _MONEY_NOUNS):
@@ -226,6 +236,10 @@ def _money(match: re.Match[str]) -> str:
     symbol, number, scale, word_scale = match.groups()
     scale = scale or word_scale
     singular = _adjective(match) or (number == "1" and not scale)
+    if not scale and _CENTS.search(number) and symbol in "$£€" and number.startswith("0."):
+        cents = cardinal(number[2:].lstrip("0") or "0")  # "€0.50" is "fifty cents", "£0.99" pence
+        unit = ("penny", "pence") if symbol == "£" else ("cent", "cents")
+        return f"{cents} {unit[0] if singular or number == '0.01' else unit[1]}"
     if not scale and _CENTS.search(number) and symbol in "$£€":
         if not singular:
             return match.group(0)  # "$3.50": NeMo says "three dollars fifty cents"
@@ -575,6 +589,10 @@ def _clock(match: re.Match[str]) -> str:
     return f"{said} {'oh ' if minutes.startswith('0') else ''}{cardinal(minutes)}"
 
 
+def _clock_minutes(minutes: str) -> str:
+    return ("oh " if minutes.startswith("0") else "") + cardinal(minutes.lstrip("0") or "0")
+
+
 def year_words(number: str) -> str:
     """A year as said: "476" is "four seventy six", "206" "two oh six", "1500" "fifteen hundred"."""
     value = int(number)
@@ -653,6 +671,16 @@ _DECADES = {"1": "tens", "2": "twenties", "3": "thirties", "4": "forties", "5": 
             "7": "seventies", "8": "eighties", "9": "nineties", "0": "noughties"}  # fmt: skip
 
 
+def _keyword(words: str) -> str:
+    """The word to text, in capitals for the eye, is said as a word ("text HELP to"), unless it
+    has no vowel to say ("text NHS to")."""
+    return re.sub(
+        r"\b[A-Z]{3,}\b",
+        lambda m: m.group(0).lower() if re.search(r"[AEIOUY]", m.group(0)) else m.group(0),
+        words,
+    )
+
+
 def _cricket_slash(match: re.Match[str]) -> str:
     """ "312/4" is "three hundred and twelve for four" (a total, then wickets)."""
     runs, wickets = match.groups()
@@ -685,7 +713,7 @@ _RULES: list[Rule] = [
     # Short codes to text: "text SHOUT to 85258".
     (
         re.compile(r"(?i:\b(text|txt|sms)\b)(\s+\S+\s+to\s+)(\d{5,6})\b"),
-        lambda m: m.group(1) + m.group(2) + digits(m.group(3)),
+        lambda m: m.group(1) + _keyword(m.group(2)) + digits(m.group(3)),
     ),
     # Emergency and helpline numbers ("call 999", "the 988 line") are digits, not amounts.
     (
@@ -711,6 +739,11 @@ _RULES: list[Rule] = [
             r"lifeline|hotline|number|emergency|service|suicide)\b)"
         ),
         lambda m: _service(m.group(1)),
+    ),
+    # Just after midnight on a 24-hour clock: "00:01 GMT" is "zero zero oh one".
+    (
+        re.compile(r"\b00[:.]([0-5]\d)\b(?![:.]\d)"),
+        lambda m: "midnight" if m.group(1) == "00" else "zero zero " + _clock_minutes(m.group(1)),
     ),
     # Race times: "3:49.04", "2:01:09.5" are minutes and seconds, not a clock.
     (re.compile(r"\b(?:(\d{1,2}):)?(\d{1,2}):(\d\d)\.(\d{1,3})\b"), _race_time),
