@@ -742,7 +742,7 @@ _RULES: list[Rule] = [
     ),
     # Just after midnight on a 24-hour clock: "00:01 GMT" is "zero zero oh one".
     (
-        re.compile(r"\b00[:.]([0-5]\d)\b(?![:.]\d)"),
+        re.compile(r"(?<![\d:.])\b00[:.]([0-5]\d)\b(?![:.]\d)"),
         lambda m: "midnight" if m.group(1) == "00" else "zero zero " + _clock_minutes(m.group(1)),
     ),
     # Race times: "3:49.04", "2:01:09.5" are minutes and seconds, not a clock.
@@ -827,7 +827,9 @@ _RULES: list[Rule] = [
     # Batting averages: "hitting .312" is "three twelve", ".089" "oh eighty nine".
     (
         re.compile(r"\b((?:hit|hitting|batting|batted|bats|average of|averaging|average) )\.(\d{3})\b"),
-        lambda m: m.group(1) + ("oh " + cardinal(m.group(2)) if m.group(2)[0] == "0" else year_words(m.group(2))),
+        lambda m: (
+            m.group(1) + ("oh " + cardinal(m.group(2)) if m.group(2)[0] == "0" else year_words(m.group(2)))
+        ),
     ),
     # Points in league tables: "by 6 pts", "1 pt".
     (re.compile(r"(?<=\d)\s?(pts?)\b\.?"), lambda m: " point" if m.group(1) == "pt" else " points"),

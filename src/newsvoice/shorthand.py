@@ -446,8 +446,10 @@ BEFORE_TN: list[Rule] = [
     # US congressional resolutions: "H.Res. 72" is "House Resolution seventy two".
     (
         re.compile(r"\b([HS])\.\s?(J\.\s?|Con\.\s?)?Res\.?(?=\s?\d)"),
-        lambda m: ("House " if m.group(1) == "H" else "Senate ")
-        + {"": "", "J": "Joint ", "C": "Concurrent "}[(m.group(2) or " ")[0].strip()]
-        + "Resolution",
+        lambda m: (
+            ("House " if m.group(1) == "H" else "Senate ")
+            + {"": "", "J": "Joint ", "C": "Concurrent "}[(m.group(2) or " ")[0].strip()]
+            + "Resolution"
+        ),
     ),
 ]
