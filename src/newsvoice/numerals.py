@@ -185,9 +185,13 @@ def _qualifies_noun(match: re.Match[str]) -> bool:
 
 # "a $20-an-hour wage", "a £25m-a-year deal": a rate hyphenated onto an amount makes it an adjective.
 _RATE_COMPOUND = re.compile(r"-(?:a|an|per)-[a-z]+\b")
+_PLUS_NOUN = re.compile(r"-plus\s+[a-z]+\b(?<!ly)")  # "a $5bn-plus charge"
 
 
 def _adjective(match: re.Match[str]) -> bool:
+    if _PLUS_NOUN.match(_after(match)):
+        before = _words_before(match)
+        return bool(before) and before[0] in _DETERMINERS
     return bool(_RATE_COMPOUND.match(_after(match))) or _qualifies_noun(match)
 
 
@@ -311,7 +315,8 @@ _UNITS = {
     "m³": ("cubic meter", "cubic meters"), "cu m": ("cubic meter", "cubic meters"),
     "W": ("watt", "watts"), "Wh": ("watt hour", "watt hours"), "bbl": ("barrel", "barrels"),
     "ppm": ("part per million", "parts per million"), "ppb": ("part per billion", "parts per billion"),
-    "MP": ("megapixel", "megapixels"),
+    "MP": ("megapixel", "megapixels"), "MB/s": ("megabyte per second", "megabytes per second"),
+    "GB/s": ("gigabyte per second", "gigabytes per second"),
 }  # fmt: skip
 _UNIT = "|".join(re.escape(unit) for unit in sorted(set(_UNITS) - {"m", "in", "MP"}, key=len, reverse=True))
 # Race distances said "fifteen hundred", not "one thousand five hundred".
@@ -332,7 +337,8 @@ _FIELD_EVENTS = re.compile(
     r"\b(?:jump(?:ed|s)?|leap|vault(?:ed)?|cleared|clearance|throw(?:s|n)?|threw|javelin|discus|"
     r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep|"
     r"river|floodwaters?|water level|tide|sprint|sprinter|sprinted|fastest|clocking|clocked|athletics|"
-    r"swam|swimmer)\b"
+    r"swam|swimmer|waves?)\b",
+    re.IGNORECASE,
 )
 
 
@@ -681,9 +687,17 @@ def _keyword(words: str) -> str:
     )
 
 
+_BETTING = re.compile(
+    r"\b(?:bet|bets|betting|odds|pays|bookmakers?|bookies|priced|punters?|favourites?|favorites?|"
+    r"outsiders?|shot)\b"
+)
+
+
 def _cricket_slash(match: re.Match[str]) -> str:
     """ "312/4" is "three hundred and twelve for four" (a total, then wickets)."""
     runs, wickets = match.groups()
+    if _BETTING.search(match.string) and not _CRICKET.search(match.string):
+        return f"{cardinal(runs)} to {cardinal(wickets)}"  # odds: "the bet pays 100/1"
     if int(runs) >= 100 or (int(runs) > 20 and _CRICKET.search(match.string)):
         return f"{cardinal(runs)} for {cardinal(wickets)}"
     return match.group(0)
@@ -903,7 +917,7 @@ _RULES: list[Rule] = [
     # US dates: "12/25" is December 25th (a day over 12, or after "on", "by", "until").
     (re.compile(r"(?<![\d/.])(1[0-2]|0?[1-9])/(1[3-9]|2\d|3[01])\b(?![/\d])"), _us_date),
     (
-        re.compile(rf"\b((?:{_DATE_WORDS}),? )(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])\b(?![/\d])"),
+        re.compile(rf"\b((?i:{_DATE_WORDS}),? )(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])\b(?![/\d])"),
         lambda m: m.group(1) + _us_date_words(m.group(2), m.group(3)),
     ),
     # Cricket totals with a slash: "312/4".
