@@ -125,7 +125,8 @@ _NOT_NOUNS = frozenset(
     last next this year years month months week weeks day days annually apiece worth total
     overall plus including alone already now then still just only even also too back up down
     out off again away yet instead extra altogether combined ago earlier later previously
-    respectively apiece a-year a-month each-year annual monthly yearly""".split()
+    respectively apiece a-year a-month each-year annual monthly yearly goes went comes came gets got
+    makes made takes took pays paid says said buys bought brings brought helps""".split()
 )
 _DETERMINERS = frozenset(
     "a an the its his her their our my your this that another every each any whose".split()
@@ -337,7 +338,7 @@ _FIELD_EVENTS = re.compile(
     r"\b(?:jump(?:ed|s)?|leap|vault(?:ed)?|cleared|clearance|throw(?:s|n)?|threw|javelin|discus|"
     r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep|"
     r"river|floodwaters?|water level|tide|sprint|sprinter|sprinted|fastest|clocking|clocked|athletics|"
-    r"swam|swimmer|waves?)\b",
+    r"swam|swimmer|waves?|fl(?:y|ies|ew|own|ying)|hover(?:s|ed|ing)?)\b",
     re.IGNORECASE,
 )
 
@@ -653,7 +654,7 @@ def _ers(match: re.Match[str]) -> str:
     return words[:-1] + "ers" if words.endswith("e") else words + "ers"
 
 
-_SERVICE_NUMBERS = r"911|999|112|111|101|988|311|211|000|119|110"
+_SERVICE_NUMBERS = r"911|999|112|111|101|988|311|211|411|511|611|711|811|000|119|110"
 _DIALLED = (
     r"call|calls|calling|called|dial|dials|dialled|dialed|dialling|dialing|ring|rang|phone|phoned|"
     r"text|texted|texting"
