@@ -323,6 +323,11 @@ _UNIT = "|".join(re.escape(unit) for unit in sorted(set(_UNITS) - {"m", "in", "M
 # Race distances said "fifteen hundred", not "one thousand five hundred".
 _HUNDREDS = {"1500": "fifteen hundred", "1,500": "fifteen hundred"}
 _RACE_DISTANCES = frozenset("50 60 100 110 200 400 800 1500 1,500 3000 3,000 5000 5,000 10000 10,000".split())
+# A title won over a distance: "the 5,000m world champion", "the 100m Olympic final".
+_TITLES = (
+    r"(?:world|olympic|european|commonwealth|national)\s+(?:champion|champions|championships?|title|"
+    r"crown|gold|silver|bronze|final|best|lead)"
+)
 # What follows a distance in metres, not an amount in millions.
 _METRE_WORDS = (
     r"tall|high|long|wide|deep|thick|away|above|below|beneath|underground|across|in\s+diameter|"
@@ -330,7 +335,7 @@ _METRE_WORDS = (
     r"butterfly|backstroke|breaststroke|medley|relay|dash|title|crown|gold|silver|bronze|world\s+record|"
     r"record|champion|heat|heats|semi-final|semifinal|semi|event|steeplechase|swim|podium|runner|"
     r"specialist|platform|springboard|yacht|wall|waves?|tower|drop|fall|plunge|mark|stretch|swell|"
-    r"radius|descent|climb"
+    rf"radius|descent|climb|{_TITLES}"
 )
 _METRES_AFTER = re.compile(rf"-?\s*(?:{_METRE_WORDS})\b")
 # A sentence about jumping or throwing measures in metres: "he cleared 6.24m".
@@ -338,7 +343,7 @@ _FIELD_EVENTS = re.compile(
     r"\b(?:jump(?:ed|s)?|leap|vault(?:ed)?|cleared|clearance|throw(?:s|n)?|threw|javelin|discus|"
     r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep|"
     r"river|floodwaters?|water level|tide|sprint|sprinter|sprinted|fastest|clocking|clocked|athletics|"
-    r"swam|swimmer|waves?|fl(?:y|ies|ew|own|ying)|hover(?:s|ed|ing)?)\b",
+    r"swam|swimmer|div(?:e|es|er|ers|ed|ing)|dove|waves?|fl(?:y|ies|ew|own|ying)|hover(?:s|ed|ing)?)\b",
     re.IGNORECASE,
 )
 
@@ -406,7 +411,7 @@ def _is_thing(word: str) -> bool:
 _EVENT = re.compile(
     r"\s*(?:final|finals|race|sprint|hurdles|freestyle|butterfly|backstroke|breaststroke|medley|relay|"
     r"dash|title|crown|gold|silver|bronze|world record|record|champion|heats?|semi-?finals?|semis|event|"
-    r"steeplechase|podium|runner|sprinter|specialist|swim)\b"
+    rf"steeplechase|podium|runner|sprinter|specialist|swim|{_TITLES})\b"
 )
 
 
