@@ -42,7 +42,10 @@ _ABBREVIATIONS = {"Ltd": "Limited", "Inc": "Incorporated", "Corp": "Corporation"
                   "dept": "department", "Dept": "Department", "vol": "volume", "Vol": "Volume",
                   "approx": "approximately"}  # fmt: skip
 _CARDINAL_NUMBERED = (
-    r"World\ War|Super\ Bowl|Vatican|Apollo|Title|Article|Chapter|Part|Phase|Stage|Book|Volume"
+    r"World\ War|Super\ Bowl|Vatican|Apollo|Title|Article|Chapter|Part|Phase|Stage|Book|Volume|"
+    # Sequels, missions and grades are counted too: "Artemis II", "Type II diabetes", "Category IV".
+    r"Artemis|Gemini|Voyager|Pioneer|Mariner|Soyuz|Type|Category|Class|Schedule|Level|Grade|Tier|"
+    r"Division|Act|Episode"
 )
 
 # Acronyms said as words, not letter by letter (espeak would spell some, and the rule
@@ -98,6 +101,16 @@ _BEFORE_TN: list[Rule] = [
 ]
 
 _AFTER_TN: list[Rule] = [
+    # "a"/"an" agree with the number as said, not as written ("an A$2bn sale" is "a two billion").
+    (re.compile(r"\b([Aa])n? (?=(?:eight|eleven|eighteen|eighty)\b)"), r"\1n "),
+    (
+        re.compile(
+            r"\b([Aa])n (?=(?:one|two|three|four|five|six|seven|nine|ten|twelve|thirteen|fourteen|"
+            r"fifteen|sixteen|seventeen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|ninety|hundred|"
+            r"thousand|million|billion)\b)"
+        ),
+        r"\1 ",
+    ),
     # Editorial brackets are read as plain words ("(Putin's) mastery"); an aside mid-sentence
     # gets a pause either side ("LNG, liquefied natural gas, exports").
     (re.compile(r"(^|[.!?]\s+)\(([^()]*)\)"), r"\1\2"),

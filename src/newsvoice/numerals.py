@@ -125,7 +125,8 @@ _NOT_NOUNS = frozenset(
     last next this year years month months week weeks day days annually apiece worth total
     overall plus including alone already now then still just only even also too back up down
     out off again away yet instead extra altogether combined ago earlier later previously
-    respectively apiece a-year a-month each-year annual monthly yearly""".split()
+    respectively apiece a-year a-month each-year annual monthly yearly goes went comes came gets got
+    makes made takes took pays paid says said buys bought brings brought helps""".split()
 )
 _DETERMINERS = frozenset(
     "a an the its his her their our my your this that another every each any whose".split()
@@ -141,6 +142,14 @@ _MONEY_NOUNS = frozenset(
     home mansion extension pledge commitment hole gap shortfall overhaul upgrade expansion scheme
     agreement jackpot prize damages ransom reward donation funding injection rescue lifeline
     windfall valuation writeoff write-off""".split()
+)
+
+
+_NAMED_THING = re.compile(r"\s+[A-Z][\w'’&-]*\s+([a-z]+)\b")
+# What a name stands before when an amount describes the named thing, not the name alone.
+_NAMED_NOUNS = _MONEY_NOUNS | frozenset(
+    """plant farm station site park field mine reactor facility factory project line tunnel bridge
+    pipeline terminal refinery complex campus stadium arena tower dam""".split()
 )
 
 
@@ -163,7 +172,9 @@ def _qualifies_noun(match: re.Match[str]) -> bool:
     """Whether the amount matched is an adjective before a noun: "a $7bn loan", "a 5kg bag"."""
     after = _after(match)
     if not _LOWER_WORD_NEXT.match(after):
-        return False
+        named = _NAMED_THING.match(after)  # "the 1.4GW Hornsea plant", "a $2bn Apple deal"
+        before = _words_before(match)
+        return bool(named and before and before[0] in _DETERMINERS and named.group(1) in _NAMED_NOUNS)
     following = _word_after(match)
     first = following.split("-")[0]
     if first in _NOT_NOUNS or first.endswith("ly") or (first.endswith("ed") and first not in _MONEY_NOUNS):
@@ -171,6 +182,18 @@ def _qualifies_noun(match: re.Match[str]) -> bool:
     before = _words_before(match)
     determined = bool(before) and (before[0] in _DETERMINERS or before[0].endswith(("'s", "’s")))
     return after.startswith("-") or determined or first in _MONEY_NOUNS
+
+
+# "a $20-an-hour wage", "a £25m-a-year deal": a rate hyphenated onto an amount makes it an adjective.
+_RATE_COMPOUND = re.compile(r"-(?:a|an|per)-[a-z]+\b")
+_PLUS_NOUN = re.compile(r"-plus\s+[a-z]+\b(?<!ly)")  # "a $5bn-plus charge"
+
+
+def _adjective(match: re.Match[str]) -> bool:
+    if _PLUS_NOUN.match(_after(match)):
+        before = _words_before(match)
+        return bool(before) and before[0] in _DETERMINERS
+    return bool(_RATE_COMPOUND.match(_after(match))) or _qualifies_noun(match)
 
 
 # --- money -------------------------------------------------------------------------------------
@@ -209,6 +232,7 @@ def _amount(number: str, scale: str | None) -> str:
 
 _CENTS = re.compile(r"\.\d\d$")
 _SCREENS = frozenset("1 2 4 5 8 10 12 16".split())  # "4K" and "8K" are resolutions
+_COUNTED_AFTER = re.compile(r"\s+(?:[a-z]+s|people)\b")
 _RUN = re.compile(r"[\s-]*(?:run|race|runs|races|runner|road race)\b")
 
 
@@ -216,7 +240,11 @@ def _money(match: re.Match[str]) -> str:
     """ "$4.5bn" is "four point five billion dollars"; "a $7bn loan" a "seven billion dollar loan"."""
     symbol, number, scale, word_scale = match.groups()
     scale = scale or word_scale
-    singular = _qualifies_noun(match) or (number == "1" and not scale)
+    singular = _adjective(match) or (number == "1" and not scale)
+    if not scale and _CENTS.search(number) and symbol in "$£€" and number.startswith("0."):
+        cents = cardinal(number[2:].lstrip("0") or "0")  # "€0.50" is "fifty cents", "£0.99" pence
+        unit = ("penny", "pence") if symbol == "£" else ("cent", "cents")
+        return f"{cents} {unit[0] if singular or number == '0.01' else unit[1]}"
     if not scale and _CENTS.search(number) and symbol in "$£€":
         if not singular:
             return match.group(0)  # "$3.50": NeMo says "three dollars fifty cents"
@@ -229,7 +257,7 @@ def _money_range(match: re.Match[str]) -> str:
     """ "$1.5-2bn" is "one point five to two billion dollars"; "$10-$12" "ten to twelve dollars"."""
     symbol, low, low_scale, low_word, _, high, high_scale, high_word = match.groups()
     low_scale, high_scale = low_scale or low_word, high_scale or high_word
-    singular = _qualifies_noun(match)
+    singular = _adjective(match)
     low_words = _amount(low, low_scale if low_scale != high_scale else None)
     return f"{low_words} to {_amount(high, high_scale)} {_currency(symbol, singular)}"
 
@@ -252,6 +280,8 @@ def _scaled(match: re.Match[str]) -> str:
         return _measure(number, "m", match)
     if (scale in ("k", "K") and _RUN.match(_after(match))) or (scale == "K" and number in _SCREENS):
         return f"{cardinal(number)} K"  # "a 10k run", "in 4K"
+    if scale == "b" and not _COUNTED_AFTER.match(_after(match)):
+        return f"{cardinal(number)} b"  # "clade 1b", "Phase 2b": a variant, not billions
     return f"{cardinal(number, scaled=True)} {_SCALES[scale]}"
 
 
@@ -284,11 +314,20 @@ _UNITS = {
     "sq mi": ("square mile", "square miles"), "m3": ("cubic meter", "cubic meters"),
     "m/s": ("meter per second", "meters per second"),
     "m³": ("cubic meter", "cubic meters"), "cu m": ("cubic meter", "cubic meters"),
+    "W": ("watt", "watts"), "Wh": ("watt hour", "watt hours"), "bbl": ("barrel", "barrels"),
+    "ppm": ("part per million", "parts per million"), "ppb": ("part per billion", "parts per billion"),
+    "MP": ("megapixel", "megapixels"), "MB/s": ("megabyte per second", "megabytes per second"),
+    "GB/s": ("gigabyte per second", "gigabytes per second"),
 }  # fmt: skip
-_UNIT = "|".join(re.escape(unit) for unit in sorted(set(_UNITS) - {"m", "in"}, key=len, reverse=True))
+_UNIT = "|".join(re.escape(unit) for unit in sorted(set(_UNITS) - {"m", "in", "MP"}, key=len, reverse=True))
 # Race distances said "fifteen hundred", not "one thousand five hundred".
 _HUNDREDS = {"1500": "fifteen hundred", "1,500": "fifteen hundred"}
 _RACE_DISTANCES = frozenset("50 60 100 110 200 400 800 1500 1,500 3000 3,000 5000 5,000 10000 10,000".split())
+# A title won over a distance: "the 5,000m world champion", "the 100m Olympic final".
+_TITLES = (
+    r"(?:world|olympic|european|commonwealth|national)\s+(?:champion|champions|championships?|title|"
+    r"crown|gold|silver|bronze|final|best|lead)"
+)
 # What follows a distance in metres, not an amount in millions.
 _METRE_WORDS = (
     r"tall|high|long|wide|deep|thick|away|above|below|beneath|underground|across|in\s+diameter|"
@@ -296,14 +335,33 @@ _METRE_WORDS = (
     r"butterfly|backstroke|breaststroke|medley|relay|dash|title|crown|gold|silver|bronze|world\s+record|"
     r"record|champion|heat|heats|semi-final|semifinal|semi|event|steeplechase|swim|podium|runner|"
     r"specialist|platform|springboard|yacht|wall|waves?|tower|drop|fall|plunge|mark|stretch|swell|"
-    r"radius|descent|climb"
+    rf"radius|descent|climb|{_TITLES}"
 )
 _METRES_AFTER = re.compile(rf"-?\s*(?:{_METRE_WORDS})\b")
 # A sentence about jumping or throwing measures in metres: "he cleared 6.24m".
 _FIELD_EVENTS = re.compile(
     r"\b(?:jump(?:ed|s)?|leap|vault(?:ed)?|cleared|clearance|throw(?:s|n)?|threw|javelin|discus|"
-    r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep)\b"
+    r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep|"
+    r"river|floodwaters?|water level|tide|sprint|sprinter|sprinted|fastest|clocking|clocked|athletics|"
+    r"swam|swimmer|div(?:e|es|er|ers|ed|ing)|dove|waves?|fl(?:y|ies|ew|own|ying)|hover(?:s|ed|ing)?)\b",
+    re.IGNORECASE,
 )
+
+
+_PEOPLE = frozenset("people children men women staff police cattle sheep".split())
+
+
+def _described_thing(match: re.Match[str]) -> bool:
+    """Whether a thing's name follows a determiner and one describing word: "the town's new 50m
+    pool", "its first 20kg bag"."""
+    two = _words_before(match, 2)
+    determined = len(two) == 2 and (two[0] in _DETERMINERS or two[0].endswith(("'s", "’s")))
+    return (
+        determined
+        and two[1] not in _NOT_NOUNS
+        and bool(_LOWER_WORD_NEXT.match(_after(match)))
+        and _is_thing(_word_after(match))
+    )
 
 
 def _is_metres(match: re.Match[str]) -> bool:
@@ -313,7 +371,11 @@ def _is_metres(match: re.Match[str]) -> bool:
     words = _words_before(match)
     if words and words[0] in ("a", "an") and _is_thing(following):
         return True  # "a 30m boat": one thing, measured
-    counted = len(following) > 3 and following.endswith("s") and following not in _NOT_NOUNS
+    if _described_thing(match):
+        return True  # "the town's new 50m pool": a thing, described, then measured
+    counted = (len(following) > 3 and following.endswith("s") and following not in _NOT_NOUNS) or (
+        following in _PEOPLE
+    )
     if _FIELD_EVENTS.search(match.string) and not counted:
         return True
     number = match.group(1)
@@ -349,14 +411,14 @@ def _is_thing(word: str) -> bool:
 _EVENT = re.compile(
     r"\s*(?:final|finals|race|sprint|hurdles|freestyle|butterfly|backstroke|breaststroke|medley|relay|"
     r"dash|title|crown|gold|silver|bronze|world record|record|champion|heats?|semi-?finals?|semis|event|"
-    r"steeplechase|podium|runner|sprinter|specialist|swim)\b"
+    rf"steeplechase|podium|runner|sprinter|specialist|swim|{_TITLES})\b"
 )
 
 
 def _measure(number: str, unit: str, match: re.Match[str]) -> str:
     singular, plural = _UNITS[unit]
     event = unit == "m" and _EVENT.match(_after(match))
-    one = number == "1" or (_qualifies_noun(match) and not event)
+    one = number == "1" or ((_qualifies_noun(match) or _described_thing(match)) and not event)
     words = _HUNDREDS.get(number, cardinal(number)) if unit == "m" else cardinal(number)
     return f"{words} {singular if one else plural}"
 
@@ -390,9 +452,16 @@ def _degrees(number: str, negative: bool) -> str:
     return ("minus " if negative else "") + f"{cardinal(number)} {word}"
 
 
+# Nouns a temperature qualifies even without "a" or "the": "in 45C heat", "30C temperatures".
+_HEAT_NOUNS = frozenset("heat heatwave heatwaves temperatures weather sunshine days nights".split())
+
+
 def _temperature(match: re.Match[str]) -> str:
-    """ "-40C" is "minus forty degrees Celsius": the minus is never lost."""
+    """ "-40C" is "minus forty degrees Celsius": the minus is never lost; "a 10C drop" is a "ten
+    degree drop"."""
     minus, number, scale = match.groups()
+    if not minus and (_qualifies_noun(match) or _word_after(match) in _HEAT_NOUNS):
+        return f"{cardinal(number)} degree {_SCALES_TEMPERATURE[scale]}"
     return f"{_degrees(number, bool(minus))} {_SCALES_TEMPERATURE[scale]}"
 
 
@@ -532,6 +601,10 @@ def _clock(match: re.Match[str]) -> str:
     return f"{said} {'oh ' if minutes.startswith('0') else ''}{cardinal(minutes)}"
 
 
+def _clock_minutes(minutes: str) -> str:
+    return ("oh " if minutes.startswith("0") else "") + cardinal(minutes.lstrip("0") or "0")
+
+
 def year_words(number: str) -> str:
     """A year as said: "476" is "four seventy six", "206" "two oh six", "1500" "fifteen hundred"."""
     value = int(number)
@@ -586,11 +659,22 @@ def _ers(match: re.Match[str]) -> str:
     return words[:-1] + "ers" if words.endswith("e") else words + "ers"
 
 
-_SERVICE_NUMBERS = r"911|999|112|111|101|988|311|211|000|119|110"
+_SERVICE_NUMBERS = r"911|999|112|111|101|988|311|211|411|511|611|711|811|000|119|110"
 _DIALLED = (
     r"call|calls|calling|called|dial|dials|dialled|dialed|dialling|dialing|ring|rang|phone|phoned|"
     r"text|texted|texting"
 )
+_CALLING = re.compile(
+    rf"\b(?:{_DIALLED}|NHS|(?:emergency|helpline|hotline|phone|telephone) (?:number|line|service)s?)\b",
+    re.IGNORECASE,
+)
+
+
+def _service(number: str) -> str:
+    """An emergency number: "999" is "nine nine nine"; Australia's "000" is "triple zero"."""
+    return "triple zero" if number == "000" else digits(number)
+
+
 _DATE_WORDS = (
     r"on|by|until|till|since|from|before|after|through|thru|starting|ending|Monday|Tuesday|"
     r"Wednesday|Thursday|Friday|Saturday|Sunday"
@@ -599,9 +683,27 @@ _DECADES = {"1": "tens", "2": "twenties", "3": "thirties", "4": "forties", "5": 
             "7": "seventies", "8": "eighties", "9": "nineties", "0": "noughties"}  # fmt: skip
 
 
+def _keyword(words: str) -> str:
+    """The word to text, in capitals for the eye, is said as a word ("text HELP to"), unless it
+    has no vowel to say ("text NHS to")."""
+    return re.sub(
+        r"\b[A-Z]{3,}\b",
+        lambda m: m.group(0).lower() if re.search(r"[AEIOUY]", m.group(0)) else m.group(0),
+        words,
+    )
+
+
+_BETTING = re.compile(
+    r"\b(?:bet|bets|betting|odds|pays|bookmakers?|bookies|priced|punters?|favourites?|favorites?|"
+    r"outsiders?|shot)\b"
+)
+
+
 def _cricket_slash(match: re.Match[str]) -> str:
     """ "312/4" is "three hundred and twelve for four" (a total, then wickets)."""
     runs, wickets = match.groups()
+    if _BETTING.search(match.string) and not _CRICKET.search(match.string):
+        return f"{cardinal(runs)} to {cardinal(wickets)}"  # odds: "the bet pays 100/1"
     if int(runs) >= 100 or (int(runs) > 20 and _CRICKET.search(match.string)):
         return f"{cardinal(runs)} for {cardinal(wickets)}"
     return match.group(0)
@@ -631,7 +733,7 @@ _RULES: list[Rule] = [
     # Short codes to text: "text SHOUT to 85258".
     (
         re.compile(r"(?i:\b(text|txt|sms)\b)(\s+\S+\s+to\s+)(\d{5,6})\b"),
-        lambda m: m.group(1) + m.group(2) + digits(m.group(3)),
+        lambda m: m.group(1) + _keyword(m.group(2)) + digits(m.group(3)),
     ),
     # Emergency and helpline numbers ("call 999", "the 988 line") are digits, not amounts.
     (
@@ -639,7 +741,12 @@ _RULES: list[Rule] = [
             rf"\b((?i:{_DIALLED})(?: or (?:{_DIALLED}))? )({_SERVICE_NUMBERS})\b(?![,.]?\d)"
             r"(?!\s+(?!calls\b)[a-z]{2,}s\b)"
         ),
-        lambda m: m.group(1) + digits(m.group(2)),
+        lambda m: m.group(1) + _service(m.group(2)),
+    ),
+    # ... and so are they anywhere in a sentence about calling ("call NHS 111 rather than 999").
+    (
+        re.compile(rf"(?<![\w$£€¥.,-])({_SERVICE_NUMBERS})\b(?![,.]?\d|-)(?!\s+[a-z]{{2,}}s\b)"),
+        lambda m: _service(m.group(1)) if _CALLING.search(m.string) else m.group(0),
     ),
     # Numbers in groups of three after "call" or "on" ("on 116 123") are phone numbers too.
     (
@@ -651,7 +758,12 @@ _RULES: list[Rule] = [
             rf"\b({_SERVICE_NUMBERS})(?=[\s-]+(?i:calls?|operators?|dispatch|dispatchers?|lines?|"
             r"lifeline|hotline|number|emergency|service|suicide)\b)"
         ),
-        lambda m: digits(m.group(1)),
+        lambda m: _service(m.group(1)),
+    ),
+    # Just after midnight on a 24-hour clock: "00:01 GMT" is "zero zero oh one".
+    (
+        re.compile(r"(?<![\d:.])\b00[:.]([0-5]\d)\b(?![:.]\d)"),
+        lambda m: "midnight" if m.group(1) == "00" else "zero zero " + _clock_minutes(m.group(1)),
     ),
     # Race times: "3:49.04", "2:01:09.5" are minutes and seconds, not a clock.
     (re.compile(r"\b(?:(\d{1,2}):)?(\d{1,2}):(\d\d)\.(\d{1,3})\b"), _race_time),
@@ -684,7 +796,7 @@ _RULES: list[Rule] = [
     (re.compile(r"\b(\d{1,4}) ?(BC|BCE|AD|CE)\b"), lambda m: f"{year_words(m.group(1))} {m.group(2)}"),
     # US time zones after a time are said in full: "10:30am ET" is "ten thirty AM eastern time".
     (
-        re.compile(r"(?:(?<=\d)|(?<=[ap]m)|(?<=[AP]M)|(?<=m\.))\s?\b(ET|PT|CT|MT)\b"),
+        re.compile(r"(?:(?<=\d)|(?<=[ap]m)|(?<=[AP]M)|(?<=m\.)|(?<=noon)|(?<=midnight))\s?\b(ET|PT|CT|MT)\b"),
         lambda m: f" {_ZONES[m.group(1)]}",
     ),
     # Decades NeMo reads wrongly: "'80s"; a decade's century as a number NeMo says as a
@@ -730,6 +842,17 @@ _RULES: list[Rule] = [
         ),
         lambda m: f"{cardinal(m.group(1))} to {cardinal(m.group(2))}",
     ),
+    # A signed change: "+1.4%" is "plus one point four percent".
+    (re.compile(rf"(?<![\w+])\+(?=(?:{NUMBER})\s?(?:%|pc\b|percent|per cent))"), "plus "),
+    # Batting averages: "hitting .312" is "three twelve", ".089" "oh eighty nine".
+    (
+        re.compile(r"\b((?:hit|hitting|batting|batted|bats|average of|averaging|average) )\.(\d{3})\b"),
+        lambda m: (
+            m.group(1) + ("oh " + cardinal(m.group(2)) if m.group(2)[0] == "0" else year_words(m.group(2)))
+        ),
+    ),
+    # Points in league tables: "by 6 pts", "1 pt".
+    (re.compile(r"(?<=\d)\s?(pts?)\b\.?"), lambda m: " point" if m.group(1) == "pt" else " points"),
     # "pc" is per cent in British business copy: "3.9pc".
     (re.compile(r"(?<=\d)\s?pc\b"), "%"),
     # Tennis sets, before the dash rules read them as scores or ranges.
@@ -760,8 +883,8 @@ _RULES: list[Rule] = [
         re.compile(rf"({_MINUS})?(\d+(?:\.\d+)?)\s?[-–]({_MINUS})?(\d+(?:\.\d+)?)([CF])\b(?![\w'’&])"),
         _temperature_range,
     ),
-    (re.compile(rf"({_MINUS})?(\d+(?:\.\d+)?)\s?°\s?([CF])\b"), _temperature),
-    (re.compile(rf"({_MINUS})?(?<![\w.,])(\d+(?:\.\d+)?)([CF])\b(?![\w'’&])"), _temperature),
+    (re.compile(rf"({_MINUS})?(?<![\w.,])({NUMBER})\s?°\s?([CF])\b"), _temperature),
+    (re.compile(rf"({_MINUS})?(?<![\w.,])({NUMBER})([CF])\b(?![\w'’&])"), _temperature),
     # Percent ranges: "4.25%-4.5%".
     (
         re.compile(rf"(?<![\w.,])({NUMBER})\s?%\s?[-–]\s?({NUMBER})\s?%"),
@@ -800,7 +923,7 @@ _RULES: list[Rule] = [
     # US dates: "12/25" is December 25th (a day over 12, or after "on", "by", "until").
     (re.compile(r"(?<![\d/.])(1[0-2]|0?[1-9])/(1[3-9]|2\d|3[01])\b(?![/\d])"), _us_date),
     (
-        re.compile(rf"\b((?:{_DATE_WORDS}),? )(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])\b(?![/\d])"),
+        re.compile(rf"\b((?i:{_DATE_WORDS}),? )(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])\b(?![/\d])"),
         lambda m: m.group(1) + _us_date_words(m.group(2), m.group(3)),
     ),
     # Cricket totals with a slash: "312/4".
@@ -831,7 +954,9 @@ _RULES: list[Rule] = [
         lambda m: f"{cardinal(m.group(1))} degree" + ("" if _qualifies_noun(m) or m.group(1) == "1" else "s"),
     ),
     # Units said in full, singular before a noun ("a 300MW plant"): kWh, GB, sq m, km/h...
-    (re.compile(rf"(?<![\w.,])({NUMBER})\s?({_UNIT})(?![\w²³/])"), _unit),
+    (re.compile(rf"(?<![\w.,])({NUMBER})[\s-]?({_UNIT})(?![\w²³/])"), _unit),
+    # "a 48MP camera" (written onto the number; "650 MPs" are members of parliament).
+    (re.compile(rf"(?<![\w.,])({NUMBER})(MP)\b(?![’'])"), _unit),
     # "in" written onto a number is inches ("4-6in of rain"), never the preposition.
     (re.compile(rf"(?<![\w.,])({NUMBER})(in)\b(?!['’])"), _unit),
     # Scale words: "1.8m barrels" is million; "the 100m final" and "1.5m-tall" are metres.

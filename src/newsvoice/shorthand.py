@@ -439,6 +439,17 @@ BEFORE_TN: list[Rule] = [
     ),
     # Letters before a decimal are spelled: "PM2.5" is "P M 2.5".
     (re.compile(r"\b([A-Z]{1,3})(?=\d+\.\d)"), lambda m: spell(m.group(1)) + " "),
+    # Letters written onto a short number are a code, spelled: "NO2", "the A38", "PS5".
+    (re.compile(r"\b([A-Z]{1,3})(?=\d{1,3}\b)"), lambda m: spell(m.group(1)) + " "),
     # The FTSE index is "Footsie".
     (re.compile(r"\bFTSE\b"), "Footsie"),
+    # US congressional resolutions: "H.Res. 72" is "House Resolution seventy two".
+    (
+        re.compile(r"\b([HS])\.\s?(J\.\s?|Con\.\s?)?Res\.?(?=\s?\d)"),
+        lambda m: (
+            ("House " if m.group(1) == "H" else "Senate ")
+            + {"": "", "J": "Joint ", "C": "Concurrent "}[(m.group(2) or " ")[0].strip()]
+            + "Resolution"
+        ),
+    ),
 ]
