@@ -62,7 +62,7 @@ _CAPS_WORDS = frozenset(
 )
 # Letters said alone: espeak reads a lone "A" as the article.
 _LETTER = {"A": "[[ˈeɪ]]"}
-# All-caps words espeak already says right letter by letter.
+# Times of day: espeak says "AM" and "a.m." alike, and the latter is how it is written out.
 _ESPEAK_SPELLS = frozenset({"AM", "PM"})
 
 _TYPOGRAPHY: list[Rule] = [
@@ -140,6 +140,7 @@ _SHOUTED_MIN_WORDS = 2
 _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _REPEATED_PUNCT = re.compile(r"([,;:])(?:\s*[,;:.])+")
+_DOUBLED_PERIOD = re.compile(r"(?<=\.)\.+")  # "at three p.m." ending a sentence
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ def _regnal(match: re.Match[str]) -> str:
 
 def _acronym(letters: str, plural: str) -> str:
     if letters in _ESPEAK_SPELLS:
-        return letters + plural
+        return f"{letters[0].lower()}.{letters[1].lower()}." + plural  # as it is read: "a.m."
     if letters in _CAPS_WORDS:
         return letters.lower() + plural
     if letters in WORD_ACRONYMS:
@@ -313,6 +314,7 @@ def _is_speakable(char: str, scripts: frozenset[str]) -> bool:
 
 def _tidy(text: str) -> str:
     text = _REPEATED_PUNCT.sub(r"\1", text)
+    text = _DOUBLED_PERIOD.sub("", text)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text))
     return text.strip(" ,;:")
 
