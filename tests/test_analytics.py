@@ -271,3 +271,31 @@ def test_a_listener_in_chromium(browser, local_server, live_server, published: d
             if table != "listening_hosts":
                 for row in db.exec_driver_sql(f'SELECT * FROM "{table}"'):
                     assert not any("127.0.0.1" in str(value) and not str(value).startswith("http") for value in row)
+
+
+SPY = """
+window.beacons = [];
+navigator.sendBeacon = (url, body) => { window.beacons.push(url); return true; };
+"""
+
+
+@pytest.mark.parametrize("case", ["on", "off", "gpc"])
+def test_turned_off_by_the_page_or_the_browser(browser, local_server, live_server, published: dict, no_proxy, case: str) -> None:
+    from test_player_browser import READY, STORY
+
+    html = STORY.format(article=published["id"], server=live_server.url)
+    if case == "off":
+        html = html.replace("<newsvoice-player ", '<newsvoice-player analytics="off" ')
+    local_server.routes[f"/{case}.html"] = (200, "text/html; charset=utf-8", html.encode())
+    context = browser.new_context(user_agent=BROWSER)
+    page = context.new_page()
+    page.add_init_script(SPY)
+    if case == "gpc":
+        page.add_init_script("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });")
+    page.goto(local_server.url(f"/{case}.html"))
+    page.wait_for_function(READY, timeout=15_000)
+    page.locator("newsvoice-player").get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('newsvoice-player').played")
+    page.evaluate("() => document.querySelector('newsvoice-player').send()")
+    assert len(page.evaluate("() => window.beacons")) == (1 if case == "on" else 0)
+    context.close()
