@@ -41,8 +41,14 @@ def service(tmp_path: Path, database: str | None = None, **settings) -> Iterator
 
 def batch(article_id: str, *events, played: bool = False, listened: float = 0, **extra) -> dict:
     events = [{"kind": kind, "position": position, "speed": speed} for kind, position, speed in events]
-    return {"article": article_id, "version": 1, "host": "news.example", "played": played,
-            "listened": listened, "events": events} | extra
+    return {
+        "article": article_id,
+        "version": 1,
+        "host": "news.example",
+        "played": played,
+        "listened": listened,
+        "events": events,
+    } | extra
 
 
 def send(client, body, user_agent: str = BROWSER, address: str | None = None):
@@ -53,8 +59,15 @@ def send(client, body, user_agent: str = BROWSER, address: str | None = None):
     return client.post("/api/listens", content=content, headers=headers)
 
 
-LISTEN = (("load", 0, 1), ("play", 0, 1), ("progress", 6.1, 1), ("progress", 12.2, 1), ("progress", 18.3, 1),
-          ("seek", 6, 1), ("speed", 6, 1.5))
+LISTEN = (
+    ("load", 0, 1),
+    ("play", 0, 1),
+    ("progress", 6.1, 1),
+    ("progress", 12.2, 1),
+    ("progress", 18.3, 1),
+    ("seek", 6, 1),
+    ("speed", 6, 1.5),
+)
 
 
 def test_a_listen_is_counted_and_reported(tmp_path: Path) -> None:
@@ -83,9 +96,16 @@ def test_a_listen_is_counted_and_reported(tmp_path: Path) -> None:
         top = client.get("/api/listening/top", headers=headers).json()["articles"]
         assert [row["article"] for row in top] == [article_id], top
         assert top[0]["title"] == newsroom.article(article_id).article.title, top
-        assert "2000-01-01,"  not in client.get("/api/listening/top?format=csv", headers=headers).text
-        assert client.get("/api/listening?from=2000-01-01&to=2000-01-02", headers=headers).json()["plays"] == 0
-        for path in (f"/api/listening/articles/{article_id}", "/api/listening", "/api/listening/top", "/listening"):
+        assert "2000-01-01," not in client.get("/api/listening/top?format=csv", headers=headers).text
+        assert (
+            client.get("/api/listening?from=2000-01-01&to=2000-01-02", headers=headers).json()["plays"] == 0
+        )
+        for path in (
+            f"/api/listening/articles/{article_id}",
+            "/api/listening",
+            "/api/listening/top",
+            "/listening",
+        ):
             assert client.get(path).status_code == 401, path
         page = client.get("/listening", auth=("publisher", headers["Authorization"].split()[1]))
         assert page.status_code == 200 and page.text.count("<svg") == 2, page.text
@@ -93,7 +113,7 @@ def test_a_listen_is_counted_and_reported(tmp_path: Path) -> None:
 
 
 def test_robots_are_dropped_and_addresses_limited(tmp_path: Path) -> None:
-    with service(tmp_path, analytics_rate=60) as (client, headers, article_id, newsroom):
+    with service(tmp_path, analytics_rate=60) as (client, headers, article_id, _newsroom):
         for agent in ("", "Googlebot/2.1", "curl/8.0", "python-httpx/0.27", "Mozilla/5.0 HeadlessChrome/130"):
             assert send(client, batch(article_id, ("load", 0, 1)), agent).status_code == 204
         assert client.get(f"/api/listening/articles/{article_id}", headers=headers).json()["loads"] == 0
@@ -124,7 +144,7 @@ def test_robots_are_dropped_and_addresses_limited(tmp_path: Path) -> None:
     ],
 )
 def test_bad_batches_are_refused(tmp_path: Path, body, status: int) -> None:
-    with service(tmp_path) as (client, headers, article_id, newsroom):
+    with service(tmp_path) as (client, headers, article_id, _newsroom):
         good = batch(article_id, ("load", 0, 1))
         bodies = {
             "version 9": good | {"version": 9},
@@ -150,7 +170,7 @@ def test_bad_batches_are_refused(tmp_path: Path, body, status: int) -> None:
 
 
 def test_a_body_past_the_limit_is_refused_while_it_streams(tmp_path: Path) -> None:
-    with service(tmp_path) as (client, headers, article_id, newsroom):
+    with service(tmp_path) as (client, _headers, article_id, _newsroom):
 
         def chunks() -> Iterator[bytes]:
             yield b'{"article": "' + article_id.encode() + b'", "host": "'
@@ -162,18 +182,24 @@ def test_a_body_past_the_limit_is_refused_while_it_streams(tmp_path: Path) -> No
 
 
 def test_analytics_off(tmp_path: Path) -> None:
-    with service(tmp_path, analytics=False) as (client, headers, article_id, newsroom):
+    with service(tmp_path, analytics=False) as (client, _headers, article_id, _newsroom):
         assert "listens" not in client.get(f"/api/articles/{article_id}").json()["links"]
         assert send(client, batch(article_id, ("load", 0, 1))).status_code == 404
 
 
 def test_postgresql_keeps_the_same_figures(tmp_path: Path) -> None:
-    with postgres_database() as database, service(tmp_path, database) as (client, headers, article_id, newsroom):
+    with (
+        postgres_database() as database,
+        service(tmp_path, database) as (client, headers, article_id, newsroom),
+    ):
         for n in range(3):
             listener = f"{BROWSER} Edg/{n}"  # three listeners (the test client has one address)
             assert send(client, batch(article_id, *LISTEN, listened=19), listener).status_code == 204
             newsroom.audience.flush()  # three writes, added to one row
-        assert send(client, batch(article_id, ("progress", 59, 2), ("complete", 60, 2), played=True)).status_code == 204
+        assert (
+            send(client, batch(article_id, ("progress", 59, 2), ("complete", 60, 2), played=True)).status_code
+            == 204
+        )
         report = client.get(f"/api/listening/articles/{article_id}", headers=headers).json()
         assert (report["loads"], report["plays"], report["completes"]) == (3, 3, 1)
         reached = {point["bucket"]: point["reached"] for point in report["dropoff"]}
@@ -184,7 +210,7 @@ def test_postgresql_keeps_the_same_figures(tmp_path: Path) -> None:
 
 
 def test_deleting_an_article_deletes_its_figures(tmp_path: Path) -> None:
-    with service(tmp_path) as (client, headers, article_id, newsroom):
+    with service(tmp_path) as (client, _headers, article_id, newsroom):
         send(client, batch(article_id, ("load", 0, 1)))
         newsroom.delete(article_id)
         newsroom.audience.flush()  # a deleted article's counts are dropped, not refused by the database
@@ -206,8 +232,12 @@ def assert_nothing_personal(store, forbidden: list[str]) -> None:
                     text = str(value)
                     for word in forbidden:
                         assert word not in text, (table, word)
-        columns = {column["name"] for table in inspect(db).get_table_names() if table.startswith("listening")
-                   for column in inspect(db).get_columns(table)}
+        columns = {
+            column["name"]
+            for table in inspect(db).get_table_names()
+            if table.startswith("listening")
+            for column in inspect(db).get_columns(table)
+        }
         assert not columns & {"ip", "address", "user_agent", "agent", "hash", "session", "visitor", "cookie"}
 
 
@@ -233,12 +263,16 @@ def test_parse_batch_is_strict() -> None:
 # --- in a real browser -----------------------------------------------------------------------
 
 
-def test_a_listener_in_chromium(browser, local_server, live_server, published: dict, api, api_key, no_proxy) -> None:
+def test_a_listener_in_chromium(
+    browser, local_server, live_server, published: dict, api, api_key, no_proxy
+) -> None:
     """A listener plays the article to 35%, seeks, changes the speed and closes the tab: the
     beacon sent as the page goes brings 1 load, 1 play, 0-30% reached and the speed."""
     from test_player_browser import AUDIO, READY, STORY
 
-    html = STORY.format(article=published["id"], server=live_server.url).replace("<newsvoice-player ", "<newsvoice-player datalayer ")
+    html = STORY.format(article=published["id"], server=live_server.url).replace(
+        "<newsvoice-player ", "<newsvoice-player datalayer "
+    )
     local_server.routes["/listened.html"] = (200, "text/html; charset=utf-8", html.encode())
     context = browser.new_context(user_agent=BROWSER)
     page = context.new_page()
@@ -251,11 +285,16 @@ def test_a_listener_in_chromium(browser, local_server, live_server, published: d
     player.get_by_role("button", name="Back 15 seconds").click()  # a seek, back to the start
     player.locator(".speed").click()  # 1.25×
     pushed = page.evaluate("() => window.dataLayer.map((item) => item.event)")
-    assert pushed[:3] == ["newsvoice_load", "newsvoice_play", "newsvoice_progress"] and "newsvoice_speed" in pushed
+    assert (
+        pushed[:3] == ["newsvoice_load", "newsvoice_play", "newsvoice_progress"]
+        and "newsvoice_speed" in pushed
+    )
     page.close()  # pagehide: the batch goes with sendBeacon
     context.close()
     deadline = time.monotonic() + 15
-    while (report := api.get(f"/api/listening/articles/{published['id']}", headers=api_key).json())["loads"] < 1:
+    while (report := api.get(f"/api/listening/articles/{published['id']}", headers=api_key).json())[
+        "loads"
+    ] < 1:
         assert time.monotonic() < deadline, "no beacon came"
         time.sleep(0.2)
     assert (report["loads"], report["plays"], report["seeks"], report["speed_changes"]) == (1, 1, 1, 1)
@@ -270,7 +309,9 @@ def test_a_listener_in_chromium(browser, local_server, live_server, published: d
         for table in inspect(db).get_table_names():
             if table != "listening_hosts":
                 for row in db.exec_driver_sql(f'SELECT * FROM "{table}"'):
-                    assert not any("127.0.0.1" in str(value) and not str(value).startswith("http") for value in row)
+                    assert not any(
+                        "127.0.0.1" in str(value) and not str(value).startswith("http") for value in row
+                    )
 
 
 SPY = """
@@ -280,7 +321,9 @@ navigator.sendBeacon = (url, body) => { window.beacons.push(url); return true; }
 
 
 @pytest.mark.parametrize("case", ["on", "off", "gpc"])
-def test_turned_off_by_the_page_or_the_browser(browser, local_server, live_server, published: dict, no_proxy, case: str) -> None:
+def test_turned_off_by_the_page_or_the_browser(
+    browser, local_server, live_server, published: dict, no_proxy, case: str
+) -> None:
     from test_player_browser import READY, STORY
 
     html = STORY.format(article=published["id"], server=live_server.url)
@@ -291,7 +334,9 @@ def test_turned_off_by_the_page_or_the_browser(browser, local_server, live_serve
     page = context.new_page()
     page.add_init_script(SPY)
     if case == "gpc":
-        page.add_init_script("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });")
+        page.add_init_script(
+            "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });"
+        )
     page.goto(local_server.url(f"/{case}.html"))
     page.wait_for_function(READY, timeout=15_000)
     page.locator("newsvoice-player").get_by_role("button", name="Play").click()

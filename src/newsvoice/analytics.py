@@ -384,7 +384,11 @@ def figures(rows: Iterable[Row]) -> dict[str, Any]:
     )
     totals["listeners"] = sum(hll_count(registers) for registers in _day_registers(rows).values())
     totals["dropoff"] = [
-        {"bucket": bucket, "reached": reached[bucket], "share": round(reached[bucket] / plays, 4) if plays else None}
+        {
+            "bucket": bucket,
+            "reached": reached[bucket],
+            "share": round(reached[bucket] / plays, 4) if plays else None,
+        }
         for bucket in BUCKETS
     ]
     return totals
@@ -408,7 +412,8 @@ def daily(rows: Iterable[Row]) -> list[dict[str, Any]]:
     for day in sorted(days):
         totals = figures(days[day])
         series.append(
-            {"day": day} | {name: totals[name] for name in ("loads", "plays", "completes", "listened", "listeners")}
+            {"day": day}
+            | {name: totals[name] for name in ("loads", "plays", "completes", "listened", "listeners")}
         )
     return series
 

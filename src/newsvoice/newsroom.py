@@ -567,7 +567,9 @@ class Newsroom:
 
     # --- listening figures -----------------------------------------------------------------
 
-    def listening_report(self, article_id: str, start: str | None = None, end: str | None = None) -> dict[str, Any]:
+    def listening_report(
+        self, article_id: str, start: str | None = None, end: str | None = None
+    ) -> dict[str, Any]:
         """The article's listening from START to END (UTC days, YYYY-MM-DD, both included):
         loads, plays, engagement, average % completed, the drop-off curve, average speed,
         seconds heard, listeners, a daily series and the pages' hosts. `NotFound`."""
@@ -588,7 +590,12 @@ class Newsroom:
         }
 
     def listening_summary(
-        self, *, site: str | None = None, tag: str | None = None, start: str | None = None, end: str | None = None
+        self,
+        *,
+        site: str | None = None,
+        tag: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
     ) -> dict[str, Any]:
         """The listening of the SITE's or TAG's articles (or all) from START to END: totals and
         a daily series."""
@@ -624,12 +631,18 @@ class Newsroom:
         )[:limit]
         titles = self.store.article_titles([article_id for article_id, _ in ranked])
         return [
-            {"article": article_id, "title": titles.get(article_id, ("", None))[0], "site": titles.get(article_id, ("", None))[1]}
+            {
+                "article": article_id,
+                "title": titles.get(article_id, ("", None))[0],
+                "site": titles.get(article_id, ("", None))[1],
+            }
             | {name: value for name, value in totals.items() if name != "dropoff"}
             for article_id, totals in ranked
         ]
 
-    def take_listening(self, batch: Batch, durations: dict[int, float] | None, address: str, user_agent: str) -> bool:
+    def take_listening(
+        self, batch: Batch, durations: dict[int, float] | None, address: str, user_agent: str
+    ) -> bool:
         """Count a player's BATCH (see `analytics.Audience.count`)."""
         return self.audience.count(batch, durations, address, user_agent)
 

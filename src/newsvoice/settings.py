@@ -313,8 +313,8 @@ class ServiceSettings(_Section):
     analytics_flush: float = Field(5.0, gt=0, le=3600)
     """Seconds between writes of the listening figures counted in memory."""
     access_log: AccessLog = "quiet"
-    """`serve`'s access log: `quiet` leaves out job polling and static files (errors are always
-    logged), `all` logs every request, `off` none."""
+    """`serve`'s access log: `quiet` leaves out job polling, static files and players'
+    listening events (errors are always logged), `all` logs every request, `off` none."""
 
     @field_validator("feed_category", mode="after")
     @classmethod

@@ -19,6 +19,11 @@ def _frame(title: str, body: str) -> str:
     )
 
 
+def _label(x: float, text: str) -> str:
+    """TEXT under the chart at X."""
+    return f'<text class="chart-label" x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle">{text}</text>'
+
+
 def _axis(top: float, label: str = "") -> str:
     """Horizontal grid lines at 0, half and TOP, labelled."""
     lines = []
@@ -45,15 +50,14 @@ def bars_chart(points: Sequence[tuple[str, float]], title: str) -> str:
         h = height * value / top
         x = LEFT + n * span + span * 0.15
         bars.append(
-            f'<rect class="chart-bar" x="{x:.1f}" y="{HEIGHT - BOTTOM - h:.1f}" width="{max(span * 0.7, 1):.1f}" '
-            f'height="{h:.1f}"><title>{escape(label)}: {value:g}</title></rect>'
+            f'<rect class="chart-bar" x="{x:.1f}" y="{HEIGHT - BOTTOM - h:.1f}" '
+            f'width="{max(span * 0.7, 1):.1f}" height="{h:.1f}">'
+            f"<title>{escape(label)}: {value:g}</title></rect>"
         )
     labels = []
     for n in sorted({0, len(points) // 2, len(points) - 1}):
         x = LEFT + (n + 0.5) * span
-        labels.append(
-            f'<text class="chart-label" x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle">{escape(points[n][0][5:])}</text>'
-        )
+        labels.append(_label(x, escape(points[n][0][5:])))
     return _frame(title, _axis(top) + "".join(bars) + "".join(labels))
 
 
@@ -64,18 +68,17 @@ def dropoff_chart(dropoff: Sequence[dict[str, Any]], title: str = "Listens that 
     shares = [100 * (point["share"] or 0) for point in dropoff]
     span = (WIDTH - LEFT - RIGHT) / (len(shares) - 1)
     height = HEIGHT - BOTTOM - TOP
-    points = [(LEFT + n * span, HEIGHT - BOTTOM - height * min(share, 100) / 100) for n, share in enumerate(shares)]
+    points = [
+        (LEFT + n * span, HEIGHT - BOTTOM - height * min(share, 100) / 100) for n, share in enumerate(shares)
+    ]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     area = f"{LEFT},{HEIGHT - BOTTOM} {line} {points[-1][0]:.1f},{HEIGHT - BOTTOM}"
     dots = "".join(
         f'<circle class="chart-dot" cx="{x:.1f}" cy="{y:.1f}" r="3.5"><title>{point["bucket"]}%: '
-        f'{point["reached"]} ({share:.0f}%)</title></circle>'
+        f"{point['reached']} ({share:.0f}%)</title></circle>"
         for (x, y), point, share in zip(points, dropoff, shares, strict=True)
     )
-    labels = "".join(
-        f'<text class="chart-label" x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle">{point["bucket"]}%</text>'
-        for (x, _), point in zip(points, dropoff, strict=True)
-    )
+    labels = "".join(_label(x, f"{point['bucket']}%") for (x, _), point in zip(points, dropoff, strict=True))
     body = (
         _axis(100, "%")
         + f'<polygon class="chart-area" points="{area}"/><polyline class="chart-line" points="{line}"/>'

@@ -56,7 +56,9 @@ async def listens(request: Request, newsroom: NewsroomDep) -> Response:
     return Response(status_code=204)
 
 
-def _answer(data: dict[str, Any] | list[dict[str, Any]], rows: list[dict[str, Any]], format: str, name: str) -> Response:
+def _answer(
+    data: dict[str, Any] | list[dict[str, Any]], rows: list[dict[str, Any]], format: str, name: str
+) -> Response:
     if format == "json":
         return JSONResponse(data)
     out = io.StringIO()

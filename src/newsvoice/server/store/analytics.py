@@ -17,7 +17,17 @@ from ..schema import articles, listening, listening_buckets, listening_hosts, ve
 from .articles import public_condition, site_condition
 from .database import Database
 
-COUNTS = ("loads", "plays", "completes", "seeks", "speed_changes", "errors", "speed_sum", "speed_count", "listened")
+COUNTS = (
+    "loads",
+    "plays",
+    "completes",
+    "seeks",
+    "speed_changes",
+    "errors",
+    "speed_sum",
+    "speed_count",
+    "listened",
+)
 
 
 class Listening(Database):
@@ -149,6 +159,8 @@ class Listening(Database):
         """Titles and sites of the articles, by id."""
         with self.read() as db:
             rows = db.execute(
-                select(articles.c.id, articles.c.article, articles.c.site).where(articles.c.id.in_(article_ids))
+                select(articles.c.id, articles.c.article, articles.c.site).where(
+                    articles.c.id.in_(article_ids)
+                )
             ).all()
         return {row.id: (json.loads(row.article).get("title") or "", row.site) for row in rows}
