@@ -1,7 +1,7 @@
 """Listening events in while a narration runs, and listening beside them.
 
     python benchmarks/analytics.py [--clients 200] [--seconds 10] [--listeners 100]
-                                   [--rate 5000] [--background 1000]
+                                   [--rate 5000] [--background 1000] [--rounds 3]
 
 Starts `newsvoice serve` (SQLite, in-process workers; uvicorn, one process, its CPU affinity
 limited to two cores) on loopback with a fresh data directory, publishes the sample article,
@@ -17,8 +17,8 @@ then:
    p99 <= 100 ms), and errors.
 2. listening: LISTENERS connections of Range requests (16 KiB at random offsets of the
    published MP3, as benchmarks/serve.py) for SECONDS, alone and then with BACKGROUND events a
-   second posted beside them (paced; a large site's players). Printed: Range requests a
-   second of each, and the drop (target: <= 10%).
+   second posted beside them (paced; a large site's players), alternately, ROUNDS times each.
+   Printed: the median round's Range requests a second of each, and the drop (target: <= 10%).
 
 The rate limit is off for the run (`NEWSVOICE_ANALYTICS_RATE=0`): every connection comes
 from loopback. The load generators run beside the server on the same machine and cost it CPU.
@@ -109,6 +109,12 @@ async def ingest(port: int, body: bytes, clients: int, seconds: float, rate: flo
     }
 
 
+def median_run(runs: list[dict], measure: str) -> dict:
+    """The run whose MEASURE is the median of RUNS'."""
+    middle = statistics.median(run[measure] for run in runs)
+    return min(runs, key=lambda run: abs(run[measure] - middle))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=200)
@@ -116,6 +122,7 @@ def main() -> None:
     parser.add_argument("--listeners", type=int, default=100)
     parser.add_argument("--rate", type=float, default=5000.0, help="events a second offered, paced")
     parser.add_argument("--background", type=float, default=1000.0, help="events a second beside listening")
+    parser.add_argument("--rounds", type=int, default=3, help="of listening alone and beside ingestion")
     parser.add_argument("--port", type=int, default=8766)
     options = parser.parse_args()
 
@@ -160,7 +167,6 @@ def main() -> None:
             audio = f"/api/articles/{article}/audio.mp3"
             size = int(httpx.head(base + audio).headers["content-length"])
             bounds = (options.listeners, options.seconds, 10**9)
-            alone = asyncio.run(load(options.port, audio, size, *bounds))
 
             async def both() -> tuple[dict, dict]:
                 rate = options.background / 10
@@ -169,7 +175,16 @@ def main() -> None:
                     ingest(options.port, body, min(options.clients, 50), options.seconds, rate),
                 )
 
-            beside, background = asyncio.run(both())
+            # Alternately, ROUNDS times each: the machine's other work shifts the figures.
+            runs: dict[str, list[dict]] = {"alone": [], "with ingestion": [], "background": []}
+            for _ in range(options.rounds):
+                runs["alone"].append(asyncio.run(load(options.port, audio, size, *bounds)))
+                beside_it, in_background = asyncio.run(both())
+                runs["with ingestion"].append(beside_it)
+                runs["background"].append(in_background)
+            alone = median_run(runs["alone"], "rate")
+            beside = median_run(runs["with ingestion"], "rate")
+            background = median_run(runs["background"], "events")
             for name, figures in (("alone", alone), ("with ingestion", beside)):
                 print(
                     f"listening {name:<15} {options.listeners} clients: {figures['rate']:,.0f} Range "

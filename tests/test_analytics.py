@@ -303,6 +303,8 @@ def test_a_listener_in_chromium(
     assert 1 < report["average_speed"] < 1.25  # at 1× to 35%, then 1.25×
     assert 0.3 * duration <= report["listened"] <= 0.45 * duration
     assert report["hosts"] == [{"host": "127.0.0.1", "loads": 1, "plays": 1}]
+    tagged = api.get("/api/listening?tag=transport", headers=api_key).json()  # the article's tag
+    assert (tagged["plays"], tagged["articles"], tagged["days"][0]["plays"]) == (1, 1, 1)
     newsroom = live_server._server.config.app.state.newsroom
     assert_nothing_personal(newsroom.store, ["Mozilla/5.0", "Chrome/130", "X11; Linux"])
     with newsroom.store.read() as db:  # the listener's address is in no table but as the page's host

@@ -18,6 +18,7 @@ no database write. Nothing of a listener is kept:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -155,6 +156,7 @@ def check_batch(batch: Batch, duration: float) -> None:
             raise BadBatch("listened without any play")
 
 
+@functools.lru_cache(maxsize=4096)
 def is_bot(user_agent: str) -> bool:
     """Whether USER_AGENT is a robot's, an HTTP library's or a headless browser's (or none)."""
     return bool(BOTS.search(user_agent.strip()))
@@ -302,17 +304,18 @@ class Counter:
                 tally.speed_count += 1
         tally.buckets = dict.fromkeys(reached, 1)
         with self._lock:
+            key = (batch.article, batch.version, day)
+            if (stored := self.tallies.get(key)) is None:
+                stored = self.tallies[key] = tally
+            else:
+                stored.add(tally)
             if tally.plays:
                 if day != self._day:
                     self._salt, self._day = secrets.token_bytes(16), day
                 digest = hashlib.blake2b(listener.encode(), key=self._salt, digest_size=8).digest()
-                tally.registers = bytearray(REGISTERS)
-                hll_add(tally.registers, int.from_bytes(digest, "big"))
-            key = (batch.article, batch.version, day)
-            if (stored := self.tallies.get(key)) is None:
-                self.tallies[key] = tally
-            else:
-                stored.add(tally)
+                if stored.registers is None:
+                    stored.registers = bytearray(REGISTERS)
+                hll_add(stored.registers, int.from_bytes(digest, "big"))
             if tally.loads or tally.plays:
                 counts = self.hosts.setdefault((batch.article, day, batch.host), [0, 0])
                 counts[0] += tally.loads

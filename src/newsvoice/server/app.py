@@ -63,8 +63,8 @@ def create_app(runtime: Runtime, newsroom: Newsroom | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     answer_errors(app)
+    app.include_router(listening.router)  # first: its /api/listens is asked most, and matched first
     app.include_router(api.router)
-    app.include_router(listening.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Publishers' pages on other sites load the player's data and audio.
