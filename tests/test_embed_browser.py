@@ -383,6 +383,7 @@ def test_two_players_one_voice(context, local_server, live_server, published: di
         timeout=15_000,
     )
     # The page's text reads along with its own player, the first; the aside's leaves it be.
+    page.wait_for_function("() => document.querySelector('[data-newsvoice-reading]')")  # timings fetched
     assert (
         page.evaluate("() => document.querySelector('[data-newsvoice-reading]').dataset.newsvoiceReading")
         == (published["id"])
