@@ -13,8 +13,8 @@ then:
    connection as its own listener (X-Forwarded-For, which uvicorn takes from loopback): for
    SECONDS paced at RATE events a second in all, then for SECONDS as fast as they are
    answered (the most it takes; there, with 200 connections waiting on each other, latency is
-   queueing); and, once the narration is done, paced again. Printed: events a second, p50 and p99 latency (targets: >= 5,000 events/s with
-   p99 <= 100 ms), and errors.
+   queueing); and, once the narration is done, paced again. Printed: events a second, p50 and
+   p99 latency (targets: >= 5,000 events/s with p99 <= 100 ms), and errors.
 2. listening: LISTENERS connections of Range requests (16 KiB at random offsets of the
    published MP3, as benchmarks/serve.py) for SECONDS, alone and then with BACKGROUND events a
    second posted beside them (paced; a large site's players), alternately, ROUNDS times each.
