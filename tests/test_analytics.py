@@ -346,3 +346,11 @@ def test_turned_off_by_the_page_or_the_browser(
     page.evaluate("() => document.querySelector('newsvoice-player').send()")
     assert len(page.evaluate("() => window.beacons")) == (1 if case == "on" else 0)
     context.close()
+
+
+def test_a_progress_event_at_its_step_is_counted_in_it() -> None:
+    """The player sends a step's progress at the step itself, rounded up to 0.1 s."""
+    for duration in (60.0, 61.3, 7.7, 1234.5):
+        for tenth in range(1, 10):
+            position = -(-tenth * duration // 1) / 10  # Math.ceil(tenth * duration) / 10
+            assert analytics.bucket_of(position, duration) == tenth * 10, (duration, tenth)

@@ -164,7 +164,7 @@ def is_bot(user_agent: str) -> bool:
 
 def bucket_of(position: float, duration: float) -> int:
     """The 10% step (0 ... 90) POSITION is in."""
-    return min(90, int(10 * position / duration) * 10) if duration > 0 else 0
+    return min(90, int(10 * position / duration + 1e-9) * 10) if duration > 0 else 0
 
 
 def today(now: float | None = None) -> str:

@@ -501,18 +501,19 @@
       this.heardAt = at;
       if (!this.played || this.audio.paused || !(step > 0 && step < 3)) return;
       this.heard += step;
-      const tenth = Math.floor((10 * at) / this.duration);
-      if (tenth > 0 && tenth < 10 && !this.reached.has(tenth)) { this.reached.add(tenth); this.track("progress"); }
+      const whole = this.info.duration || this.duration, tenth = Math.floor((10 * at) / whole);
+      // Sent at the step itself (rounded up), so that the server puts it in the same step.
+      if (tenth > 0 && tenth < 10 && !this.reached.has(tenth)) { this.reached.add(tenth); this.track("progress", undefined, Math.ceil(tenth * whole) / 10); }
     }
 
     // An event: with the position and speed, batched for the server (sent when the batch
     // is full and when the page is hidden or left), and pushed to dataLayer if asked; none
     // where the listener's browser asks not to be tracked.
-    track(kind, speed = this.audio.playbackRate) {
+    track(kind, speed = this.audio.playbackRate, at = this.audio.currentTime) {
       const { info } = this;
       if (PRIVATE || !info?.published || this.state !== "ready") return;
       if (kind === "load") { if (this.loaded) return; this.loaded = true; this.visible?.disconnect(); }
-      const position = Math.round(10 * Math.min(this.audio.currentTime || 0, info.duration || 0)) / 10;
+      const position = Math.round(10 * Math.min(at || 0, info.duration || 0)) / 10;
       if (this.hasAttribute("datalayer")) {
         (window.dataLayer = window.dataLayer || []).push({ event: `newsvoice_${kind}`, newsvoice: {
           article: info.id, title: info.title, version: info.version, position, speed,
@@ -520,8 +521,9 @@
       }
       if (!info.links.listens || this.getAttribute("analytics") === "off") return;
       const last = this.events[this.events.length - 1];
-      if (kind === "seek" && last?.kind === "seek") last.position = position;  // one drag, one seek
+      if (kind === "seek" && last?.kind === "seek" && Date.now() - this.seekAt < 1000) last.position = position;  // one drag, one seek
       else this.events.push({ kind, position, speed });
+      if (kind === "seek") this.seekAt = Date.now();
       if (this.events.length >= BATCH) this.send();
     }
 
