@@ -110,6 +110,13 @@ async def ingest(port: int, body: bytes, clients: int, seconds: float, rate: flo
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time process PID has used (user and system): a figure the machine's other work
+    does not change, unlike rates and latencies."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def median_run(runs: list[dict], measure: str) -> dict:
     """The run whose MEASURE is the median of RUNS'."""
     middle = statistics.median(run[measure] for run in runs)
@@ -162,13 +169,16 @@ def main() -> None:
                     f"p99 {result['p99']:.1f} ms, errors {result['errors']}"
                 )
             narrating.join()
+            used = cpu_seconds(server.pid)
             result = asyncio.run(
                 ingest(options.port, body, options.clients, options.seconds, options.rate / 10)
             )
+            per_event = (cpu_seconds(server.pid) - used) / (10 * result["batches"]) * 1e6
             print(
                 f"ingestion paced    {options.clients} clients, batches of 10 (no narration): "
                 f"{result['events']:,.0f} events/s, p50 {result['p50']:.1f} ms, "
-                f"p99 {result['p99']:.1f} ms, errors {result['errors']}"
+                f"p99 {result['p99']:.1f} ms, errors {result['errors']}; "
+                f"server CPU {per_event:.0f} us an event"
             )
             print("  (target: >= 5,000 events/s with p99 <= 100 ms)")
 
@@ -186,9 +196,14 @@ def main() -> None:
 
             # Alternately, ROUNDS times each: the machine's other work shifts the figures.
             runs: dict[str, list[dict]] = {"alone": [], "with ingestion": [], "background": []}
+            cpu: dict[str, float] = {"alone": 0.0, "with ingestion": 0.0}
             for _ in range(options.rounds):
+                used = cpu_seconds(server.pid)
                 runs["alone"].append(asyncio.run(load(options.port, audio, size, *bounds)))
+                cpu["alone"] += cpu_seconds(server.pid) - used
+                used = cpu_seconds(server.pid)
                 beside_it, in_background = asyncio.run(both())
+                cpu["with ingestion"] += cpu_seconds(server.pid) - used
                 runs["with ingestion"].append(beside_it)
                 runs["background"].append(in_background)
             alone = median_run(runs["alone"], "rate")
@@ -204,6 +219,20 @@ def main() -> None:
                 f"  beside it: {background['events']:,.0f} events/s, p99 {background['p99']:.1f} ms, "
                 f"errors {background['errors']}; Range requests/s "
                 f"{100 * (beside['rate'] / alone['rate'] - 1):+.1f}% (target: no drop beyond 10%)"
+            )
+            ranges = {
+                name: sum(run["requests"] for run in runs[name]) for name in ("alone", "with ingestion")
+            }
+            per_range = cpu["alone"] / ranges["alone"]
+            events = sum(10 * run["batches"] for run in runs["background"])
+            per_event = (cpu["with ingestion"] - per_range * ranges["with ingestion"]) / events
+            share = (
+                per_event * options.background / (per_range * alone["rate"] + per_event * options.background)
+            )
+            print(
+                f"  server CPU: {per_range * 1e6:.0f} us a Range request, {per_event * 1e6:.0f} us an event: "
+                f"{options.background:,.0f} events/s take {100 * share:.1f}% of the server's CPU beside "
+                f"{alone['rate']:,.0f} Range requests/s (the drop on a machine with nothing else to do)"
             )
             answer = httpx.get(
                 f"{base}/api/listening/articles/{article}", headers={"Authorization": f"Bearer {key}"}
