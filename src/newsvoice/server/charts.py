@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 WIDTH, HEIGHT = 640, 220
-LEFT, BOTTOM, TOP, RIGHT = 44, 28, 12, 12
+LEFT, BOTTOM, TOP, RIGHT = 44, 28, 12, 24
 
 
 def _frame(title: str, body: str) -> str:
