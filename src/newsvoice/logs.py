@@ -2,7 +2,8 @@
 
 The CLI sets up the "newsvoice" logger (`configure`); `newsvoice serve` lays the same format
 over uvicorn's loggers (`uvicorn_config`), whose access log drops the requests that repeat
-many times a second and say nothing: a page polling its job, and the static assets.
+many times a second and say nothing: a page polling its job, the static assets, and the
+players' listening events.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ ACCESS_LOGS: tuple[AccessLog, ...] = ("quiet", "all", "off")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 """A LogRecord's own attributes (and uvicorn's colored copy of the message): the rest are the
 fields a call passed with `extra=`."""
-_NOISE = re.compile(r"/api/jobs/[^/?]+(\?.*)?|/static/.*")
+_NOISE = re.compile(r"/api/jobs/[^/?]+(\?.*)?|/static/.*|/api/listens")
 
 
 class JsonFormatter(logging.Formatter):

@@ -45,6 +45,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 from urllib.parse import urlsplit
 
+from . import analytics
+from .analytics import Audience, Batch
 from .article import Article, check_length
 from .backfill import (
     BackfillProgress,
@@ -62,6 +64,7 @@ from .script import check_readable
 from .server.datalock import DataDirLock
 from .server.keys import ApiKey, check_key, create_key, list_keys, revoke_key
 from .server.netguard import AddressPolicy, GuardedTransport, fetch_document
+from .server.periodic import Periodic
 from .server.store import (
     NARRATION_OPTIONS,
     Feed,
@@ -148,6 +151,9 @@ class Newsroom:
         self._lock = threading.Lock()
         self._cache: dict[Any, Any] = {}
         self._cached_at: tuple[int, int] = (-1, -1)
+        self.audience = Audience(store.listenable, store.add_listening, self.settings.analytics_rate)
+        """Listening figures counted in memory, written every `analytics_flush` seconds."""
+        self._flusher = Periodic("listening figures", self.audience.flush, self.settings.analytics_flush)
 
     @classmethod
     def open(cls, runtime: Runtime, migrate: bool = False) -> Newsroom:
@@ -176,6 +182,8 @@ class Newsroom:
                 machinery.workers.enqueue(job_id)
             machinery.workers.start()
         machinery.dispatcher.start()
+        if self.settings.analytics:
+            self._flusher.start()
         if watching:
             self.watcher.start()
 
@@ -183,6 +191,11 @@ class Newsroom:
         """Stop the watcher, the dispatcher and the workers (waiting a while for narrations under
         way, which are abandoned), and close the store."""
         self.watcher.stop()
+        self._flusher.stop()
+        try:
+            self.audience.flush()  # what was counted since the last write
+        except Exception as error:
+            log.error("the listening figures counted could not be written: %s", error)
         if machinery := self._machinery:
             machinery.dispatcher.stop()
             if machinery.narrator and machinery.workers:
@@ -551,6 +564,87 @@ class Newsroom:
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
+
+    # --- listening figures -----------------------------------------------------------------
+
+    def listening_report(
+        self, article_id: str, start: str | None = None, end: str | None = None
+    ) -> dict[str, Any]:
+        """The article's listening from START to END (UTC days, YYYY-MM-DD, both included):
+        loads, plays, engagement, average % completed, the drop-off curve, average speed,
+        seconds heard, listeners, a daily series and the pages' hosts. `NotFound`."""
+        record = self.article(article_id)
+        self.audience.flush()
+        rows = self.store.listening_rows(article_id=article_id, start=start, end=end)
+        hosts = self.store.listening_host_counts(article_id, start, end)
+        return {
+            "article": article_id,
+            "title": record.article.title,
+            "site": record.site,
+            "duration": record.duration,
+            "from": start,
+            "to": end,
+            **analytics.figures(rows),
+            "days": analytics.daily(rows),
+            "hosts": [{"host": host, "loads": loads, "plays": plays} for host, loads, plays in hosts],
+        }
+
+    def listening_summary(
+        self,
+        *,
+        site: str | None = None,
+        tag: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+    ) -> dict[str, Any]:
+        """The listening of the SITE's or TAG's articles (or all) from START to END: totals and
+        a daily series."""
+        self.audience.flush()
+        rows = self.store.listening_rows(site=site, tag=tag, start=start, end=end)
+        return {
+            "site": site,
+            "tag": tag,
+            "from": start,
+            "to": end,
+            "articles": len({row.article_id for row in rows}),
+            **analytics.figures(rows),
+            "days": analytics.daily(rows),
+        }
+
+    def top_articles(
+        self,
+        *,
+        site: str | None = None,
+        tag: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        limit: int = 20,
+    ) -> list[dict[str, Any]]:
+        """The most played articles (of the SITE or TAG) from START to END, with their figures."""
+        self.audience.flush()
+        by_article: dict[str, list[analytics.Row]] = {}
+        for row in self.store.listening_rows(site=site, tag=tag, start=start, end=end):
+            by_article.setdefault(row.article_id, []).append(row)
+        ranked = sorted(
+            ((article_id, analytics.figures(rows)) for article_id, rows in by_article.items()),
+            key=lambda item: (-item[1]["plays"], -item[1]["loads"], item[0]),
+        )[:limit]
+        titles = self.store.article_titles([article_id for article_id, _ in ranked])
+        return [
+            {
+                "article": article_id,
+                "title": titles.get(article_id, ("", None))[0],
+                "site": titles.get(article_id, ("", None))[1],
+            }
+            | {name: value for name, value in totals.items() if name != "dropoff"}
+            for article_id, totals in ranked
+        ]
+
+    def take_listening(
+        self, batch: Batch, durations: dict[int, float] | None, address: str, user_agent: str
+    ) -> bool:
+        """Count a player's BATCH (see `analytics.Audience.count`)."""
+        return self.audience.count(batch, durations, address, user_agent)
 
     # --- watched feeds ---------------------------------------------------------------------
 

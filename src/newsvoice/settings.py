@@ -303,9 +303,18 @@ class ServiceSettings(_Section):
     """Seconds a worker holds a job without renewing it; then it is taken to have died."""
     backoff: float = Field(30.0, ge=0, le=86400)
     """Seconds before a failed job's first retry; each further retry waits twice as long."""
+    analytics: bool = True
+    """Listening figures: players send their events (loads, plays, progress, seeks, speeds)
+    to /api/listens, kept as aggregates only (docs/analytics.md); off: players send none and
+    the endpoint answers 404."""
+    analytics_rate: float = Field(60.0, ge=0, le=1_000_000)
+    """Batches of listening events a client address may send a minute (after a burst of 30);
+    0: no limit. The address is not stored (docs/analytics.md)."""
+    analytics_flush: float = Field(5.0, gt=0, le=3600)
+    """Seconds between writes of the listening figures counted in memory."""
     access_log: AccessLog = "quiet"
-    """`serve`'s access log: `quiet` leaves out job polling and static files (errors are always
-    logged), `all` logs every request, `off` none."""
+    """`serve`'s access log: `quiet` leaves out job polling, static files and players'
+    listening events (errors are always logged), `all` logs every request, `off` none."""
 
     @field_validator("feed_category", mode="after")
     @classmethod

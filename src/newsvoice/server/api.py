@@ -157,7 +157,11 @@ def list_articles(
         q, tag=tag, site=site, status=status, url=url, limit=limit, offset=offset, public=public
     )
     base = base_url(newsroom, request)
-    return {"total": found.total, "articles": [article_json(record, base) for record in found.records]}
+    listens = newsroom.settings.analytics
+    return {
+        "total": found.total,
+        "articles": [article_json(record, base, listens) for record in found.records],
+    }
 
 
 @router.get("/articles/{article_id}", tags=["articles"])
@@ -166,7 +170,8 @@ def get_article(
 ) -> dict[str, Any]:
     """An article's metadata, narration status and links to its audio and timings (a draft or
     embargoed one only with an API key)."""
-    return article_json(newsroom.article(article_id, private=private), base_url(newsroom, request))
+    record = newsroom.article(article_id, private=private)
+    return article_json(record, base_url(newsroom, request), newsroom.settings.analytics)
 
 
 @router.delete(

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..newsroom import Newsroom
 from ..runtime import Runtime
-from . import api, pages
+from . import api, listening, pages
 from .http import answer_errors
 
 STATIC = Path(__file__).parent / "static"
@@ -63,6 +63,7 @@ def create_app(runtime: Runtime, newsroom: Newsroom | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     answer_errors(app)
+    app.include_router(listening.router)  # first: its /api/listens is asked most, and matched first
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

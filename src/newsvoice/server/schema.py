@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -117,4 +118,46 @@ api_keys = Table(
     Column("hash", Text, nullable=False, unique=True),  # SHA-256 of the key; never the key
     Column("created", Float, nullable=False),
     Column("revoked", Float),
+)
+
+
+# --- listening figures (`newsvoice.analytics`): aggregates only, nothing of a listener -------
+
+listening = Table(  # an article's version's listening on one day (UTC)
+    "listening",
+    metadata,
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    Column("loads", Integer, nullable=False, server_default="0"),  # players seen on a page
+    Column("plays", Integer, nullable=False, server_default="0"),  # of those, played
+    Column("completes", Integer, nullable=False, server_default="0"),
+    Column("seeks", Integer, nullable=False, server_default="0"),
+    Column("speed_changes", Integer, nullable=False, server_default="0"),
+    Column("errors", Integer, nullable=False, server_default="0"),
+    Column("speed_sum", Float, nullable=False, server_default="0"),  # speeds of the events...
+    Column("speed_count", Integer, nullable=False, server_default="0"),  # ...and how many
+    Column("listened", Float, nullable=False, server_default="0"),  # seconds of audio heard
+    Column("listeners", LargeBinary),  # HyperLogLog registers of the day's listeners
+    Index("listening_by_day", "day"),
+)
+
+listening_buckets = Table(  # how many listens reached each 10% of the audio (100: the end)
+    "listening_buckets",
+    metadata,
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("reached", Integer, nullable=False, server_default="0"),
+)
+
+listening_hosts = Table(  # the host names of the pages the player was on
+    "listening_hosts",
+    metadata,
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("host", String(253), primary_key=True),
+    Column("loads", Integer, nullable=False, server_default="0"),
+    Column("plays", Integer, nullable=False, server_default="0"),
 )

@@ -30,7 +30,9 @@ def job_json(job: Job, base: str) -> dict[str, Any]:
     }
 
 
-def article_json(record: Record, base: str) -> dict[str, Any]:
+def article_json(record: Record, base: str, listens: bool = True) -> dict[str, Any]:
+    """LISTENS: the player is to send its listening events (`links.listens`: the `analytics`
+    setting is on)."""
     article, api = record.article, f"{base}/api/articles/{record.id}"
     links = {"self": api, "page": f"{base}/articles/{record.id}", "stream": f"{api}/stream.mp3"}
     if record.published:
@@ -40,6 +42,8 @@ def article_json(record: Record, base: str) -> dict[str, Any]:
             "transcript": f"{api}/transcript.vtt",
             "timings": f"{api}/timings.json",
         }
+        if listens:
+            links["listens"] = f"{base}/api/listens"
     return {
         "id": record.id,
         "title": article.title,
@@ -57,6 +61,7 @@ def article_json(record: Record, base: str) -> dict[str, Any]:
         "narration": dict(record.options or {}),
         "status": record.job.status if record.job else None,
         "published": record.published,
+        "version": record.version,
         "warnings": list(record.warnings),
         "duration": record.duration,
         "created": iso(record.created),

@@ -8,7 +8,9 @@
    "compact"); show-title; theme ("light", "dark", "auto"); sticky; transcript; download;
    missing ("hide", or "soon": "Audio coming soon" where the page has no narration yet);
    failed ("hide", or "message"); live ("off": no listening while it is made); highlight
-   ("word" or "sentence"); text (a CSS selector for read-along); scroll; jsonld.
+   ("word" or "sentence"); text (a CSS selector for read-along); scroll; jsonld; analytics
+   ("off": no listening events sent); datalayer (listening events pushed to window.dataLayer,
+   for Google Tag Manager). See docs/analytics.md: no events under Do Not Track or GPC.
    Keys, while the player has focus: k or space play/pause, j back 15 s, l forward 30 s. */
 (() => {
   "use strict";
@@ -21,6 +23,8 @@
   const BLOCKS = "p, h1, h2, h3, h4, h5, h6, li, blockquote, figcaption";
   const REDUCED_MOTION = "(prefers-reduced-motion: reduce)";
   const POLL = 2000;
+  const BATCH = 20;
+  const PRIVATE = navigator.doNotTrack === "1" || window.doNotTrack === "1" || navigator.globalPrivacyControl === true;
 
   const LABELS = {
     en: ["Listen to this article", "Play", "Pause", "Back", "Forward", "seconds", "Seek", "Speed",
@@ -198,12 +202,15 @@
       this.currentWord = null;
       this.savedAt = 0;
       this.polls = 0;
+      this.events = [];
+      this.reached = new Set();
+      this.heard = 0;
       this.render();
       this.setState("loading");
       this.load();
     }
 
-    disconnectedCallback() { players.delete(this); clearTimeout(this.timer); this.seen?.disconnect(); }
+    disconnectedCallback() { players.delete(this); clearTimeout(this.timer); this.seen?.disconnect(); this.send(); }
 
     render() {
       const { t } = this;
@@ -255,10 +262,12 @@
       ui.back.addEventListener("click", () => this.skip(-BACK));
       ui.forward.addEventListener("click", () => this.skip(FORWARD));
       ui.seek.addEventListener("input", () => { audio.currentTime = Number(ui.seek.value); this.update(); });
+      ui.seek.addEventListener("change", () => this.track("seek"));
       ui.speed.addEventListener("click", () => {
         const rate = SPEEDS[(SPEEDS.indexOf(audio.playbackRate) + 1) % SPEEDS.length];
         this.setRate(rate);
         store.set("newsvoice:speed", String(rate));
+        this.track("speed", rate);
       });
       ui.toggle.addEventListener("click", () => this.openTranscript(ui.panel.hidden));
       this.shadowRoot.querySelector(".close")?.addEventListener("click", () => { this.dismissed = true; this.mini(false); });
@@ -270,13 +279,15 @@
         this.setPlaying(true);
         this.follow();
         this.session();
+        if (!this.played) { this.track("load"); this.track("play"); this.played = true; }
       });
       audio.addEventListener("pause", () => { this.setPlaying(false); this.highlight(audio.currentTime); this.save(true); this.swap(); });
       audio.addEventListener("ratechange", () => this.setRate(audio.playbackRate));
-      audio.addEventListener("ended", () => { store.remove(this.positionKey); this.swap(); });
-      audio.addEventListener("error", () => this.say(this.t.error));
+      audio.addEventListener("ended", () => { store.remove(this.positionKey); this.swap(); if (this.played) this.track("complete"); });
+      audio.addEventListener("error", () => { this.say(this.t.error); this.track("error"); });
       this.shadowRoot.addEventListener("keydown", (event) => this.key(event));
-      window.addEventListener("pagehide", () => this.save(true));  // the page may go before "pause" comes
+      window.addEventListener("pagehide", () => { this.save(true); this.send(); });  // the page may go before "pause" comes
+      document.addEventListener("visibilitychange", () => { if (document.hidden) this.send(); });
       if (this.hasAttribute("sticky") && window.IntersectionObserver) {
         this.seen = new IntersectionObserver(([entry]) => {
           this.inView = entry.isIntersecting;
@@ -368,6 +379,7 @@
           if (!playing) this.setSource(links.mp3);
           this.readAlong(links.timings);
           this.extras(info);
+          this.watchLoad();
         }
         return;
       }
@@ -420,6 +432,7 @@
     skip(seconds) {
       this.audio.currentTime = Math.min(Math.max(0, this.audio.currentTime + seconds), this.reachable || 0);
       this.update();
+      this.track("seek");
     }
 
     setRate(rate) {
@@ -477,6 +490,59 @@
       if (ui.miniTime) ui.miniTime.textContent = clock(at);
       this.highlight(at);
       this.save(false);
+      this.progress(at);
+    }
+
+    // --- listening figures (docs/analytics.md) ------------------------------------------
+
+    // Seconds heard, and each 10% reached by listening (not by seeking), once a page view.
+    progress(at) {
+      const step = at - this.heardAt;
+      this.heardAt = at;
+      if (!this.played || this.audio.paused || !(step > 0 && step < 3)) return;
+      this.heard += step;
+      const whole = this.info.duration || this.duration, tenth = Math.floor((10 * at) / whole);
+      // Sent at the step itself (rounded up), so that the server puts it in the same step.
+      if (tenth > 0 && tenth < 10 && !this.reached.has(tenth)) { this.reached.add(tenth); this.track("progress", undefined, Math.ceil(tenth * whole) / 10); }
+    }
+
+    // An event: with the position and speed, batched for the server (sent when the batch
+    // is full and when the page is hidden or left), and pushed to dataLayer if asked; none
+    // where the listener's browser asks not to be tracked.
+    track(kind, speed = this.audio.playbackRate, at = this.audio.currentTime) {
+      const { info } = this;
+      if (PRIVATE || !info?.published || this.state !== "ready") return;
+      if (kind === "load") { if (this.loaded) return; this.loaded = true; this.visible?.disconnect(); }
+      const position = Math.round(10 * Math.min(at || 0, info.duration || 0)) / 10;
+      if (this.hasAttribute("datalayer")) {
+        (window.dataLayer = window.dataLayer || []).push({ event: `newsvoice_${kind}`, newsvoice: {
+          article: info.id, title: info.title, version: info.version, position, speed,
+          percent: Math.round((100 * position) / (info.duration || 1)) } });
+      }
+      if (!info.links.listens || this.getAttribute("analytics") === "off") return;
+      const last = this.events[this.events.length - 1];
+      if (kind === "seek" && last?.kind === "seek" && Date.now() - this.seekAt < 1000) last.position = position;  // one drag, one seek
+      else this.events.push({ kind, position, speed });
+      if (kind === "seek") this.seekAt = Date.now();
+      if (this.events.length >= BATCH) this.send();
+    }
+
+    send() {
+      const { info, events } = this;
+      if (!events.length) return;
+      const body = JSON.stringify({ article: info.id, version: info.version, host: location.hostname.toLowerCase(),
+        played: !!this.sentPlay, listened: Math.round(this.heard * 10) / 10, events });
+      this.sentPlay = this.sentPlay || events.some((event) => event.kind === "play");
+      this.events = [];
+      this.heard = 0;
+      try { navigator.sendBeacon(info.links.listens, new Blob([body], { type: "text/plain" })); } catch { /* none sent */ }
+    }
+
+    // "load": once the player has been on screen.
+    watchLoad() {
+      if (!window.IntersectionObserver) return this.track("load");
+      this.visible = new IntersectionObserver(([entry]) => { if (entry.isIntersecting) this.track("load"); });
+      this.visible.observe(this.ui.box);
     }
 
     // "1 minute 5 seconds", in the page's language.

@@ -33,6 +33,7 @@
     player.setAttribute("article", preview.dataset.article);
     player.setAttribute("server", `${base}/`);
     player.setAttribute("text", "none");
+    player.setAttribute("analytics", "off");  // a preview is not a listen
     for (const [name, value] of Object.entries(attributes)) if (name !== "jsonld") player.setAttribute(name, value);
     for (const [name, value] of Object.entries(style)) player.style.setProperty(name, value);
     preview.querySelector("newsvoice-player").replaceWith(player);

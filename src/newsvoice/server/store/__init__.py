@@ -16,6 +16,7 @@ transactions and change count) that they share:
 - `jobs`: the queue's books: claims under a lease, progress, finish, failure and retries;
 - `feeds`: watched feeds and their polls;
 - `deliveries`: webhook signatures seen, against replays;
+- `analytics`: listening figures, aggregates only (`newsvoice.analytics`);
 - `texts`: how an article's text is kept (JSON, digest, words to search).
 
 `Store` is all of them at once. The service, its workers and the commands hold one store and
@@ -34,6 +35,7 @@ open a store, and each call site says whether it may change the schema.
 
 from __future__ import annotations
 
+from .analytics import Listening
 from .articles import (
     METADATA,
     NARRATION_OPTIONS,
@@ -71,6 +73,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "Jobs",
+    "Listening",
     "Publishing",
     "Record",
     "Store",
@@ -88,5 +91,5 @@ __all__ = [
 ]
 
 
-class Store(Articles, Versions, Jobs, Feeds, Deliveries, Database):
+class Store(Articles, Versions, Jobs, Feeds, Deliveries, Listening, Database):
     """The service's database and everything kept in it; see the parts above."""
