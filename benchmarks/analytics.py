@@ -34,14 +34,12 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import httpx
-from serve import HOST, SAMPLE, first_audio, load, start_server
+from serve import HOST, SAMPLE, first_audio, load, serving
 
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
 
@@ -134,117 +132,94 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     options = parser.parse_args()
 
-    from newsvoice.server.keys import create_key
-    from newsvoice.server.store import Store
-
     os.environ["NEWSVOICE_ANALYTICS_RATE"] = "0"
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = Path(directory)
-        store = Store(data_dir / "newsvoice.sqlite3", migrate=True)
-        _, key = create_key(store, "benchmark")
-        store.close()
-        cores = sorted(os.sched_getaffinity(0))[:2]
-        server = start_server(data_dir, options.port, cores)
-        print(f"server: newsvoice serve (uvicorn, one process) on cores {cores}; load generators beside it")
-        try:
-            base = f"http://{HOST}:{options.port}"
-            text = SAMPLE.read_text(encoding="utf-8")
-            _, article = first_audio(base, key, text, "https://bench.example/published")
-            info = httpx.get(f"{base}/api/articles/{article}").json()
-            body = batch(article, info["duration"])
+    with serving(options.port, "load generators beside it") as (data_dir, key, server):
+        base = f"http://{HOST}:{options.port}"
+        text = SAMPLE.read_text(encoding="utf-8")
+        _, article = first_audio(base, key, text, "https://bench.example/published")
+        info = httpx.get(f"{base}/api/articles/{article}").json()
+        body = batch(article, info["duration"])
 
-            # 1. Ingestion while a narration runs: at the target rate, then as fast as answered.
-            shutil.rmtree(data_dir / "segments", ignore_errors=True)
-            narrating = threading.Thread(
-                target=first_audio, args=(base, key, text, "https://bench.example/narrating"), daemon=True
-            )
-            narrating.start()
-            time.sleep(0.5)
-            for name, rate in (("paced", options.rate / 10), ("flat out", None)):
-                result = asyncio.run(ingest(options.port, body, options.clients, options.seconds, rate))
-                under_way = "narration running" if narrating.is_alive() else "narration ended"
-                print(
-                    f"ingestion {name:<8} {options.clients} clients, batches of 10 ({under_way}): "
-                    f"{result['events']:,.0f} events/s, p50 {result['p50']:.1f} ms, "
-                    f"p99 {result['p99']:.1f} ms, errors {result['errors']}"
-                )
-            narrating.join()
-            used = cpu_seconds(server.pid)
-            result = asyncio.run(
-                ingest(options.port, body, options.clients, options.seconds, options.rate / 10)
-            )
-            per_event = (cpu_seconds(server.pid) - used) / (10 * result["batches"]) * 1e6
+        # 1. Ingestion while a narration runs: at the target rate, then as fast as answered.
+        shutil.rmtree(data_dir / "segments", ignore_errors=True)
+        narrating = threading.Thread(
+            target=first_audio, args=(base, key, text, "https://bench.example/narrating"), daemon=True
+        )
+        narrating.start()
+        time.sleep(0.5)
+        for name, rate in (("paced", options.rate / 10), ("flat out", None)):
+            result = asyncio.run(ingest(options.port, body, options.clients, options.seconds, rate))
+            under_way = "narration running" if narrating.is_alive() else "narration ended"
             print(
-                f"ingestion paced    {options.clients} clients, batches of 10 (no narration): "
+                f"ingestion {name:<8} {options.clients} clients, batches of 10 ({under_way}): "
                 f"{result['events']:,.0f} events/s, p50 {result['p50']:.1f} ms, "
-                f"p99 {result['p99']:.1f} ms, errors {result['errors']}; "
-                f"server CPU {per_event:.0f} us an event"
+                f"p99 {result['p99']:.1f} ms, errors {result['errors']}"
             )
-            print("  (target: >= 5,000 events/s with p99 <= 100 ms)")
+        narrating.join()
+        used = cpu_seconds(server.pid)
+        result = asyncio.run(ingest(options.port, body, options.clients, options.seconds, options.rate / 10))
+        per_event = (cpu_seconds(server.pid) - used) / (10 * result["batches"]) * 1e6
+        print(
+            f"ingestion paced    {options.clients} clients, batches of 10 (no narration): "
+            f"{result['events']:,.0f} events/s, p50 {result['p50']:.1f} ms, "
+            f"p99 {result['p99']:.1f} ms, errors {result['errors']}; "
+            f"server CPU {per_event:.0f} us an event"
+        )
+        print("  (target: >= 5,000 events/s with p99 <= 100 ms)")
 
-            # 2. Listening alone, then with ingestion beside it.
-            audio = f"/api/articles/{article}/audio.mp3"
-            size = int(httpx.head(base + audio).headers["content-length"])
-            bounds = (options.listeners, options.seconds, 10**9)
+        # 2. Listening alone, then with ingestion beside it.
+        audio = f"/api/articles/{article}/audio.mp3"
+        size = int(httpx.head(base + audio).headers["content-length"])
+        bounds = (options.listeners, options.seconds, 10**9)
 
-            async def both() -> tuple[dict, dict]:
-                rate = options.background / 10
-                return await asyncio.gather(
-                    load(options.port, audio, size, *bounds),
-                    ingest(options.port, body, min(options.clients, 50), options.seconds, rate),
-                )
+        async def both() -> tuple[dict, dict]:
+            rate = options.background / 10
+            return await asyncio.gather(
+                load(options.port, audio, size, *bounds),
+                ingest(options.port, body, min(options.clients, 50), options.seconds, rate),
+            )
 
-            # Alternately, ROUNDS times each: the machine's other work shifts the figures.
-            runs: dict[str, list[dict]] = {"alone": [], "with ingestion": [], "background": []}
-            cpu: dict[str, float] = {"alone": 0.0, "with ingestion": 0.0}
-            for _ in range(options.rounds):
-                used = cpu_seconds(server.pid)
-                runs["alone"].append(asyncio.run(load(options.port, audio, size, *bounds)))
-                cpu["alone"] += cpu_seconds(server.pid) - used
-                used = cpu_seconds(server.pid)
-                beside_it, in_background = asyncio.run(both())
-                cpu["with ingestion"] += cpu_seconds(server.pid) - used
-                runs["with ingestion"].append(beside_it)
-                runs["background"].append(in_background)
-            alone = median_run(runs["alone"], "rate")
-            beside = median_run(runs["with ingestion"], "rate")
-            background = median_run(runs["background"], "events")
-            for name, figures in (("alone", alone), ("with ingestion", beside)):
-                print(
-                    f"listening {name:<15} {options.listeners} clients: {figures['rate']:,.0f} Range "
-                    f"requests/s, p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
-                    f"errors {figures['errors']}"
-                )
+        # Alternately, ROUNDS times each: the machine's other work shifts the figures.
+        runs: dict[str, list[dict]] = {"alone": [], "with ingestion": [], "background": []}
+        cpu: dict[str, float] = {"alone": 0.0, "with ingestion": 0.0}
+        for _ in range(options.rounds):
+            used = cpu_seconds(server.pid)
+            runs["alone"].append(asyncio.run(load(options.port, audio, size, *bounds)))
+            cpu["alone"] += cpu_seconds(server.pid) - used
+            used = cpu_seconds(server.pid)
+            beside_it, in_background = asyncio.run(both())
+            cpu["with ingestion"] += cpu_seconds(server.pid) - used
+            runs["with ingestion"].append(beside_it)
+            runs["background"].append(in_background)
+        alone = median_run(runs["alone"], "rate")
+        beside = median_run(runs["with ingestion"], "rate")
+        background = median_run(runs["background"], "events")
+        for name, figures in (("alone", alone), ("with ingestion", beside)):
             print(
-                f"  beside it: {background['events']:,.0f} events/s, p99 {background['p99']:.1f} ms, "
-                f"errors {background['errors']}; Range requests/s "
-                f"{100 * (beside['rate'] / alone['rate'] - 1):+.1f}% (target: no drop beyond 10%)"
+                f"listening {name:<15} {options.listeners} clients: {figures['rate']:,.0f} Range "
+                f"requests/s, p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
+                f"errors {figures['errors']}"
             )
-            ranges = {
-                name: sum(run["requests"] for run in runs[name]) for name in ("alone", "with ingestion")
-            }
-            per_range = cpu["alone"] / ranges["alone"]
-            events = sum(10 * run["batches"] for run in runs["background"])
-            per_event = (cpu["with ingestion"] - per_range * ranges["with ingestion"]) / events
-            share = (
-                per_event * options.background / (per_range * alone["rate"] + per_event * options.background)
-            )
-            print(
-                f"  server CPU: {per_range * 1e6:.0f} us a Range request, {per_event * 1e6:.0f} us an event: "
-                f"{options.background:,.0f} events/s take {100 * share:.1f}% of the server's CPU beside "
-                f"{alone['rate']:,.0f} Range requests/s (the drop on a machine with nothing else to do)"
-            )
-            answer = httpx.get(
-                f"{base}/api/listening/articles/{article}", headers={"Authorization": f"Bearer {key}"}
-            ).json()
-            stored = f"{answer['loads']:,} loads, {answer['plays']:,} plays, ~{answer['listeners']} listeners"
-            print(f"stored: {stored}")
-        finally:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        print(
+            f"  beside it: {background['events']:,.0f} events/s, p99 {background['p99']:.1f} ms, "
+            f"errors {background['errors']}; Range requests/s "
+            f"{100 * (beside['rate'] / alone['rate'] - 1):+.1f}% (target: no drop beyond 10%)"
+        )
+        ranges = {name: sum(run["requests"] for run in runs[name]) for name in ("alone", "with ingestion")}
+        per_range = cpu["alone"] / ranges["alone"]
+        events = sum(10 * run["batches"] for run in runs["background"])
+        per_event = (cpu["with ingestion"] - per_range * ranges["with ingestion"]) / events
+        share = per_event * options.background / (per_range * alone["rate"] + per_event * options.background)
+        print(
+            f"  server CPU: {per_range * 1e6:.0f} us a Range request, {per_event * 1e6:.0f} us an event: "
+            f"{options.background:,.0f} events/s take {100 * share:.1f}% of the server's CPU beside "
+            f"{alone['rate']:,.0f} Range requests/s (the drop on a machine with nothing else to do)"
+        )
+        answer = httpx.get(
+            f"{base}/api/listening/articles/{article}", headers={"Authorization": f"Bearer {key}"}
+        ).json()
+        stored = f"{answer['loads']:,} loads, {answer['plays']:,} plays, ~{answer['listeners']} listeners"
+        print(f"stored: {stored}")
 
 
 if __name__ == "__main__":

@@ -26,18 +26,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import shutil
 import statistics
-import subprocess
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 import httpx
-from serve import HOST, read_head, start_server
+from serve import HOST, read_head, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = (
@@ -152,44 +149,25 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     options = parser.parse_args()
 
-    from newsvoice.server.keys import create_key
-    from newsvoice.server.store import Store
+    with serving(options.port, "load generator beside it") as (data_dir, key, _):
+        with httpx.Client(base_url=f"http://{HOST}:{options.port}", timeout=300) as client:
+            alone, ids = narrate(client, key, "alone")
+            print(f"three narrations alone: {alone:.1f} s")
+            audio = [(f"/api/articles/{i}/audio.mp3", 0) for i in ids]
+            audio = [(path, int(client.head(path).headers["content-length"])) for path, _ in audio]
+            shutil.rmtree(data_dir / "segments", ignore_errors=True)
+            listeners = Listeners(options.port, audio, options.pause)
 
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = Path(directory)
-        store = Store(data_dir / "newsvoice.sqlite3", migrate=True)  # a new database
-        _, key = create_key(store, "benchmark")
-        store.close()
-        cores = sorted(os.sched_getaffinity(0))[:2]
-        server = start_server(data_dir, options.port, cores)
-        print(f"server: newsvoice serve (embedded default) on cores {cores}; load generator beside it")
-        try:
-            with httpx.Client(base_url=f"http://{HOST}:{options.port}", timeout=300) as client:
-                alone, ids = narrate(client, key, "alone")
-                print(f"three narrations alone: {alone:.1f} s")
-                audio = [(f"/api/articles/{i}/audio.mp3", 0) for i in ids]
-                audio = [(path, int(client.head(path).headers["content-length"])) for path, _ in audio]
-                shutil.rmtree(data_dir / "segments", ignore_errors=True)
-                listeners = Listeners(options.port, audio, options.pause)
+            async def run() -> tuple[float, float]:
+                narration = asyncio.get_running_loop().run_in_executor(
+                    None, lambda: narrate(client, key, "loaded")[0]
+                )
+                return await under_load(listeners, options.listeners, options.seconds, narration)
 
-                async def run() -> tuple[float, float]:
-                    narration = asyncio.get_running_loop().run_in_executor(
-                        None, lambda: narrate(client, key, "loaded")[0]
-                    )
-                    return await under_load(listeners, options.listeners, options.seconds, narration)
-
-                elapsed, loaded = asyncio.run(run())
-            listened = f"{options.listeners} listeners, pause {options.pause} s, {elapsed:.1f} s"
-            print(f"{listened}: {listeners.report(elapsed)}")
-            print(
-                f"three narrations under load: {loaded:.1f} s, {loaded / alone:.2f}x alone (target <= 1.3x)"
-            )
-        finally:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            elapsed, loaded = asyncio.run(run())
+        listened = f"{options.listeners} listeners, pause {options.pause} s, {elapsed:.1f} s"
+        print(f"{listened}: {listeners.report(elapsed)}")
+        print(f"three narrations under load: {loaded:.1f} s, {loaded / alone:.2f}x alone (target <= 1.3x)")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -55,6 +57,31 @@ def start_server(data_dir: Path, port: int, cores: list[int]) -> subprocess.Pope
             time.sleep(0.2)
     server.kill()
     raise SystemExit("the server did not start")
+
+
+@contextlib.contextmanager
+def serving(port: int, beside: str) -> Iterator[tuple[Path, str, subprocess.Popen]]:
+    """`newsvoice serve` on PORT with a new data directory and database, limited to two cores,
+    until the block ends: the data directory, an API key for it, and the server's process."""
+    from newsvoice.server.keys import create_key
+    from newsvoice.server.store import Store
+
+    with tempfile.TemporaryDirectory() as directory:
+        data_dir = Path(directory)
+        store = Store(data_dir / "newsvoice.sqlite3", migrate=True)  # a new database
+        _, key = create_key(store, "benchmark")
+        store.close()
+        cores = sorted(os.sched_getaffinity(0))[:2]
+        server = start_server(data_dir, port, cores)
+        print(f"server: newsvoice serve (uvicorn, one process) on cores {cores}; {beside}")
+        try:
+            yield data_dir, key, server
+        finally:
+            server.terminate()
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 def first_audio(base: str, key: str, text: str, url: str) -> tuple[float, str]:
@@ -124,44 +151,27 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     options = parser.parse_args()
 
-    from newsvoice.server.keys import create_key
-    from newsvoice.server.store import Store
-
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = Path(directory)
-        store = Store(data_dir / "newsvoice.sqlite3", migrate=True)  # a new database
-        _, key = create_key(store, "benchmark")
-        store.close()
-        cores = sorted(os.sched_getaffinity(0))[:2]
-        server = start_server(data_dir, options.port, cores)
-        print(f"server: newsvoice serve (uvicorn, one process) on cores {cores}; load generator beside it")
-        try:
-            base = f"http://{HOST}:{options.port}"
-            text = SAMPLE.read_text(encoding="utf-8")
-            rounds = []
-            for n in range(options.rounds):
-                # Cold each round: a new article (the same one is not narrated again), with none
-                # of its segments in the cache.
-                shutil.rmtree(data_dir / "segments", ignore_errors=True)
-                rounds.append(first_audio(base, key, text, f"https://bench.example/{n}"))
-            times = ", ".join(f"{seconds:.3f}" for seconds, _ in rounds)
-            print(f"first audio byte after submitting the sample: {times} s (target <= 1 s)")
-            audio = f"/api/articles/{rounds[0][1]}/audio.mp3"
-            size = int(httpx.head(base + audio).headers["content-length"])
-            bounds = (options.clients, options.seconds, options.requests)
-            for name, path, ranged in (("audio Range", audio, size), ("feed.xml", "/feed.xml", None)):
-                result = asyncio.run(load(options.port, path, ranged, *bounds))
-                print(
-                    f"{name:<12} {options.clients} clients: {result['requests']} requests, "
-                    f"{result['rate']:,.0f}/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
-                    f"errors {result['errors']}"
-                )
-        finally:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with serving(options.port, "load generator beside it") as (data_dir, key, _):
+        base = f"http://{HOST}:{options.port}"
+        text = SAMPLE.read_text(encoding="utf-8")
+        rounds = []
+        for n in range(options.rounds):
+            # Cold each round: a new article (the same one is not narrated again), with none
+            # of its segments in the cache.
+            shutil.rmtree(data_dir / "segments", ignore_errors=True)
+            rounds.append(first_audio(base, key, text, f"https://bench.example/{n}"))
+        times = ", ".join(f"{seconds:.3f}" for seconds, _ in rounds)
+        print(f"first audio byte after submitting the sample: {times} s (target <= 1 s)")
+        audio = f"/api/articles/{rounds[0][1]}/audio.mp3"
+        size = int(httpx.head(base + audio).headers["content-length"])
+        bounds = (options.clients, options.seconds, options.requests)
+        for name, path, ranged in (("audio Range", audio, size), ("feed.xml", "/feed.xml", None)):
+            result = asyncio.run(load(options.port, path, ranged, *bounds))
+            print(
+                f"{name:<12} {options.clients} clients: {result['requests']} requests, "
+                f"{result['rate']:,.0f}/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
+                f"errors {result['errors']}"
+            )
 
 
 if __name__ == "__main__":
