@@ -121,8 +121,9 @@ def narrate(
     The article's language (or, where it is not known, the voice's) chooses the sentence
     splitter, the normalizer and the wording of the intro and of the default DISCLOSURE (a
     configured one is read as it is); and, without a VOICE, the voice: an installed one for
-    the language, else `LanguageError`. A VOICE given for another language reads the article all the same, with a warning. `UnreadableError`
-    when the voice can say none of the article's text.
+    the language, else `LanguageError`. A VOICE given for another language reads the article
+    all the same, with a warning. `UnreadableError` when the voice can say none of the
+    article's text.
     """
     try:
         formats = {path: format_for(path) for path in (output, *also)}

@@ -165,7 +165,8 @@ _TITLES_IN: dict[str, list[Rule]] = {
     for language, titles in {
         "es": {"Sr.": "señor", "Sra.": "señora", "Srta.": "señorita", "Dr.": "doctor", "Dra.": "doctora"},
         "fr": {"M.": "monsieur", "MM.": "messieurs", "Mme": "madame", "Mmes": "mesdames",
-               "Mlle": "mademoiselle", "Dr": "docteur", "Pr": "professeur", "Me": "maître", "Mgr": "monseigneur"},
+               "Mlle": "mademoiselle", "Dr": "docteur", "Pr": "professeur", "Me": "maître",
+               "Mgr": "monseigneur"},
         "it": {"sig.": "signor", "Sig.": "signor", "sig.ra": "signora", "Sig.ra": "signora",
                "dott.": "dottor", "Dott.": "dottor", "prof.": "professor", "Prof.": "professor",
                "avv.": "avvocato", "on.": "onorevole", "On.": "onorevole"},

@@ -47,7 +47,8 @@ _BYLINES = {
 _NO_BREAK_AFTER = {
     "es": "Sr Sra Srta Dr Dra D Dña Ud Uds Lic Ing Gral Avda Sto Sta aprox núm pág art",
     "fr": "M MM Mme Mmes Mlle Mlles Dr Pr Me Mgr St Ste n° cf av boul",
-    "it": "sig Sig sig.ra dott Dott dott.ssa prof Prof on On sen Sen avv Avv ing Ing geom S Mons gen Gen art pag",
+    "it": "sig Sig sig.ra dott Dott dott.ssa prof Prof on On sen Sen avv Avv ing Ing geom S Mons gen Gen "
+    "art pag",
     "pt": "Sr Sra Srta Dr Dra Prof Profa Exmo Exma V pág art nº Av R Gal Cel Dep Sen",
 }
 """Case counts: French "M." is Monsieur, "100 m." metres at a sentence's end."""
@@ -78,6 +79,7 @@ def split_sentences_in(language: str | None, text: str) -> list[str]:
         else:
             joined.append(sentence)
     return joined
+
 
 # Silence after a segment, in seconds: sentence < paragraph < heading.
 PAUSE_SENTENCE = 0.35
