@@ -14,6 +14,7 @@ from pathlib import Path
 import platformdirs
 
 from .cache import SegmentCache
+from .language import primary
 from .lexicon import Lexicon, load_lexicon
 from .normalization import Normalizer
 from .settings import PipelineSettings, ServiceSettings, Settings, load_settings
@@ -50,9 +51,11 @@ class Runtime:
         return self.settings.service
 
     def voice(self, language: str | None = None) -> Speaker:
-        """The voice for an article in LANGUAGE: the configured one if it speaks it, else an
-        installed one that does (`LanguageError` if none does). Each is loaded once a process."""
-        return load_voice(voice_for_language(language, self.pipeline.voice).path, self.threads)
+        """The voice for an article in LANGUAGE: the one configured for the language
+        (`language_voices`), else the configured one if it speaks it, else an installed one that
+        does (`LanguageError` if none does). Each is loaded once a process."""
+        chosen = self.pipeline.voices_by_language.get(primary(language) or "")
+        return load_voice(voice_for_language(language, chosen or self.pipeline.voice).path, self.threads)
 
     @property
     def cache(self) -> SegmentCache:
