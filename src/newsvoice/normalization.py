@@ -279,7 +279,7 @@ def load_nemo(cache_dir: Path, language: str = "en") -> Any:
     # NeMo logs every sentence it leaves alone at INFO, and resets its level on every call.
     logging.getLogger("NeMo-text-processing").addFilter(lambda record: record.levelno >= logging.ERROR)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    if not any(cache_dir.glob(f"*_{language}_tn_*.far")):
+    if not any(f"_{language}_tn_" in f"_{far.name}" for far in cache_dir.glob("*.far")):
         log.info("compiling %s text normalization grammars (first use only)", language_name(language))
     return NemoNormalizer(input_case="cased", lang=language, cache_dir=str(cache_dir))
 
