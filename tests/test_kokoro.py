@@ -16,6 +16,8 @@ from newsvoice.cli import main
 from newsvoice.errors import VoiceError
 from newsvoice.lexicon import Lexicon, LexiconError, validate_entry
 from newsvoice.narrate import narrate
+from newsvoice.normalization import Normalizer
+from newsvoice.script import DISCLOSURES
 from newsvoice.voice import (
     Speaker,
     list_voices,
@@ -166,6 +168,28 @@ def test_french_and_spanish_are_read_by_a_voice_of_their_own(
     assert narration.voice == voice
     assert not [w for w in narration.warnings if "read by" in w]
     assert [w.word for s in narration.segments for w in s.words][:2] == text.split()[:2]
+
+
+@pytest.mark.parametrize(
+    ("language", "voice", "text", "said", "intro"),
+    [
+        ("fr", "kokoro:ff_siwis", "M. Dupont a payé 12 millions d'euros pour 250 bus.",
+         "FRENCH_SAID", "Un article de El Faro."),
+        ("es", "kokoro:ef_dora", "La Sra. López pagó 12 millones de euros por 250 autobuses.",
+         "SPANISH_SAID", "Un artículo de El Faro."),
+    ],
+)  # fmt: skip
+def test_french_and_spanish_are_narrated_with_their_voice_normalizer_and_disclosure(
+    language: str, voice: str, text: str, said: str, intro: str, normalizer: Normalizer, tmp_path: Path
+) -> None:
+    article = Article(title="", blocks=(Block("paragraph", text),), site_name="El Faro", language=language)
+    narration = narrate(article, tmp_path / "out.wav", normalizer=normalizer)  # the voice for its language
+    assert narration.voice == voice
+    byline, sentence, disclosure = (timed.segment for timed in narration.segments)
+    assert (byline.text, sentence.text, disclosure.text) == (intro, text, DISCLOSURES[language])
+    assert sentence.spoken == said  # its numbers in words, by NeMo's grammars for the language
+    assert not [w for w in narration.warnings if "numbers are read" in w], narration.warnings
+    assert all(timed.words for timed in narration.segments)
 
 
 def test_narrations_reuse_the_segment_cache_per_voice(heart: Speaker, tmp_path: Path) -> None:
