@@ -157,10 +157,17 @@ _AFTER_TN: list[Rule] = [
     (re.compile(r"(?<![\w\[])([A-Z]{2,6})(s?)(?![\w\]])"), lambda m: _acronym(m.group(1), m.group(2))),
 ]
 
+
+def _title(full: str, match: re.Match[str]) -> str:
+    """A title said in full, with a capital where it begins the text."""
+    return full.capitalize() if match.start() == 0 else full
+
+
 # Titles before a name, said in full (espeak would say French "M." as the letter).
 _TITLES_IN: dict[str, list[Rule]] = {
     language: [
-        (re.compile(rf"(?<!\w){re.escape(short)}\.?(?=\s+[A-ZÀ-Þ])"), full) for short, full in titles.items()
+        (re.compile(rf"(?<!\w){re.escape(short)}\.?(?=\s+[A-ZÀ-Þ])"), partial(_title, full))
+        for short, full in titles.items()
     ]
     for language, titles in {
         "es": {"Sr.": "señor", "Sra.": "señora", "Srta.": "señorita", "Dr.": "doctor", "Dra.": "doctora"},
@@ -174,6 +181,7 @@ _TITLES_IN: dict[str, list[Rule]] = {
                "Prof.": "professor", "Profa.": "professora"},
     }.items()
 }  # fmt: skip
+
 
 _SPELLED_MAX = 4
 _NEEDS_TN = re.compile(r"[\d$£€¥%&@#°§+=<>/]")
@@ -206,7 +214,7 @@ class Normalizer:
 
     def speaker(self, language: str | None) -> Callable[[str], Spoken]:
         """How text in LANGUAGE is spoken: English by this normalizer (`spoken`); Spanish,
-        French, Italian and Portuguese by NeMo's grammars for them (`spoken_in`); any other
+        French and Portuguese by NeMo's grammars for them (`spoken_in`); any other
         language as written, its numbers left to the voice (see `plain_spoken`)."""
         if language is None or same_language(language, "en"):
             return self.spoken
@@ -266,9 +274,11 @@ class Normalizer:
         return self._nemos[language]
 
 
-NEMO_LANGUAGES = ("en", "es", "fr", "it", "pt")
+NEMO_LANGUAGES = ("en", "es", "fr", "pt")
 """The languages normalized by NeMo's grammars: those of the voices newsvoice ships that NeMo
-has a text normalizer for (NeMo has more: German, Russian, ... whose voices are Piper's)."""
+normalizes well. (NeMo's Italian grammar writes compound numbers apart, "cinquecento dodici"
+for 512, where espeak's Italian says them right; NeMo has more languages, German, Russian,
+..., whose voices would be Piper's.)"""
 
 
 def load_nemo(cache_dir: Path, language: str = "en") -> Any:
@@ -388,11 +398,12 @@ def _tidy(text: str) -> str:
 # Typography read as pauses, never aloud, in any language (the first rules before NeMo).
 def plain_spoken(text: str, language: str) -> Spoken:
     """TEXT in LANGUAGE (not English) as the voice is to say it: typography read as pauses,
-    and everything else, numbers included, left to the voice's own rules for its language.
+    titles said in full where newsvoice knows them (Italian "sig." is "signor"), and
+    everything else, numbers included, left to the voice's own rules for its language.
     (newsvoice's rules and NeMo's grammars are English: "512 millions d'euros" must not
     become "five hundred twelve millions d'euros".) Numbers and symbols are a problem to
     report, since no one has checked how the voice reads them."""
-    text = _tidy(_apply(_TYPOGRAPHY, speakable(text)))
+    text = _tidy(_apply(_TITLES_IN.get(primary(language) or "", []), _apply(_TYPOGRAPHY, speakable(text))))
     if _NEEDS_TN.search(text):
         name = language_name(language)
         problem = f"numbers are read by the voice's own rules: newsvoice has no text normalization for {name}"
