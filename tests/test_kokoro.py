@@ -202,3 +202,18 @@ def test_narrations_reuse_the_segment_cache_per_voice(heart: Speaker, tmp_path: 
     michael = load_voice("kokoro:am_michael", threads=2)
     other = narrate(article, tmp_path / "c.wav", voice=michael, disclosure=None, intro=False, cache=cache)
     assert (other.synthesized, other.reused) == (1, 0)
+
+
+def test_a_voice_per_language_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsvoice.runtime import build_runtime
+    from newsvoice.settings import ConfigError, load_settings
+
+    monkeypatch.setenv("NEWSVOICE_LANGUAGE_VOICES", "en-GB=kokoro:bf_emma, es=kokoro:em_alex")
+    runtime = build_runtime(load_settings(), threads=2)
+    assert runtime.voice("en").name == "kokoro:bf_emma"  # a British deployment's English
+    assert runtime.voice("es").name == "kokoro:em_alex"
+    assert runtime.voice("fr").name == "kokoro:ff_siwis"  # not named: the first that speaks it
+    assert runtime.voice(None).name == "en_US-joe-medium"  # the deployment's voice
+    monkeypatch.setenv("NEWSVOICE_LANGUAGE_VOICES", "kokoro:bf_emma")
+    with pytest.raises(ConfigError, match="invalid language_voices"):
+        load_settings()
