@@ -174,9 +174,11 @@ def test_french_and_spanish_are_read_by_a_voice_of_their_own(
     ("language", "voice", "text", "said", "intro"),
     [
         ("fr", "kokoro:ff_siwis", "M. Dupont a payé 12 millions d'euros pour 250 bus.",
-         "FRENCH_SAID", "Un article de El Faro."),
+         "Monsieur Dupont a payé douze millions d'euros pour deux cent cinquante bus.",
+         "Un article de El Faro."),
         ("es", "kokoro:ef_dora", "La Sra. López pagó 12 millones de euros por 250 autobuses.",
-         "SPANISH_SAID", "Un artículo de El Faro."),
+         "La señora López pagó doce millones de euros por doscientos cincuenta autobuses.",
+         "Un artículo de El Faro."),
     ],
 )  # fmt: skip
 def test_french_and_spanish_are_narrated_with_their_voice_normalizer_and_disclosure(

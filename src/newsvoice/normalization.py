@@ -226,14 +226,16 @@ class Normalizer:
     def _spoken_in(self, language: str, text: str) -> Spoken:
         """TEXT in LANGUAGE (one of `NEMO_LANGUAGES` but English) as the voice is to say it:
         typography read as pauses, titles said in full, numbers, dates and money by NeMo.
-        (newsvoice's own rules and the lexicon are English, and are not applied.)"""
+        (newsvoice's own rules and the lexicon are English, and are not applied.) Where NeMo
+        fails, the numbers are left to the voice, with the warning `plain_spoken` gives."""
         text = _apply(_TYPOGRAPHY, speakable(text))
         text = _apply(_TITLES_IN.get(language, []), text)
-        problems: tuple[str, ...] = ()
         if _NEEDS_TN.search(text):
             nemo = self.run_nemo(text, language)
-            text, problems = nemo.text, nemo.problems
-        return Spoken(_tidy(text), problems)
+            if nemo.problems:  # NeMo's Portuguese fails on some sentences ("Em 2024, 25% ...")
+                return plain_spoken(text, language)
+            text = nemo.text
+        return Spoken(_tidy(text))
 
     def normalize(self, text: str) -> str:
         """The words alone; `spoken` also tells what went wrong on the way."""
