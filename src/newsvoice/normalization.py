@@ -259,7 +259,7 @@ class Normalizer:
         problem."""
         try:
             with self._lock_for(language):  # a language compiling its grammars holds up no other
-                nemo = self._load(language)
+                nemo = self._load() if language == "en" else self._load_in(language)
                 return Spoken(nemo.normalize(text, verbose=False, punct_post_process=True))
         except Exception as error:  # a normalization failure must never stop a narration
             problem = f"normalization failed, read as written: {text!r} ({error})"
@@ -270,7 +270,10 @@ class Normalizer:
         with self._lock:
             return self._locks.setdefault(language, threading.Lock())
 
-    def _load(self, language: str) -> Any:
+    def _load(self) -> Any:
+        return self._load_in("en")
+
+    def _load_in(self, language: str) -> Any:
         if language not in self._nemos:
             self._nemos[language] = load_nemo(self._cache_dir, language)
         return self._nemos[language]
