@@ -148,7 +148,9 @@ class PipelineSettings(_Section):
     opus: bool = True
     """The service makes an Opus file beside each MP3 (a third more CPU than MP3 alone)."""
     disclosure: str = DEFAULT_DISCLOSURE
-    """The sentence read at the end to say the voice is synthetic; empty: none."""
+    """The sentence read at the end to say the voice is synthetic; empty: none. The default
+    one is read in the article's language (Spanish, French, Italian, Portuguese; else English);
+    one set here is read as written."""
     intro: bool = True
     """Read the title, then the byline or site, before the article."""
     max_words: int = Field(20_000, ge=1)
