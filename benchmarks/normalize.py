@@ -58,7 +58,7 @@ def sample_cost() -> str:
     warm = Normalizer(lexicon=load_lexicon())
     warm.normalize("Grammars loaded on 12 Aug 2025.")
     fresh = Normalizer(lexicon=warm.lexicon)
-    fresh._nemo = warm._nemo  # the same loaded grammars, an empty cache
+    fresh._nemos = warm._nemos  # the same loaded grammars, an empty cache
     started = time.perf_counter()
     script = write_script(article, fresh.normalize)
     normalizing = time.perf_counter() - started
@@ -91,7 +91,7 @@ def main() -> None:
     newsvoice = Normalizer(lexicon=Lexicon())
     newsvoice.normalize("Grammars loaded on 12 Aug 2025.")
     nemo = Normalizer(lexicon=Lexicon())
-    nemo._nemo = newsvoice._nemo
+    nemo._nemos = newsvoice._nemos
     print(f"GoogleTN ({len(rows)} sentences), lower-cased, punctuation dropped:")
     print(score("NeMo text processing", lambda text: nemo.run_nemo(text).text, rows))
     print(score("newsvoice", lambda text: newsvoice._spoken(text).text, rows))

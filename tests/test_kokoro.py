@@ -16,6 +16,8 @@ from newsvoice.cli import main
 from newsvoice.errors import VoiceError
 from newsvoice.lexicon import Lexicon, LexiconError, validate_entry
 from newsvoice.narrate import narrate
+from newsvoice.normalization import Normalizer
+from newsvoice.script import DISCLOSURES
 from newsvoice.voice import (
     Speaker,
     list_voices,
@@ -168,6 +170,30 @@ def test_french_and_spanish_are_read_by_a_voice_of_their_own(
     assert [w.word for s in narration.segments for w in s.words][:2] == text.split()[:2]
 
 
+@pytest.mark.parametrize(
+    ("language", "voice", "text", "said", "intro"),
+    [
+        ("fr", "kokoro:ff_siwis", "M. Dupont a payé 12 millions d'euros pour 250 bus.",
+         "Monsieur Dupont a payé douze millions d'euros pour deux cent cinquante bus.",
+         "Un article de El Faro."),
+        ("es", "kokoro:ef_dora", "La Sra. López pagó 12 millones de euros por 250 autobuses.",
+         "La señora López pagó doce millones de euros por doscientos cincuenta autobuses.",
+         "Un artículo de El Faro."),
+    ],
+)  # fmt: skip
+def test_french_and_spanish_are_narrated_with_their_voice_normalizer_and_disclosure(
+    language: str, voice: str, text: str, said: str, intro: str, normalizer: Normalizer, tmp_path: Path
+) -> None:
+    article = Article(title="", blocks=(Block("paragraph", text),), site_name="El Faro", language=language)
+    narration = narrate(article, tmp_path / "out.wav", normalizer=normalizer)  # the voice for its language
+    assert narration.voice == voice
+    byline, sentence, disclosure = (timed.segment for timed in narration.segments)
+    assert (byline.text, sentence.text, disclosure.text) == (intro, text, DISCLOSURES[language])
+    assert sentence.spoken == said  # its numbers in words, by NeMo's grammars for the language
+    assert not [w for w in narration.warnings if "numbers are read" in w], narration.warnings
+    assert all(timed.words for timed in narration.segments)
+
+
 def test_narrations_reuse_the_segment_cache_per_voice(heart: Speaker, tmp_path: Path) -> None:
     article = Article(title="", blocks=(Block("paragraph", "The bridge reopened on Friday."),), language="en")
     cache = SegmentCache(tmp_path / "segments")
@@ -178,3 +204,18 @@ def test_narrations_reuse_the_segment_cache_per_voice(heart: Speaker, tmp_path: 
     michael = load_voice("kokoro:am_michael", threads=2)
     other = narrate(article, tmp_path / "c.wav", voice=michael, disclosure=None, intro=False, cache=cache)
     assert (other.synthesized, other.reused) == (1, 0)
+
+
+def test_a_voice_per_language_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsvoice.runtime import build_runtime
+    from newsvoice.settings import ConfigError, load_settings
+
+    monkeypatch.setenv("NEWSVOICE_LANGUAGE_VOICES", "en-GB=kokoro:bf_emma, es=kokoro:em_alex")
+    runtime = build_runtime(load_settings(), threads=2)
+    assert runtime.voice("en").name == "kokoro:bf_emma"  # a British deployment's English
+    assert runtime.voice("es").name == "kokoro:em_alex"
+    assert runtime.voice("fr").name == "kokoro:ff_siwis"  # not named: the first that speaks it
+    assert runtime.voice(None).name == "en_US-joe-medium"  # the deployment's voice
+    monkeypatch.setenv("NEWSVOICE_LANGUAGE_VOICES", "kokoro:bf_emma")
+    with pytest.raises(ConfigError, match="invalid language_voices"):
+        load_settings()

@@ -29,9 +29,16 @@ from .encode import AudioFormat, Chapter, Encoder, Tags, format_for, open_encode
 from .errors import DiskFullError, OutputError, is_disk_full
 from .extract import extract
 from .files import atomic_files
-from .language import article_language, language_name, scripts_read
+from .language import article_language, language_name, primary, scripts_read
 from .normalization import Normalizer, speakable
-from .script import DEFAULT_DISCLOSURE, Segment, check_readable, iter_segments, plan_segments
+from .script import (
+    DEFAULT_DISCLOSURE,
+    Segment,
+    check_readable,
+    disclosure_in,
+    iter_segments,
+    plan_segments,
+)
 from .sources import read_source
 from .transcript import to_json, to_vtt
 from .voice import Speaker, Speech, Word, load_voice, speaks, voice_for_language
@@ -123,10 +130,12 @@ def narrate(
     note that the article was updated, said first (or, CORRECTION_AT_END, after the article).
     MAX_WORDS: `TooLongError` for a longer article (`check_length`), before any work on it.
 
-    The article's language chooses the sentence splitter and the normalizer, and, without a
-    VOICE, the voice: an installed one for the language, else `LanguageError`. A VOICE given
-    for another language reads the article all the same, with a warning. `UnreadableError`
-    when the voice can say none of the article's text.
+    The article's language (or, where it is not known, the voice's) chooses the sentence
+    splitter, the normalizer and the wording of the intro and of the default DISCLOSURE (a
+    configured one is read as it is); and, without a VOICE, the voice: an installed one for
+    the language, else `LanguageError`. A VOICE given for another language reads the article
+    all the same, with a warning. `UnreadableError` when the voice can say none of the
+    article's text.
     """
     try:
         formats = {path: format_for(path) for path in (output, *also)}
@@ -148,11 +157,15 @@ def narrate(
         )
     check_readable(article, voice.language)
     normalizer = normalizer or Normalizer()
+    # An article of no known language is read as the voice's: its sentences, numbers, intro
+    # and disclosure.
+    reading = language or primary(voice.language)
+    disclosure = disclosure_in(disclosure, reading)
     total = len(
         plan_segments(
             article,
             disclosure,
-            language,
+            reading,
             intro=intro,
             opening=opening,
             closing=closing,
@@ -162,10 +175,10 @@ def narrate(
     )
     segments = iter_segments(
         article,
-        normalizer.speaker(language),
+        normalizer.speaker(reading),
         disclosure,
         warnings.append,
-        language=language,
+        language=reading,
         voice_language=voice.language,
         intro=intro,
         opening=opening,

@@ -19,12 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 import roman
 
 from . import __version__, numerals
-from .language import ALWAYS_READ, language_name, same_language, script_of
+from .language import ALWAYS_READ, language_name, primary, same_language, script_of
 from .lexicon import Lexicon, load_lexicon
 from .shorthand import BEFORE_TN as _SHORTHAND
 from .shorthand import WORD_ACRONYMS as _SHORTHAND_ACRONYMS
@@ -134,6 +135,32 @@ _AFTER_TN: list[Rule] = [
     (re.compile(r"(?<![\w\[])([A-Z]{2,6})(s?)(?![\w\]])"), lambda m: _acronym(m.group(1), m.group(2))),
 ]
 
+
+def _title(full: str, match: re.Match[str]) -> str:
+    """A title said in full, with a capital where it begins the text."""
+    return full.capitalize() if match.start() == 0 else full
+
+
+# Titles before a name, said in full (espeak would say French "M." as the letter).
+_TITLES_IN: dict[str, list[Rule]] = {
+    language: [
+        (re.compile(rf"(?<!\w){re.escape(short)}\.?(?=\s+[A-ZÀ-Þ])"), partial(_title, full))
+        for short, full in titles.items()
+    ]
+    for language, titles in {
+        "es": {"Sr.": "señor", "Sra.": "señora", "Srta.": "señorita", "Dr.": "doctor", "Dra.": "doctora"},
+        "fr": {"M.": "monsieur", "MM.": "messieurs", "Mme": "madame", "Mmes": "mesdames",
+               "Mlle": "mademoiselle", "Dr": "docteur", "Pr": "professeur", "Me": "maître",
+               "Mgr": "monseigneur"},
+        "it": {"sig.": "signor", "Sig.": "signor", "sig.ra": "signora", "Sig.ra": "signora",
+               "dott.": "dottor", "Dott.": "dottor", "prof.": "professor", "Prof.": "professor",
+               "avv.": "avvocato", "on.": "onorevole", "On.": "onorevole"},
+        "pt": {"Sr.": "senhor", "Sra.": "senhora", "Srta.": "senhorita", "Dr.": "doutor", "Dra.": "doutora",
+               "Prof.": "professor", "Profa.": "professora"},
+    }.items()
+}  # fmt: skip
+
+
 _SPELLED_MAX = 4
 _NEEDS_TN = re.compile(r"[\d$£€¥%&@#°§+=<>/]")
 _SHOUTED_MIN_WORDS = 2
@@ -157,17 +184,37 @@ class Normalizer:
     def __init__(self, lexicon: Lexicon | None = None, cache_dir: Path | None = None) -> None:
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self._cache_dir = cache_dir or default_cache_dir()
-        self._nemo = None
         self._lock = threading.Lock()
+        self._nemos: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
         # Problems are cached with the words, so a text that failed reports it every time.
         self.spoken = lru_cache(maxsize=4096)(self._spoken)
+        self.spoken_in = lru_cache(maxsize=4096)(self._spoken_in)
 
     def speaker(self, language: str | None) -> Callable[[str], Spoken]:
-        """How text in LANGUAGE is spoken: English by this normalizer (`spoken`), any other
+        """How text in LANGUAGE is spoken: English by this normalizer (`spoken`); Spanish,
+        French and Portuguese by NeMo's grammars for them (`spoken_in`); any other
         language as written, its numbers left to the voice (see `plain_spoken`)."""
         if language is None or same_language(language, "en"):
             return self.spoken
+        code = primary(language)
+        if code in NEMO_LANGUAGES:
+            return partial(self.spoken_in, code)
         return partial(plain_spoken, language=language)
+
+    def _spoken_in(self, language: str, text: str) -> Spoken:
+        """TEXT in LANGUAGE (one of `NEMO_LANGUAGES` but English) as the voice is to say it:
+        typography read as pauses, titles said in full, numbers, dates and money by NeMo.
+        (newsvoice's own rules and the lexicon are English, and are not applied.) Where NeMo
+        fails, the numbers are left to the voice, with the warning `plain_spoken` gives."""
+        text = _apply(_TYPOGRAPHY, speakable(text))
+        text = _apply(_TITLES_IN.get(language, []), text)
+        if _NEEDS_TN.search(text):
+            nemo = self.run_nemo(text, language)
+            if nemo.problems:  # NeMo's Portuguese fails on some sentences ("Em 2024, 25% ...")
+                return plain_spoken(text, language)
+            text = nemo.text
+        return Spoken(_tidy(text))
 
     def normalize(self, text: str) -> str:
         """The words alone; `spoken` also tells what went wrong on the way."""
@@ -189,32 +236,49 @@ class Normalizer:
         text = _apply(_AFTER_TN, text)
         return Spoken(_tidy(self.lexicon.apply(text)), problems)
 
-    def run_nemo(self, text: str) -> Spoken:
-        """NeMo alone; on failure, the text as it was, with the problem."""
+    def run_nemo(self, text: str, language: str = "en") -> Spoken:
+        """NeMo alone, with its grammars for LANGUAGE; on failure, the text as it was, with the
+        problem."""
         try:
-            with self._lock:
-                return Spoken(self._load().normalize(text, verbose=False, punct_post_process=True))
+            with self._lock_for(language):  # a language compiling its grammars holds up no other
+                nemo = self._load() if language == "en" else self._load_in(language)
+                return Spoken(nemo.normalize(text, verbose=False, punct_post_process=True))
         except Exception as error:  # a normalization failure must never stop a narration
             problem = f"normalization failed, read as written: {text!r} ({error})"
             log.debug(problem)
             return Spoken(text, (problem,))
 
-    def _load(self):
-        if self._nemo is None:
-            self._nemo = load_nemo(self._cache_dir)
-        return self._nemo
+    def _lock_for(self, language: str) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(language, threading.Lock())
+
+    def _load(self) -> Any:
+        return self._load_in("en")
+
+    def _load_in(self, language: str) -> Any:
+        if language not in self._nemos:
+            self._nemos[language] = load_nemo(self._cache_dir, language)
+        return self._nemos[language]
 
 
-def load_nemo(cache_dir: Path):
-    """NeMo's English normalizer, compiling its grammars into CACHE_DIR on first use (about 30 s)."""
+NEMO_LANGUAGES = ("en", "es", "fr", "pt")
+"""The languages normalized by NeMo's grammars: those of the voices newsvoice ships that NeMo
+normalizes well. (NeMo's Italian grammar writes compound numbers apart, "cinquecento dodici"
+for 512, where espeak's Italian says them right; NeMo has more languages, German, Russian,
+..., whose voices would be Piper's.)"""
+
+
+def load_nemo(cache_dir: Path, language: str = "en") -> Any:
+    """NeMo's normalizer for LANGUAGE, compiling its grammars into CACHE_DIR on first use
+    (English about 30 s, the others 1 to 3 minutes on two cores), each language's once."""
     from nemo_text_processing.text_normalization.normalize import Normalizer as NemoNormalizer
 
     # NeMo logs every sentence it leaves alone at INFO, and resets its level on every call.
     logging.getLogger("NeMo-text-processing").addFilter(lambda record: record.levelno >= logging.ERROR)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    if not any(cache_dir.glob("*.far")):
-        log.info("compiling text normalization grammars (first run only, about 30 seconds)")
-    return NemoNormalizer(input_case="cased", lang="en", cache_dir=str(cache_dir))
+    if not any(f"_{language}_tn_" in f"_{far.name}" for far in cache_dir.glob("*.far")):
+        log.info("compiling %s text normalization grammars (first use only)", language_name(language))
+    return NemoNormalizer(input_case="cased", lang=language, cache_dir=str(cache_dir))
 
 
 def default_cache_dir() -> Path:
@@ -322,11 +386,12 @@ def _tidy(text: str) -> str:
 # Typography read as pauses, never aloud, in any language (the first rules before NeMo).
 def plain_spoken(text: str, language: str) -> Spoken:
     """TEXT in LANGUAGE (not English) as the voice is to say it: typography read as pauses,
-    and everything else, numbers included, left to the voice's own rules for its language.
+    titles said in full where newsvoice knows them (Italian "sig." is "signor"), and
+    everything else, numbers included, left to the voice's own rules for its language.
     (newsvoice's rules and NeMo's grammars are English: "512 millions d'euros" must not
     become "five hundred twelve millions d'euros".) Numbers and symbols are a problem to
     report, since no one has checked how the voice reads them."""
-    text = _tidy(_apply(_TYPOGRAPHY, speakable(text)))
+    text = _tidy(_apply(_TITLES_IN.get(primary(language) or "", []), _apply(_TYPOGRAPHY, speakable(text))))
     if _NEEDS_TN.search(text):
         name = language_name(language)
         problem = f"numbers are read by the voice's own rules: newsvoice has no text normalization for {name}"

@@ -137,6 +137,11 @@ class PipelineSettings(_Section):
     """A voice's name (`newsvoice voices`: "en_US-joe-medium" or "joe", "kokoro:af_heart") or the
     path to a Piper `.onnx` or a Kokoro `.bin`; by default the installed voice for the article's
     language."""
+    language_voices: Names = ()
+    """The voice for articles in a language, as LANGUAGE=VOICE: `fr=kokoro:ff_siwis`,
+    `en=kokoro:bf_emma` (comma-separated in the environment); it wins over `voice` for that
+    language. A language not named is read by `voice` if it speaks it, else by the first
+    installed voice that does."""
     lexicon: Path = Path(platformdirs.user_config_dir("newsvoice")) / "lexicon.toml"
     """The publisher's pronunciation lexicon, laid over the default one; `newsvoice lexicon`
     edits it."""
@@ -153,13 +158,32 @@ class PipelineSettings(_Section):
     opus: bool = True
     """The service makes an Opus file beside each MP3 (a third more CPU than MP3 alone)."""
     disclosure: str = DEFAULT_DISCLOSURE
-    """The sentence read at the end to say the voice is synthetic; empty: none."""
+    """The sentence read at the end to say the voice is synthetic; empty: none. The default
+    one is read in the article's language (Spanish, French, Italian, Portuguese; else English);
+    one set here is read as written."""
     intro: bool = True
     """Read the title, then the byline or site, before the article."""
     max_words: int = Field(20_000, ge=1)
     """The longest article narrated, in words (title, subheads and paragraphs); a longer one
     is refused (`narrate` stops, the API answers 422, a job fails). 20,000 words is twice a
     long read: about two hours of audio, three minutes of synthesis on two cores."""
+
+    @field_validator("language_voices", mode="after")
+    @classmethod
+    def _pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            language, _, voice = item.partition("=")
+            if not language.strip() or not voice.strip():
+                raise ValueError(f"not LANGUAGE=VOICE: {item!r} (for example fr=kokoro:ff_siwis)")
+        return value
+
+    @property
+    def voices_by_language(self) -> dict[str, str]:
+        """`language_voices` as primary language subtag ("fr", "en") to voice name."""
+        from .language import primary
+
+        pairs = (item.partition("=") for item in self.language_voices)
+        return {primary(language) or "": voice.strip() for language, _, voice in pairs}
 
     @field_validator("lexicon", "lexicons", "cache_dir", mode="after")
     @classmethod
