@@ -189,7 +189,7 @@ def tokens_of(words: Sequence[str]) -> list[tuple[str, int, bool]]:
             pieces.append((PHONEMES, index, True, False, True))
             continue
         text = word.replace("’", "'").replace("‘", "'").replace(".", "")
-        ends = word.rstrip("\"”’)»").endswith(_RUN_ENDS)  # "the U S. A spokesman": not "usa"
+        ends = word.rstrip('"”’)»').endswith(_RUN_ENDS)  # "the U S. A spokesman": not "usa"
         parts = [part.strip("'") for part in re.sub(r"[^\w'\s]|_", " ", text).split()]
         for number, part in enumerate(filter(None, parts)):
             capital = len(part) == 1 and part.isalpha() and part.isupper()
@@ -270,9 +270,19 @@ def word_error_rate(
             if reference[i - 1] != hypothesis[j - 1]:
                 errors.append((reference[i - 1], hypothesis[j - 1]))
             i, j = i - 1, j - 1
-        elif i and j > 1 and reference[i - 1] == hypothesis[j - 2] + hypothesis[j - 1] and here == cost[i - 1][j - 2]:
+        elif (
+            i
+            and j > 1
+            and reference[i - 1] == hypothesis[j - 2] + hypothesis[j - 1]
+            and here == cost[i - 1][j - 2]
+        ):
             i, j = i - 1, j - 2
-        elif i > 1 and j and reference[i - 2] + reference[i - 1] == hypothesis[j - 1] and here == cost[i - 2][j - 1]:
+        elif (
+            i > 1
+            and j
+            and reference[i - 2] + reference[i - 1] == hypothesis[j - 1]
+            and here == cost[i - 2][j - 1]
+        ):
             i, j = i - 2, j - 1
         elif i and here == cost[i - 1][j] + 1:
             errors.append((reference[i - 1], ""))

@@ -113,7 +113,9 @@ def _reference(narration: Narration, plain: Normalizer) -> list[str]:
     for segment in script.segments:
         spoken = spoken_words(segment.spoken)
         spans = word_spans(segment.text, spoken, segment.spoken)
-        words += [segment.text[start:end] if "[[" in word else word for word, (start, end) in zip(spoken, spans)]
+        words += [
+            segment.text[start:end] if "[[" in word else word for word, (start, end) in zip(spoken, spans)
+        ]
     return asr.tokens(" ".join(words))
 
 
