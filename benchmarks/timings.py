@@ -114,7 +114,8 @@ def _reference(narration: Narration, plain: Normalizer) -> list[str]:
         spoken = spoken_words(segment.spoken)
         spans = word_spans(segment.text, spoken, segment.spoken)
         words += [
-            segment.text[start:end] if "[[" in word else word for word, (start, end) in zip(spoken, spans)
+            segment.text[start:end] if "[[" in word else word
+            for word, (start, end) in zip(spoken, spans, strict=True)
         ]
     return asr.tokens(" ".join(words))
 
