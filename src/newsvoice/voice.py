@@ -208,7 +208,7 @@ class _Piper(PiperVoice):
     a word gap ("Russian-occupied" as "ɹˈʌʃənˈɑːkjʊpˌaɪd", heard as "Russia knocked").
 
     And "teen" keeps a stress of its own, as in espeak's "seventeen": espeak says "fourteen"
-    as "FOUR-tin", which listeners (and a speech recognizer, eleven times in twelve) hear as
+    as "FOUR-tin", which a speech recognizer (in fifteen of eighteen trials) hears as
     "forty", "eighteen" as "eighty".
     """
 
