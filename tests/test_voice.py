@@ -222,9 +222,3 @@ def test_teen_keeps_its_stress(voice: Voice, text: str, said: str) -> None:
     """espeak says "fourteen" as "FOUR-tin", heard as "forty"; "teen" keeps a stress of its own."""
     assert said in voice.phonemes(text)
     assert "ɹuːtˈiːn" in voice.phonemes("routine")  # other words as espeak says them
-
-
-def test_the_words_of_a_hyphenated_compound_are_said_as_words(voice: Voice) -> None:
-    """espeak runs "Russian-occupied" into one word with no gap, heard as "Russia knocked"."""
-    assert voice.phonemes("Russian-occupied Ukraine") == voice.phonemes("Russian occupied Ukraine")
-    assert voice.phonemes("twenty-six") == voice.phonemes("twenty six")

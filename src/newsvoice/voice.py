@@ -46,11 +46,10 @@ timings kept with cached audio stale."""
 PHONEMIZING = 2
 """The version of how spoken text is turned into the voice's phonemes, part of
 `Voice.settings_key`: a change makes cached audio stale (2: pauses after phoneme escapes, the
-stress of "fourteen", hyphenated compounds as words)."""
+stress of "fourteen")."""
 
 _AFTER_ESCAPE = re.compile(r"\]\]([,.;:!?]+)")
 _SENTENCE_ENDS = frozenset(".!?")
-_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _TEENS = re.compile(r"(θˈɜːt|fˈɔːɹt|fˈɪft|sˈɪkst|ˈeɪt|nˈaɪnt)(iːn)")
 """espeak's thirteen to nineteen (but seventeen), ordinals too, with "teen" unstressed."""
 
@@ -204,17 +203,12 @@ class _Piper(PiperVoice):
     of its own, as espeak's are. And two escapes in a row ("[[ˈeɪ]] [[hˈɛljɚ]]") are one space
     apart, not two.
 
-    The words of a hyphenated compound are said as words: espeak runs them into one, without
-    a word gap ("Russian-occupied" as "ɹˈʌʃənˈɑːkjʊpˌaɪd", heard as "Russia knocked").
-
     And "teen" keeps a stress of its own, as in espeak's "seventeen": espeak says "fourteen"
     as "FOUR-tin", which a speech recognizer (in fifteen of eighteen trials) hears as
     "forty", "eighteen" as "eighty".
     """
 
     def phonemize(self, text: str) -> list[list[str]]:
-        if "-" in text:
-            text = _HYPHEN.sub(" ", text)
         return [_teens_stressed(sentence) for sentence in self._phonemize(text)]
 
     def _phonemize(self, text: str) -> list[list[str]]:
