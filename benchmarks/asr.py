@@ -128,15 +128,48 @@ _SAME_WORD = {
     "scepticism": "skepticism",
     "sceptical": "skeptical",
     "programme": "program",
+    "programmes": "programs",
     "harbour": "harbor",
+    "harbours": "harbors",
     "labour": "labor",
     "favour": "favor",
+    "colour": "color",
+    "neighbour": "neighbor",
+    "neighbours": "neighbors",
+    "behaviour": "behavior",
+    "honour": "honor",
     "centre": "center",
+    "centres": "centers",
+    "theatre": "theater",
+    "metre": "meter",
+    "metres": "meters",
+    "kilometre": "kilometer",
+    "kilometres": "kilometers",
+    "centimetre": "centimeter",
+    "centimetres": "centimeters",
+    "litre": "liter",
+    "litres": "liters",
+    "tonne": "ton",  # said as "ton": the recognizer cannot tell them apart
+    "tonnes": "tons",
     "defence": "defense",
+    "offence": "offense",
+    "licence": "license",
     "organisation": "organization",
+    "organisations": "organizations",
     "destabilising": "destabilizing",
+    "councillor": "councilor",
+    "councillors": "councilors",
+    "liquified": "liquefied",  # a variant spelling
+    # Names with more than one established English spelling, said alike.
+    "kiev": "kyiv",
+    "kiev's": "kyiv's",
+    "zelensky": "zelenskyy",
+    "zelensky's": "zelenskyy's",
+    "zelenskiy": "zelenskyy",
+    "zelenskiy's": "zelenskyy's",
 }
 _SAME_PAIR = {("per", "cent"): "percent"}
+_RUN_ENDS = tuple(".,;:!?")
 
 
 def tokens(text: str) -> list[str]:
@@ -147,28 +180,33 @@ def tokens(text: str) -> list[str]:
 def tokens_of(words: Sequence[str]) -> list[tuple[str, int, bool]]:
     """WORDS as the words compared, each with the index of the word it comes from and whether
     it begins that word: lower case, no punctuation, hyphenated words apart, curly apostrophes
-    straight, "per cent" as "percent", a run of single letters one word ("U S", "U.S." and
-    "US" are all "us"), and a lexicon phoneme escape `PHONEMES`."""
-    pieces: list[tuple[str, int, bool]] = []
+    straight, "per cent" as "percent", a run of single capital letters one word ("U S", "U.S."
+    and "US" are all "us", "H A" and "H.A." are "ha"; not "a" in "a U S official"), and a
+    lexicon phoneme escape `PHONEMES`."""
+    pieces: list[tuple[str, int, bool, bool, bool]] = []  # and whether a single capital, a run's end
     for index, word in enumerate(words):
         if "[[" in word:
-            pieces.append((PHONEMES, index, True))
+            pieces.append((PHONEMES, index, True, False, True))
             continue
-        text = word.lower().replace("’", "'").replace("‘", "'").replace(".", "")
+        text = word.replace("’", "'").replace("‘", "'").replace(".", "")
+        ends = word.rstrip('"”’)»').endswith(_RUN_ENDS)  # "the U S. A spokesman": not "usa"
         parts = [part.strip("'") for part in re.sub(r"[^\w'\s]|_", " ", text).split()]
         for number, part in enumerate(filter(None, parts)):
-            pieces.append((_SAME_WORD.get(part, part), index, number == 0))
+            capital = len(part) == 1 and part.isalpha() and part.isupper()
+            lower = part.lower()
+            pieces.append((_SAME_WORD.get(lower, lower), index, number == 0, capital, False))
+        if ends and pieces:
+            pieces[-1] = (*pieces[-1][:4], True)
     merged: list[tuple[str, int, bool]] = []
-    letters = False  # whether the last token is single letters run together
-    for token, index, first in pieces:
-        single = len(token) == 1 and token.isalpha()
+    letters = False  # whether the last token is single capital letters run together
+    for token, index, first, capital, ends in pieces:
         if merged and (merged[-1][0], token) in _SAME_PAIR:
             merged[-1] = (_SAME_PAIR[merged[-1][0], token], *merged[-1][1:])
-        elif merged and single and letters:
+        elif merged and capital and letters:
             merged[-1] = (merged[-1][0] + token, *merged[-1][1:])
         else:
             merged.append((token, index, first))
-        letters = single or (letters and single)
+        letters = capital and not ends
     return merged
 
 
@@ -204,16 +242,55 @@ def word_error_rate(
     reference: Sequence[str], hypothesis: Sequence[str]
 ) -> tuple[float, list[tuple[str, str]]]:
     """The word error rate of HYPOTHESIS against REFERENCE, and the errors as (said, heard)
-    pairs ("" for a word missed or added)."""
-    pairs = align(reference, hypothesis)
+    pairs ("" for a word missed or added), by least edit distance. A compound written as one
+    word on one side and as two on the other ("hardline" and "hard line", "time table" and
+    "timetable") is the same words, not an error: how a compound is spelled is not heard."""
+    n, m = len(reference), len(hypothesis)
+    cost = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if not i or not j:
+                cost[i][j] = i + j
+                continue
+            best = min(
+                cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1]),
+                cost[i - 1][j] + 1,
+                cost[i][j - 1] + 1,
+            )
+            if j > 1 and reference[i - 1] == hypothesis[j - 2] + hypothesis[j - 1]:
+                best = min(best, cost[i - 1][j - 2])
+            if i > 1 and reference[i - 2] + reference[i - 1] == hypothesis[j - 1]:
+                best = min(best, cost[i - 2][j - 1])
+            cost[i][j] = best
     errors: list[tuple[str, str]] = []
-    i = j = 0
-    for ri, hj in [*pairs, (len(reference), len(hypothesis))]:
-        errors += [(w, "") for w in reference[i:ri]] + [("", w) for w in hypothesis[j:hj]]
-        if ri < len(reference) and reference[ri] != hypothesis[hj]:
-            errors.append((reference[ri], hypothesis[hj]))
-        i, j = ri + 1, hj + 1
-    return len(errors) / max(len(reference), 1), errors
+    i, j = n, m
+    while i or j:
+        here = cost[i][j]
+        if i and j and here == cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1]):
+            if reference[i - 1] != hypothesis[j - 1]:
+                errors.append((reference[i - 1], hypothesis[j - 1]))
+            i, j = i - 1, j - 1
+        elif (
+            i
+            and j > 1
+            and reference[i - 1] == hypothesis[j - 2] + hypothesis[j - 1]
+            and here == cost[i - 1][j - 2]
+        ):
+            i, j = i - 1, j - 2
+        elif (
+            i > 1
+            and j
+            and reference[i - 2] + reference[i - 1] == hypothesis[j - 1]
+            and here == cost[i - 2][j - 1]
+        ):
+            i, j = i - 2, j - 1
+        elif i and here == cost[i - 1][j] + 1:
+            errors.append((reference[i - 1], ""))
+            i -= 1
+        else:
+            errors.append(("", hypothesis[j - 1]))
+            j -= 1
+    return len(errors) / max(n, 1), errors[::-1]
 
 
 if __name__ == "__main__":

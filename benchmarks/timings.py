@@ -37,7 +37,8 @@ from newsvoice.lexicon import Lexicon
 from newsvoice.narrate import Narration, narrate
 from newsvoice.normalization import Normalizer
 from newsvoice.script import write_script
-from newsvoice.voice import Voice, load_voice
+from newsvoice.spans import word_spans
+from newsvoice.voice import Voice, load_voice, spoken_words
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = [
@@ -104,9 +105,19 @@ def measure(source: Path, voice: Voice, normalizer: Normalizer, plain: Normalize
 
 
 def _reference(narration: Narration, plain: Normalizer) -> list[str]:
-    """The narration's spoken words, written without the lexicon: names as the article has them."""
+    """The narration's spoken words, written without the lexicon: names as the article has
+    them. A phoneme escape that normalization itself writes (a lone letter "A" is "[[ˈeɪ]]")
+    is the written word it says (see `newsvoice.spans`)."""
     script = write_script(narration.article, speak=plain.spoken)
-    return asr.tokens(" ".join(segment.spoken for segment in script.segments))
+    words: list[str] = []
+    for segment in script.segments:
+        spoken = spoken_words(segment.spoken)
+        spans = word_spans(segment.text, spoken, segment.spoken)
+        words += [
+            segment.text[start:end] if "[[" in word else word
+            for word, (start, end) in zip(spoken, spans, strict=True)
+        ]
+    return asr.tokens(" ".join(words))
 
 
 def main() -> None:

@@ -170,3 +170,55 @@ def test_a_long_text_is_aligned_in_windows_as_it_would_be_at_once(monkeypatch: p
     monkeypatch.setattr(alignment, "_WINDOW", 80)
     assert align_words(words, alone, [said], 1000) == at_once
     assert not any(t.estimated for t in at_once)
+
+
+# --- punctuation around phoneme escapes -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spoken", "written"),
+    [
+        ("destabilising to [[kˈiːv]], said Orr.", "destabilising to Kyiv, said Orr."),
+        ("They met in [[kˈiːv]]. Then he left.", "They met in Kyiv. Then he left."),
+        ("He went to [[kˈiːv]]; then home.", "He went to Kyiv; then home."),
+        ("Was it [[kˈiːv]]?", "Was it Kyiv?"),
+        ("Not [[kˈiːv]]!", "Not Kyiv!"),
+    ],
+)
+def test_punctuation_after_an_escape_is_said_as_after_a_word(voice: Voice, spoken: str, written: str) -> None:
+    """Piper phonemizes the text after an escape on its own, and espeak drops the punctuation
+    that opens it (the comma's pause, the full stop and the space after it) or reads it out
+    ("exclamation"). The escape's neighbours are said as a word's would be."""
+    said = voice._piper.phonemize(spoken)
+    as_written = voice._piper.phonemize(written)
+    punctuation = [[p for p in sentence if p in ",.;:!? "] for sentence in said]
+    assert punctuation == [[p for p in sentence if p in ",.;:!? "] for sentence in as_written]
+    assert len(said) == len(as_written)  # a sentence each, as espeak's
+    assert "ɛkskləm" not in voice.phonemes(spoken)
+
+
+def test_escapes_in_a_row_are_one_word_space_apart(voice: Voice) -> None:
+    assert "  " not in voice.phonemes("Analyst H [[ˈeɪ]] [[hˈɛljɚ]] said")
+    assert voice.phonemes("[[ˈeɪ]] [[hˈɛljɚ]]") == "ˈeɪ hˈɛljɚ"
+
+
+def test_the_pause_after_an_escape_is_heard(voice: Voice) -> None:
+    words = voice.speak("It would be very destabilising to [[kˈiːv]], said Orr.").words
+    gap = words[-2].start - words[-3].end
+    assert gap > 0.1, words
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("fourteen metres", "fˈɔːɹtˌiːn"),
+        ("eighteen percent", "ˈeɪtˌiːn"),
+        ("nineteen eighty seven", "nˈaɪntˌiːn"),
+        ("on August fifteenth.", "fˈɪftˌiːnθ"),
+        ("thirteen, sixteen", "θˈɜːtˌiːn, sˈɪkstˌiːn"),
+    ],
+)
+def test_teen_keeps_its_stress(voice: Voice, text: str, said: str) -> None:
+    """espeak says "fourteen" as "FOUR-tin", heard as "forty"; "teen" keeps a stress of its own."""
+    assert said in voice.phonemes(text)
+    assert "ɹuːtˈiːn" in voice.phonemes("routine")  # other words as espeak says them

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,16 @@ _WORDS_KEPT = 100_000
 WORD_TIMINGS = 2
 """The version of how word timings are made, part of `Voice.settings_key`: a change makes
 timings kept with cached audio stale."""
+
+PHONEMIZING = 2
+"""The version of how spoken text is turned into the voice's phonemes, part of
+`Voice.settings_key`: a change makes cached audio stale (2: pauses after phoneme escapes, the
+stress of "fourteen")."""
+
+_AFTER_ESCAPE = re.compile(r"\]\]([,.;:!?]+)")
+_SENTENCE_ENDS = frozenset(".!?")
+_TEENS = re.compile(r"(θˈɜːt|fˈɔːɹt|fˈɪft|sˈɪkst|ˈeɪt|nˈaɪnt)(iːn)")
+"""espeak's thirteen to nineteen (but seventeen), ordinals too, with "teen" unstressed."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,7 @@ class Voice:
             )
         except Exception as error:  # onnxruntime raises its own untyped errors for bad models
             raise VoiceError(f"{model_path}: cannot load voice model ({error})") from None
-        self._piper = PiperVoice(session=session, config=config)
+        self._piper = _Piper(session=session, config=config)
         self._config_digest = hashlib.sha256(config_path.read_bytes()).hexdigest()[:16]
         self.sample_rate = config.sample_rate
         self.language = config.espeak_voice
@@ -140,7 +151,10 @@ class Voice:
         """What determines the audio and its timings besides the text: engine, model, its config
         (the espeak voice that phonemizes, the scales: one model may be shipped as two voices),
         synthesis settings and how word timings are made."""
-        return f"{ENGINE}|{_digest(self.path)}|{self._config_digest}|{self._settings}|timings {WORD_TIMINGS}"
+        return (
+            f"{ENGINE}|{_digest(self.path)}|{self._config_digest}|{self._settings}|timings {WORD_TIMINGS}"
+            f"|phonemes {PHONEMIZING}"
+        )
 
     def speak(self, spoken: str) -> Speech:
         """Synthesize SPOKEN (already normalized) text. Safe to call from several threads."""
@@ -175,6 +189,58 @@ class Voice:
     def phonemes(self, text: str) -> str:
         """How the voice says TEXT, in its phonemes (espeak IPA)."""
         return " ".join("".join(sentence) for sentence in self._piper.phonemize(text))
+
+
+class _Piper(PiperVoice):
+    """Piper, saying the punctuation and spaces around phoneme escapes as espeak would.
+
+    Piper hands the text after a phoneme escape to espeak on its own, and espeak drops the
+    punctuation that opens a text, or reads it out: "[[kˈiːv]], said" lost its comma's pause
+    ("Kyiv said Orr" run together), "[[kˈiːv]]. Then" its full stop and the space after it,
+    running the next sentence into the name, and "[[kˈiːv]]!" was "Kyiv exclamation". So
+    punctuation right after an escape goes inside it ("[[kˈiːv,]] said"), where it is one of
+    the voice's phonemes, as espeak would have written it, and a sentence it ends is a sentence
+    of its own, as espeak's are. And two escapes in a row ("[[ˈeɪ]] [[hˈɛljɚ]]") are one space
+    apart, not two.
+
+    And "teen" keeps a stress of its own, as in espeak's "seventeen": espeak says "fourteen"
+    as "FOUR-tin", which a speech recognizer (in fifteen of eighteen trials) hears as
+    "forty", "eighteen" as "eighty".
+    """
+
+    def phonemize(self, text: str) -> list[list[str]]:
+        return [_teens_stressed(sentence) for sentence in self._phonemize(text)]
+
+    def _phonemize(self, text: str) -> list[list[str]]:
+        if "]]" not in text:
+            return super().phonemize(text)
+        sentences: list[list[str]] = []
+        for phonemes in super().phonemize(_pauses_in_escapes(text)):
+            sentence: list[str] = []
+            for phoneme in phonemes:
+                if phoneme == " " and (not sentence or sentence[-1] == " "):
+                    continue
+                if phoneme == " " and sentence[-1] in _SENTENCE_ENDS:
+                    sentences.append(sentence)
+                    sentence = []
+                    continue
+                sentence.append(phoneme)
+            if sentence:
+                sentences.append(sentence)
+        return sentences
+
+
+def _teens_stressed(phonemes: list[str]) -> list[str]:
+    """A sentence's phonemes (single characters, as espeak's are) with "teen" stressed."""
+    said = "".join(phonemes)
+    if "iːn" not in said or len(said) != len(phonemes):
+        return phonemes
+    return list(_TEENS.sub(r"\1ˌ\2", said))
+
+
+def _pauses_in_escapes(spoken: str) -> str:
+    """SPOKEN with the punctuation right after each phoneme escape moved into it."""
+    return _AFTER_ESCAPE.sub(r"\1]]", spoken)
 
 
 class _MemoryBudget:
