@@ -364,9 +364,9 @@ class Newsroom:
     ) -> Submitted | None:
         submitted = self.store.submit(article, url, tags, article_id, publishing)
         if submitted and submitted.queued:
-            self._wake()
-            if logged:
+            if logged:  # before a worker can start it, so that the log reads in order
                 _log_queued(submitted.job, submitted.record)
+            self._wake()
         return submitted
 
     def _submit_item(self, document: Document, feed: Feed) -> Submitted:
@@ -393,9 +393,9 @@ class Newsroom:
         if failed.status != "failed":
             raise Conflict(f"only a failed job can be retried; this one is {failed.status}")
         job = self.store.retry(failed)
-        self._wake()
-        if record := self.store.article(job.article_id):
+        if record := self.store.article(job.article_id):  # logged before a worker can start it
             _log_queued(job, record, f" (retry of job {failed.id})")
+        self._wake()
         return job
 
     # --- reading ---------------------------------------------------------------------------
