@@ -29,6 +29,7 @@ from .language import ALWAYS_READ, language_name, primary, same_language, script
 from .lexicon import Lexicon, load_lexicon
 from .shorthand import BEFORE_TN as _SHORTHAND
 from .shorthand import WORD_ACRONYMS as _SHORTHAND_ACRONYMS
+from .shorthand import spell
 from .written import MONTH, is_shouted
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,6 @@ WORD_ACRONYMS |= _SHORTHAND_ACRONYMS  # market indexes and the like
 _CAPS_WORDS = frozenset(
     "A I AN AND THE OF TO IN IS IT ON OR BY AT AS BE DO GO SO WE HE ME MY IF NO OK".split()
 )
-# Letters said alone: espeak reads a lone "A" as the article.
-_LETTER = {"A": "[[ˈeɪ]]"}
 # Times of day: espeak says "AM" and "a.m." alike, and the latter is how it is written out.
 _ESPEAK_SPELLS = frozenset({"AM", "PM"})
 
@@ -121,7 +120,7 @@ _AFTER_TN: list[Rule] = [
     # Initials such as "H A Hellyer".
     (
         re.compile(r"\b((?:[A-Z] ){2,3})(?=[A-Z][a-z])"),
-        lambda m: " ".join(_LETTER.get(c, c) for c in m.group(1).split()) + " ",
+        lambda m: spell(m.group(1).replace(" ", "")) + " ",
     ),
     # NeMo writes months in lower case; editors read the script.
     (

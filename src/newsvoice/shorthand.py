@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from .numerals import integer_words
+
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
 # Acronyms said as words (added to normalization's list): market indexes and names.
@@ -22,12 +24,6 @@ WORD_ACRONYMS = frozenset("COP CAC DAX KOSPI NASDAQ IBEX TOPIX HIMARS STOXX VIX"
 
 # Letters spelled one by one; a lone "A" before a word is read by espeak as the article.
 _LETTER = {"A": "[[ˈeɪ]]"}
-
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "zero ten twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 _TITLES = {
     "Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Gen": "General", "Gens": "Generals",
@@ -128,25 +124,20 @@ def _plural_letters(spelled: str) -> str:
     return spelled[:-2] + "z]]" if spelled.endswith("]]") else spelled + "s"
 
 
-def _under_100(number: int) -> str:
-    if number < 20:
-        return _ONES[number]
-    tens, ones = divmod(number, 10)
-    return _TENS[tens] + (f" {_ONES[ones]}" if ones else "")
-
-
 def paired(digits: str) -> str:
     """A model or flight number in pairs, as it is said: "737" is "seven thirty seven",
     "707" "seven oh seven", "300" "three hundred", "4090" "forty ninety"."""
     if len(digits) == 3 and digits[0] != "0":
-        head, rest = _ONES[int(digits[0])], int(digits[1:])
+        head, rest = integer_words(int(digits[0])), int(digits[1:])
         if rest == 0:
             return f"{head} hundred"
-        return f"{head} oh {_ONES[rest]}" if digits[1] == "0" else f"{head} {_under_100(rest)}"
+        return f"{head} oh {integer_words(rest)}" if digits[1] == "0" else f"{head} {integer_words(rest)}"
     if len(digits) == 4 and digits[0] != "0":
         return year(digits)
     return (
-        " ".join(_ONES[int(digit)] for digit in digits) if digits.startswith("0") else _under_100(int(digits))
+        " ".join(integer_words(int(digit)) for digit in digits)
+        if digits.startswith("0")
+        else integer_words(int(digits))
     )
 
 
@@ -154,15 +145,15 @@ def year(digits: str) -> str:
     """A year as it is said: "2024" is "twenty twenty four", "2005" "two thousand five",
     "1905" "nineteen oh five", "25" "twenty five"."""
     if len(digits) != 4:
-        return _under_100(int(digits))
+        return integer_words(int(digits))
     century, rest = int(digits[:2]), int(digits[2:])
     if digits[1:] == "000":
-        return f"{_ONES[int(digits[0])]} thousand"
+        return f"{integer_words(int(digits[0]))} thousand"
     if digits[1] == "0" and digits[2] == "0":  # 2005, 1009
-        return f"{_ONES[int(digits[0])]} thousand {_ONES[rest]}"
+        return f"{integer_words(int(digits[0]))} thousand {integer_words(rest)}"
     if rest == 0:
-        return f"{_under_100(century)} hundred"
-    return f"{_under_100(century)} " + (f"oh {_ONES[rest]}" if rest < 10 else _under_100(rest))
+        return f"{integer_words(century)} hundred"
+    return f"{integer_words(century)} " + (f"oh {integer_words(rest)}" if rest < 10 else integer_words(rest))
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -435,7 +426,7 @@ BEFORE_TN: list[Rule] = [
     # A model in the plural: "F-16s" is "F sixteens".
     (
         re.compile(r"\b([A-Z]{1,3})-(\d{1,2})s\b"),
-        lambda m: f"{m.group(1)} {_plural(_under_100(int(m.group(2))))}",
+        lambda m: f"{m.group(1)} {_plural(integer_words(int(m.group(2))))}",
     ),
     # Letters before a decimal are spelled: "PM2.5" is "P M 2.5".
     (re.compile(r"\b([A-Z]{1,3})(?=\d+\.\d)"), lambda m: spell(m.group(1)) + " "),
