@@ -11,12 +11,17 @@ from ..language import with_language
 from ..sources import Document
 from .text import extract_text
 
-__all__ = ["MIN_WORDS", "extract", "extract_text"]
+__all__ = ["MIN_WORDS", "extract", "extract_text", "too_short"]
 
 # An HTML page whose article has fewer words than this has none: what is left is a paywall's
 # teaser and prompts, or the shell of a page that JavaScript fills in. (A text file is
 # taken as the article it is, however short.)
 MIN_WORDS = 50
+
+
+def too_short(article: Article) -> bool:
+    """Whether an article taken from an HTML page is too short to be one (`MIN_WORDS`)."""
+    return sum(len(paragraph.split()) for paragraph in article.paragraphs) < MIN_WORDS
 
 
 def extract(document: Document) -> Article:
@@ -30,8 +35,7 @@ def extract(document: Document) -> Article:
         from .html import extract_html  # trafilatura and lxml are only loaded for HTML
 
         article = extract_html(document.content, url=document.url)
-        words = sum(len(paragraph.split()) for paragraph in article.paragraphs)
-        if words < MIN_WORDS:
+        if too_short(article):
             raise NoArticleError(
                 f"{document.name}: no article found (fewer than {MIN_WORDS} words of article text; "
                 "the page may be paywalled or built by JavaScript)"
