@@ -127,7 +127,10 @@ def readability_text(html: str) -> str:
     import lxml.html
     from readability import Document
 
-    summary = lxml.html.fromstring(Document(html).summary(html_partial=True))
+    try:
+        summary = lxml.html.fromstring(Document(html).summary(html_partial=True))
+    except Exception:  # readability raises its own errors, and lxml's, on pages it cannot read
+        return ""
     for element in summary.iter():
         if isinstance(element.tag, str) and element.tag in BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
