@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -185,6 +186,9 @@ def test_analytics_off(tmp_path: Path) -> None:
     with service(tmp_path, analytics=False) as (client, _headers, article_id, _newsroom):
         assert "listens" not in client.get(f"/api/articles/{article_id}").json()["links"]
         assert send(client, batch(article_id, ("load", 0, 1))).status_code == 404
+        page = client.get("/publish").text  # the Embed page says so, and cannot switch it on
+        assert re.search(r'<input type="checkbox" name="analytics" disabled', page), page
+        assert "its <code>analytics</code> setting is off" in page
 
 
 def test_postgresql_keeps_the_same_figures(tmp_path: Path) -> None:
