@@ -822,7 +822,7 @@ def _machinery(runtime: Runtime, store: Store) -> _Machinery:
         return _Machinery(RedisStreams(settings.queue), None, None, queue, Dispatcher(store, queue, settings))
     streams = Streams()
     narrator = Narrator(runtime, store, streams)
-    workers = LocalQueue(narrator.run, settings.workers)
+    workers = LocalQueue(narrator.run, settings.workers, settings.narration_nice)
     return _Machinery(streams, narrator, workers, workers, Dispatcher(store, workers, settings))
 
 
