@@ -177,7 +177,7 @@ class Newsroom:
         machinery = self._jobs()
         if machinery.narrator and machinery.workers:
             self._data_lock.acquire()  # before taking over the jobs a stopped server left
-            machinery.narrator.prepare()
+            machinery.narrator.prepare(self.settings.narration_nice)
             for job_id in self.store.due(stale=0):  # their messages were in the stopped process
                 machinery.workers.enqueue(job_id)
             machinery.workers.start()

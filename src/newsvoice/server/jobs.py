@@ -107,16 +107,15 @@ class Narrator:
         self._stopping = threading.Event()
         self.name = f"{socket.gethostname()}/{os.getpid()}"
 
-    def prepare(self) -> None:
+    def prepare(self, nice: int = 0) -> None:
         """Load the voice and NeMo's grammars (seconds), so that no listener waits for them: in
-        a thread with the narrations' priority, which the voice's inference threads, started
-        now, keep (see `give_way`)."""
+        a thread with the narrations' priority lowered by NICE, which the voice's inference
+        threads, started now, keep (see `give_way`)."""
 
         def load() -> None:
             self._runtime.voice("en")
             self._runtime.normalizer.normalize("Loaded on 12 Aug 2025.")
 
-        nice = self._settings.narration_nice
         with ThreadPoolExecutor(1, "newsvoice-prepare", initializer=give_way, initargs=(nice,)) as loader:
             loader.submit(load).result()
 
