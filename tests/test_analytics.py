@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import idle_service, postgres_database
+from conftest import SERVER_TEXT, idle_service, postgres_database, wait_for_job
 from sqlalchemy import inspect, select
 
 from newsvoice import analytics
@@ -185,6 +186,9 @@ def test_analytics_off(tmp_path: Path) -> None:
     with service(tmp_path, analytics=False) as (client, _headers, article_id, _newsroom):
         assert "listens" not in client.get(f"/api/articles/{article_id}").json()["links"]
         assert send(client, batch(article_id, ("load", 0, 1))).status_code == 404
+        page = client.get("/publish").text  # the Embed page says so, and cannot switch it on
+        assert re.search(r'<input type="checkbox" name="analytics" disabled', page), page
+        assert "its <code>analytics</code> setting is off" in page
 
 
 def test_postgresql_keeps_the_same_figures(tmp_path: Path) -> None:
@@ -291,12 +295,7 @@ def test_a_listener_in_chromium(
     )
     page.close()  # pagehide: the batch goes with sendBeacon
     context.close()
-    deadline = time.monotonic() + 15
-    while (report := api.get(f"/api/listening/articles/{published['id']}", headers=api_key).json())[
-        "loads"
-    ] < 1:
-        assert time.monotonic() < deadline, "no beacon came"
-        time.sleep(0.2)
+    report = reported(api, api_key, published["id"], lambda report: report["speed_changes"] >= 1)
     assert (report["loads"], report["plays"], report["seeks"], report["speed_changes"]) == (1, 1, 1, 1)
     reached = {point["bucket"]: point["reached"] for point in report["dropoff"]}
     assert reached == {0: 1, 10: 1, 20: 1, 30: 1} | dict.fromkeys(range(40, 101, 10), 0)
@@ -314,6 +313,74 @@ def test_a_listener_in_chromium(
                     assert not any(
                         "127.0.0.1" in str(value) and not str(value).startswith("http") for value in row
                     )
+
+
+def reported(api, api_key: dict, article_id: str, done: Callable[[dict], bool]) -> dict:
+    """The article's report once DONE says it has what the beacons bring (they come a while
+    after they are sent, and the last after its page has gone)."""
+    deadline = time.monotonic() + 15
+    while not done(report := api.get(f"/api/listening/articles/{article_id}", headers=api_key).json()):
+        assert time.monotonic() < deadline, f"the beacons did not come: {report}"
+        time.sleep(0.2)
+    return report
+
+
+@pytest.fixture(scope="module")
+def unheard(api, api_key: dict) -> Iterator[dict]:
+    """An article of its own (its figures are not those of the other tests'), published."""
+    text = SERVER_TEXT.replace("Friday", "Monday")
+    answer = api.post("/api/articles", json={"text": text}, headers=api_key)
+    assert answer.status_code == 202, answer.text
+    job = wait_for_job(api, answer.json()["job"])
+    assert job["status"] == "done", job
+    yield api.get(f"/api/articles/{job['article']}").json()
+    api.delete(f"/api/articles/{job['article']}", headers=api_key)
+
+
+def test_a_listen_on_the_services_own_article_page(
+    browser, live_server, unheard: dict, api, api_key, no_proxy
+) -> None:
+    """On the service's own page of the article, a load and a play are counted as the play
+    starts, while the page is still open; what was heard is sent at the pause."""
+    from test_player_browser import AUDIO, READY
+
+    context = browser.new_context(user_agent=BROWSER)  # headless Chromium's own is a robot's
+    page = context.new_page()
+    page.goto(f"{live_server.url}/articles/{unheard['id']}")
+    page.wait_for_function(READY, timeout=15_000)
+    player = page.locator("newsvoice-player")
+    player.get_by_role("button", name="Play").click()
+    report = reported(api, api_key, unheard["id"], lambda report: report["plays"] >= 1)
+    assert (report["loads"], report["plays"], report["listeners"]) == (1, 1, 1), report
+    assert report["hosts"] == [{"host": "127.0.0.1", "loads": 1, "plays": 1}]
+    page.wait_for_function(f"() => {AUDIO}.currentTime >= 2", timeout=15_000)
+    player.get_by_role("button", name="Pause").click()
+    report = reported(api, api_key, unheard["id"], lambda report: report["listened"] > 0)
+    assert (report["loads"], report["plays"]) == (1, 1) and report["listened"] >= 1.5, report
+    context.close()
+
+
+def test_a_framed_player_reports_the_embedding_pages_host(
+    browser, local_server, live_server, unheard: dict, api, api_key, no_proxy
+) -> None:
+    """The player alone in a publisher's <iframe> (/embed/ID) counts its load and play as
+    the publisher's page's host, not the service's."""
+    frame = f'<iframe src="{live_server.url}/embed/{unheard["id"]}"></iframe>'
+    html = f"<!DOCTYPE html><title>News</title>{frame}"
+    local_server.routes["/framed.html"] = (200, "text/html; charset=utf-8", html.encode())
+    before = by_host(api.get(f"/api/listening/articles/{unheard['id']}", headers=api_key).json())
+    context = browser.new_context(user_agent=BROWSER)
+    page = context.new_page()
+    page.goto(local_server.url("/framed.html").replace("127.0.0.1", "localhost"))  # another host
+    player = page.frame_locator("iframe").locator("newsvoice-player")
+    player.get_by_role("button", name="Play").click(timeout=15_000)
+    report = reported(api, api_key, unheard["id"], lambda report: "localhost" in by_host(report))
+    assert by_host(report) == before | {"localhost": {"host": "localhost", "loads": 1, "plays": 1}}
+    context.close()
+
+
+def by_host(report: dict) -> dict[str, dict]:
+    return {row["host"]: row for row in report["hosts"]}
 
 
 SPY = """

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from conftest import SERVER_TEXT, wait_for_job
 from test_embed_browser import ARTIFACTS, axe
 
 PAGES = {
@@ -116,3 +117,49 @@ def test_publish_page_snippet_follows_the_options(context, live_server, publishe
     )
     page.screenshot(path=str(ARTIFACTS / "publish-options.png"), full_page=True)
     assert axe(page) == []
+
+
+def test_publish_page_switches_listening_figures(
+    context, local_server, live_server, published: dict, api, api_key: dict
+) -> None:
+    """The snippet carries the figures' switches, and a page with it pushes to dataLayer and
+    sends no listening events."""
+    address = "https://news.example/2026/harbour-bridge-snippet"
+    answer = api.post("/api/articles", json={"text": SERVER_TEXT, "url": address}, headers=api_key)
+    assert wait_for_job(api, answer.json()["job"])["status"] == "done"
+    page = context.new_page()
+    page.goto(f"{live_server.url}/publish")
+    page.wait_for_function(PLAYER_READY, timeout=15_000)
+    snippet = page.locator("#snippet")
+    assert page.get_by_label("Count listens on this service").is_checked()
+    assert "data-analytics" not in snippet.inner_text() and "data-datalayer" not in snippet.inner_text()
+    page.get_by_label("Count listens on this service").uncheck()
+    page.get_by_label("Push the events to Google Tag Manager").check()
+    code = snippet.inner_text()
+    assert code == (
+        f'<script src="{live_server.url}/embed.js" data-jsonld data-datalayer'
+        ' data-analytics="off" async></script>'
+    )
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(ARTIFACTS / f"publish-figures-{width}.png"), full_page=True)
+    assert axe(page) == []
+    # The snippet on a publisher's page (another host), with the article's address.
+    story = f'<!DOCTYPE html><html lang="en"><title>News</title><link rel="canonical" href="{address}">'
+    local_server.routes["/snippet.html"] = (200, "text/html; charset=utf-8", (story + code).encode())
+    publisher = context.new_page()
+    publisher.add_init_script(
+        "navigator.sendBeacon = (url) => { (window.beacons ||= []).push(url); return true; };"
+    )
+    publisher.goto(local_server.url("/snippet.html").replace("127.0.0.1", "localhost"))
+    publisher.wait_for_function(PLAYER_READY, timeout=15_000)
+    player = publisher.locator("newsvoice-player")
+    assert player.get_attribute("analytics") == "off" and player.get_attribute("datalayer") == ""
+    player.get_by_role("button", name="Play").click()
+    publisher.wait_for_function(
+        "() => (window.dataLayer || []).some((item) => item.event === 'newsvoice_play')"
+    )
+    publisher.evaluate("() => document.querySelector('newsvoice-player').send()")
+    assert publisher.evaluate("() => window.beacons || []") == []
+    api.delete(f"/api/articles/{answer.json()['article']['id']}", headers=api_key)

@@ -6,6 +6,8 @@ import logging
 import os
 import re
 import shutil
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -212,5 +214,33 @@ def test_a_worker_thread_never_dies_of_a_job(monkeypatch: pytest.MonkeyPatch) ->
         workers.enqueue("fine")
         wait_for(lambda: runs.count("unlucky") == 2, 10, "offered again")
         assert runs == ["unlucky", "fine", "unlucky"] and workers.alive == 1
+    finally:
+        workers.stop(timeout=5)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own priority is Linux's")
+def test_narrations_give_way_to_requests() -> None:
+    """The worker threads run at a lower priority (`narration_nice`), and so do the threads
+    they start; the thread that started them keeps its own."""
+    from newsvoice.server.jobs import LocalQueue
+
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen: list[int] = []
+
+    def run(job_id: str) -> None:
+        child = threading.Thread(target=lambda: seen.append(nice()))
+        child.start()
+        child.join()
+        seen.append(nice())
+
+    before = nice()
+    workers = LocalQueue(run, 1, nice=5)
+    workers.start()
+    try:
+        workers.enqueue("job")
+        wait_for(lambda: len(seen) == 2, 10, "the job run")
+        assert seen == [min(19, before + 5)] * 2 and nice() == before
     finally:
         workers.stop(timeout=5)

@@ -177,7 +177,7 @@ class Newsroom:
         machinery = self._jobs()
         if machinery.narrator and machinery.workers:
             self._data_lock.acquire()  # before taking over the jobs a stopped server left
-            machinery.narrator.prepare()
+            machinery.narrator.prepare(self.settings.narration_nice)
             for job_id in self.store.due(stale=0):  # their messages were in the stopped process
                 machinery.workers.enqueue(job_id)
             machinery.workers.start()
@@ -822,7 +822,7 @@ def _machinery(runtime: Runtime, store: Store) -> _Machinery:
         return _Machinery(RedisStreams(settings.queue), None, None, queue, Dispatcher(store, queue, settings))
     streams = Streams()
     narrator = Narrator(runtime, store, streams)
-    workers = LocalQueue(narrator.run, settings.workers)
+    workers = LocalQueue(narrator.run, settings.workers, settings.narration_nice)
     return _Machinery(streams, narrator, workers, workers, Dispatcher(store, workers, settings))
 
 

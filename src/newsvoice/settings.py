@@ -291,6 +291,10 @@ class ServiceSettings(_Section):
     (comma-separated in the environment)."""
     workers: int = Field(1, ge=1, le=64)
     """Narrations at once in `serve`. One uses every core; more only help on many-core machines."""
+    narration_nice: int = Field(10, ge=0, le=19)
+    """How far `serve`'s narrations give way to its requests on the cores: the nice value their
+    threads add (Linux; 0: none). A request then does not wait for a narration's turn on a core,
+    and a narration is slowed only by the time requests take."""
     allow: Names = ()
     """Hosts, addresses and networks (CIDR) that URLs may reach although private (comma-separated
     in the environment)."""

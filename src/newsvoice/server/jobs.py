@@ -25,9 +25,11 @@ import os
 import queue
 import secrets
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from ..errors import CannotNarrate, DiskFullError, NewsvoiceError, is_disk_full
@@ -105,10 +107,17 @@ class Narrator:
         self._stopping = threading.Event()
         self.name = f"{socket.gethostname()}/{os.getpid()}"
 
-    def prepare(self) -> None:
-        """Load the voice and NeMo's grammars (seconds), so that no listener waits for them."""
-        self._runtime.voice("en")
-        self._runtime.normalizer.normalize("Loaded on 12 Aug 2025.")
+    def prepare(self, nice: int = 0) -> None:
+        """Load the voice and NeMo's grammars (seconds), so that no listener waits for them: in
+        a thread with the narrations' priority lowered by NICE, which the voice's inference
+        threads, started now, keep (see `give_way`)."""
+
+        def load() -> None:
+            self._runtime.voice("en")
+            self._runtime.normalizer.normalize("Loaded on 12 Aug 2025.")
+
+        with ThreadPoolExecutor(1, "newsvoice-prepare", initializer=give_way, initargs=(nice,)) as loader:
+            loader.submit(load).result()
 
     def run(self, job_id: str) -> None:
         """Run JOB_ID if it is to be run now (it may be done, or held by a live worker)."""
@@ -360,8 +369,19 @@ def _seconds(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
 
 
+def give_way(nice: int) -> None:
+    """Lower this thread's priority by NICE (the `narration_nice` setting), for good: narrating
+    is batch work, sharing the cores with requests that someone waits for. On Linux a thread's
+    nice value is its own, and the threads it starts inherit it (ONNX Runtime's inference
+    threads among them); elsewhere nothing is done, as it would lower the whole process."""
+    if nice and sys.platform == "linux":
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + nice))
+
+
 class LocalQueue:
-    """COUNT threads in this process, each running one job at a time until stopped.
+    """COUNT threads in this process, each running one job at a time until stopped, with their
+    priority lowered by NICE (`give_way`).
 
     A thread never dies of a job: a job that could not even be started (its claim failed: the
     database is away, or its disk full) is logged and offered again after OFFER_AGAIN seconds.
@@ -369,9 +389,10 @@ class LocalQueue:
 
     OFFER_AGAIN = 10.0
 
-    def __init__(self, run: Callable[[str], None], count: int) -> None:
+    def __init__(self, run: Callable[[str], None], count: int, nice: int = 0) -> None:
         self._run = run
         self._count = count
+        self._nice = nice
         self._jobs: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
@@ -407,6 +428,7 @@ class LocalQueue:
         self._threads.clear()
 
     def _work(self) -> None:
+        give_way(self._nice)
         while (job_id := self._jobs.get()) is not None:
             try:
                 self._run(job_id)

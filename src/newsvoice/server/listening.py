@@ -8,6 +8,7 @@ import contextlib
 import csv
 import datetime
 import io
+import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -20,6 +21,7 @@ from .charts import bars_chart, dropoff_chart
 from .http import NewsroomDep, require_key
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 Day = Annotated[
     str | None,
     Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="A UTC day, YYYY-MM-DD (included)."),
@@ -50,7 +52,9 @@ async def listens(request: Request, newsroom: NewsroomDep) -> Response:
         durations = newsroom.audience.known(batch.article)
         if durations is UNKNOWN:
             durations = await run_in_threadpool(newsroom.audience.durations, batch.article)
-        newsroom.take_listening(batch, durations, address, request.headers.get("user-agent", ""))
+        user_agent = request.headers.get("user-agent", "")
+        if not newsroom.take_listening(batch, durations, address, user_agent):
+            log.debug("a batch of article %s dropped: a robot's user agent", batch.article)
     except BadBatch as error:
         return JSONResponse({"detail": str(error)}, error.status)
     return Response(status_code=204)

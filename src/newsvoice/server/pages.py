@@ -146,7 +146,9 @@ def publish_page(request: Request, newsroom: NewsroomDep) -> Response:
     base = base_url(newsroom, request)
     example = article_json(found.records[0], base) if found.records else None
     return templates.TemplateResponse(
-        request, "publish.html", {"base": base, "example": example, "here": "embed"}
+        request,
+        "publish.html",
+        {"base": base, "example": example, "here": "embed", "analytics": newsroom.settings.analytics},
     )
 
 

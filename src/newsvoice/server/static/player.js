@@ -279,11 +279,13 @@
         this.setPlaying(true);
         this.follow();
         this.session();
-        if (!this.played) { this.track("load"); this.track("play"); this.played = true; }
+        // The first play is sent at once (and what was heard at each pause and at the end):
+        // a page's last beacon is the one browsers lose most, and a tab left open sends none.
+        if (!this.played) { this.track("load"); this.track("play"); this.played = true; this.send(); }
       });
-      audio.addEventListener("pause", () => { this.setPlaying(false); this.highlight(audio.currentTime); this.save(true); this.swap(); });
+      audio.addEventListener("pause", () => { this.setPlaying(false); this.highlight(audio.currentTime); this.save(true); this.swap(); this.send(); });
       audio.addEventListener("ratechange", () => this.setRate(audio.playbackRate));
-      audio.addEventListener("ended", () => { store.remove(this.positionKey); this.swap(); if (this.played) this.track("complete"); });
+      audio.addEventListener("ended", () => { store.remove(this.positionKey); this.swap(); if (this.played) { this.track("complete"); this.send(); } });
       audio.addEventListener("error", () => { this.say(this.t.error); this.track("error"); });
       this.shadowRoot.addEventListener("keydown", (event) => this.key(event));
       window.addEventListener("pagehide", () => { this.save(true); this.send(); });  // the page may go before "pause" comes
@@ -530,7 +532,7 @@
     send() {
       const { info, events } = this;
       if (!events.length) return;
-      const body = JSON.stringify({ article: info.id, version: info.version, host: location.hostname.toLowerCase(),
+      const body = JSON.stringify({ article: info.id, version: info.version, host: pageHost(this.base),
         played: !!this.sentPlay, listened: Math.round(this.heard * 10) / 10, events });
       this.sentPlay = this.sentPlay || events.some((event) => event.kind === "play");
       this.events = [];
@@ -883,6 +885,21 @@
     style.id = "newsvoice-read-along";
     style.textContent = PAGE_STYLE;
     document.head.appendChild(style);
+  }
+
+  // The host of the page being read: where the player is the service's own page in a frame
+  // (/embed/ID in a publisher's <iframe>), the embedding page's (its origin, as the browser
+  // tells it; the referrer where ancestorOrigins is missing), else this page's. Only a web
+  // page's host: "" for anything else (a file, a sandboxed frame's "null").
+  function pageHost(base) {
+    const framed = window.parent !== window && new URL(base).origin === location.origin;
+    const page = framed ? location.ancestorOrigins?.[0] || document.referrer : location.href;
+    try {
+      const { protocol, hostname } = new URL(page);
+      return /^https?:$/.test(protocol) ? hostname.toLowerCase() : "";
+    } catch {
+      return "";
+    }
   }
 
   // schema.org: the narration as an AudioObject, and the page's speakable parts, for search engines.

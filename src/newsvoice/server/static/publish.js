@@ -5,7 +5,8 @@
   const snippet = document.getElementById("snippet");
   const preview = document.getElementById("preview");
   const base = snippet.dataset.base;
-  const FLAGS = ["show-title", "transcript", "download", "sticky", "jsonld"];
+  const FLAGS = ["show-title", "transcript", "download", "sticky", "jsonld", "datalayer"];
+  const PAGE_ONLY = ["jsonld", "datalayer"];  // what the page does, not the player: no preview of it
   const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
 
   function options() {
@@ -15,6 +16,7 @@
     if (data.get("theme") !== "light") attributes.theme = data.get("theme");
     if (data.get("missing") !== "hide") attributes.missing = data.get("missing");
     for (const flag of FLAGS) if (data.get(flag)) attributes[flag] = "";
+    if (!data.get("analytics") && !form.elements.analytics.disabled) attributes.analytics = "off";
     const style = {};
     if (data.get("accent") !== "#1a5fb4") style["--newsvoice-accent"] = data.get("accent");
     if (data.get("radius") !== "14") style["--newsvoice-radius"] = `${Number(data.get("radius")) || 0}px`;
@@ -34,7 +36,7 @@
     player.setAttribute("server", `${base}/`);
     player.setAttribute("text", "none");
     player.setAttribute("analytics", "off");  // a preview is not a listen
-    for (const [name, value] of Object.entries(attributes)) if (name !== "jsonld") player.setAttribute(name, value);
+    for (const [name, value] of Object.entries(attributes)) if (!PAGE_ONLY.includes(name)) player.setAttribute(name, value);
     for (const [name, value] of Object.entries(style)) player.style.setProperty(name, value);
     preview.querySelector("newsvoice-player").replaceWith(player);
   }
