@@ -36,13 +36,9 @@ log = logging.getLogger(__name__)
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
-_WEEKDAYS = {
-    "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
-    "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday",
-}  # fmt: skip
 _ABBREVIATIONS = {"Ltd": "Limited", "Inc": "Incorporated", "Corp": "Corporation", "Bros": "Brothers",
                   "dept": "department", "Dept": "Department", "vol": "volume", "Vol": "Volume",
-                  "approx": "approximately"}  # fmt: skip
+                  "approx": "approximately", "Approx": "Approximately"}  # fmt: skip
 _CARDINAL_NUMBERED = (
     r"World\ War|Super\ Bowl|Vatican|Apollo|Title|Article|Chapter|Part|Phase|Stage|Book|Volume|"
     # Sequels, missions and grades are counted too: "Artemis II", "Type II diabetes", "Category IV".
@@ -85,8 +81,8 @@ _BEFORE_TN: list[Rule] = [
     *numerals.BEFORE_TN,
     # News shorthand: weekdays before a date, "per cent", "No. 10", vs., e.g., i.e.
     (
-        re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b\.?(?=,?\s+(?:{MONTH}|\d))"),
-        lambda m: _WEEKDAYS[m.group(1)],
+        re.compile(rf"\b({'|'.join(numerals.WEEKDAYS)})\b\.?(?=,?\s+(?:{MONTH}|\d))"),
+        lambda m: numerals.WEEKDAYS[m.group(1)],
     ),
     (re.compile(r"\bper\s+cent\b"), "percent"),
     (re.compile(r"\bNo\.?\s?(?=\d)"), "number "),

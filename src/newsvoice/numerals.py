@@ -141,11 +141,11 @@ _MONEY_NOUNS = frozenset(
     write-down impairment buyback buybacks stimulus facility credit tax tariff mortgage house
     home mansion extension pledge commitment hole gap shortfall overhaul upgrade expansion scheme
     agreement jackpot prize damages ransom reward donation funding injection rescue lifeline
-    windfall valuation writeoff write-off""".split()
+    windfall valuation writeoff write-off round rounds""".split()
 )
 
 
-_NAMED_THING = re.compile(r"\s+[A-Z][\w'’&-]*\s+([a-z]+)\b")
+_NAMED_THING = re.compile(r"(?:\s+[A-Z][\w'’&-]*){1,3}\s+([a-z]+)\b")  # "Apple deal", "Series A round"
 # What a name stands before when an amount describes the named thing, not the name alone.
 _NAMED_NOUNS = _MONEY_NOUNS | frozenset(
     """plant farm station site park field mine reactor facility factory project line tunnel bridge
@@ -168,20 +168,24 @@ def _word_after(match: re.Match[str]) -> str:
     return found.group(1) if found else ""
 
 
+def _determines(word: str) -> bool:
+    """Whether WORD makes what follows one thing: "a", "the", "its", "the tycoon's"."""
+    return word in _DETERMINERS or word.endswith(("'s", "’s"))
+
+
 def _qualifies_noun(match: re.Match[str]) -> bool:
     """Whether the amount matched is an adjective before a noun: "a $7bn loan", "a 5kg bag"."""
     after = _after(match)
     if not _LOWER_WORD_NEXT.match(after):
         named = _NAMED_THING.match(after)  # "the 1.4GW Hornsea plant", "a $2bn Apple deal"
         before = _words_before(match)
-        return bool(named and before and before[0] in _DETERMINERS and named.group(1) in _NAMED_NOUNS)
+        return bool(named and before and _determines(before[0]) and named.group(1) in _NAMED_NOUNS)
     following = _word_after(match)
     first = following.split("-")[0]
     if first in _NOT_NOUNS or first.endswith("ly") or (first.endswith("ed") and first not in _MONEY_NOUNS):
         return False
     before = _words_before(match)
-    determined = bool(before) and (before[0] in _DETERMINERS or before[0].endswith(("'s", "’s")))
-    return after.startswith("-") or determined or first in _MONEY_NOUNS
+    return after.startswith("-") or (bool(before) and _determines(before[0])) or first in _MONEY_NOUNS
 
 
 # "a $20-an-hour wage", "a £25m-a-year deal": a rate hyphenated onto an amount makes it an adjective.
@@ -192,7 +196,7 @@ _PLUS_NOUN = re.compile(r"-plus\s+[a-z]+\b(?<!ly)")  # "a $5bn-plus charge"
 def _adjective(match: re.Match[str]) -> bool:
     if _PLUS_NOUN.match(_after(match)):
         before = _words_before(match)
-        return bool(before) and before[0] in _DETERMINERS
+        return bool(before) and _determines(before[0])
     return bool(_RATE_COMPOUND.match(_after(match))) or _qualifies_noun(match)
 
 
@@ -355,9 +359,9 @@ def _described_thing(match: re.Match[str]) -> bool:
     """Whether a thing's name follows a determiner and one describing word: "the town's new 50m
     pool", "its first 20kg bag"."""
     two = _words_before(match, 2)
-    determined = len(two) == 2 and (two[0] in _DETERMINERS or two[0].endswith(("'s", "’s")))
     return (
-        determined
+        len(two) == 2
+        and _determines(two[0])
         and two[1] not in _NOT_NOUNS
         and bool(_LOWER_WORD_NEXT.match(_after(match)))
         and _is_thing(_word_after(match))
@@ -369,8 +373,8 @@ def _is_metres(match: re.Match[str]) -> bool:
         return True
     following = _word_after(match)
     words = _words_before(match)
-    if words and words[0] in ("a", "an") and _is_thing(following):
-        return True  # "a 30m boat": one thing, measured
+    if words and words[0] in ("a", "an", "the") and _is_thing(following):
+        return True  # "a 30m boat", "the 25m pool": one thing, measured
     if _described_thing(match):
         return True  # "the town's new 50m pool": a thing, described, then measured
     counted = (len(following) > 3 and following.endswith("s") and following not in _NOT_NOUNS) or (
@@ -392,7 +396,8 @@ def _is_metres(match: re.Match[str]) -> bool:
 _MILLIONS = _MONEY_NOUNS | frozenset(
     """audience population workforce following readership viewership increase rise gain jump
     loss cut boost hit fall drop shortfall total figure majority lead surplus backlog round pot
-    haul sum amount portfolio budget bid offer order stake deal raise""".split()
+    haul sum amount portfolio budget bid offer order stake deal raise target threshold milestone
+    barrier""".split()
 )
 
 
@@ -575,6 +580,12 @@ MONTH = (
 _MONTHS = "January February March April May June July August September October November December".split()
 _MONTH_NAMES = {name[:3].lower(): name for name in _MONTHS} | {"sept": "September"}
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+WEEKDAYS = {
+    "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
+    "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday",
+} | {day: day for day in _DAYS}  # fmt: skip
+"""A weekday's name, whole or cut short, in full."""
+_DAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _ZONES = {"ET": "eastern time", "PT": "pacific time", "CT": "central time", "MT": "mountain time"}
 
 
@@ -588,6 +599,14 @@ def _us_date(match: re.Match[str]) -> str:
 
 def _us_date_words(month: str, day: str) -> str:
     return f"{_MONTHS[int(month) - 1]} {ordinal(day)}"
+
+
+def _dated(match: re.Match[str]) -> str:
+    """ "on 4/15" is April 15th; after "by", a fraction stays one ("cut by 1/3", "up by 2/5")."""
+    words, month, day = match.groups()
+    if words.lower().startswith("by") and int(month) < int(day) <= 10:
+        return match.group(0)
+    return words + _us_date_words(month, day)
 
 
 def _clock(match: re.Match[str]) -> str:
@@ -606,7 +625,8 @@ def _clock_minutes(minutes: str) -> str:
 
 
 def year_words(number: str) -> str:
-    """A year as said: "476" is "four seventy six", "206" "two oh six", "1500" "fifteen hundred"."""
+    """A year as said: "2024" is "twenty twenty four", "2005" "two thousand five", "1905"
+    "nineteen oh five", "476" "four seventy six", "1500" "fifteen hundred"."""
     value = int(number)
     century, rest = divmod(value, 100)
     if value < 100 or value % 1000 == 0 or 2000 <= value < 2010:
@@ -891,7 +911,7 @@ _RULES: list[Rule] = [
         lambda m: f"{m.group(1)} percent to {m.group(2)} percent",
     ),
     # Month and day ranges: "Jan. 1-Feb. 28", "28 June-2 July", "March 3-5", "3-5 March",
-    # "May–September", "Monday-Friday".
+    # "May–September", "Monday-Friday", "Mon-Fri".
     (
         re.compile(rf"\b({MONTH})\s(\d{{1,2}})\s?[-–]\s?({MONTH})\s(\d{{1,2}})\b(?![\d:])"),
         lambda m: f"{_month(m.group(1))} {ordinal(m.group(2))} to {_month(m.group(3))} {ordinal(m.group(4))}",
@@ -912,7 +932,10 @@ _RULES: list[Rule] = [
         lambda m: f"the {ordinal(m.group(1))} to the {ordinal(m.group(2))} of {_month(m.group(3))}",
     ),
     (re.compile(rf"\b({MONTH})\s?[-–]\s?(?=(?:{MONTH})(?:\W|$))"), lambda m: f"{_month(m.group(1))} to "),
-    (re.compile(rf"\b({'|'.join(_DAYS)})\s?[-–]\s?(?=(?:{'|'.join(_DAYS)})\b)"), r"\1 to "),
+    (
+        re.compile(rf"\b({_DAY})\.?\s?[-–]\s?({_DAY})\b"),
+        lambda m: f"{WEEKDAYS[m.group(1)]} to {WEEKDAYS[m.group(2)]}",
+    ),
     # Clock time ranges: "9am-5pm", "10:00-11:30am".
     (
         re.compile(
@@ -924,7 +947,7 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<![\d/.])(1[0-2]|0?[1-9])/(1[3-9]|2\d|3[01])\b(?![/\d])"), _us_date),
     (
         re.compile(rf"\b((?i:{_DATE_WORDS}),? )(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])\b(?![/\d])"),
-        lambda m: m.group(1) + _us_date_words(m.group(2), m.group(3)),
+        _dated,
     ),
     # Cricket totals with a slash: "312/4".
     (re.compile(r"(?<![\d/.])(\d{2,3})/(10|[0-9])\b(?![/\d])"), _cricket_slash),
