@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .numerals import integer_words
+from .numerals import integer_words, year_words
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
@@ -133,27 +133,12 @@ def paired(digits: str) -> str:
             return f"{head} hundred"
         return f"{head} oh {integer_words(rest)}" if digits[1] == "0" else f"{head} {integer_words(rest)}"
     if len(digits) == 4 and digits[0] != "0":
-        return year(digits)
+        return year_words(digits)
     return (
         " ".join(integer_words(int(digit)) for digit in digits)
         if digits.startswith("0")
         else integer_words(int(digits))
     )
-
-
-def year(digits: str) -> str:
-    """A year as it is said: "2024" is "twenty twenty four", "2005" "two thousand five",
-    "1905" "nineteen oh five", "25" "twenty five"."""
-    if len(digits) != 4:
-        return integer_words(int(digits))
-    century, rest = int(digits[:2]), int(digits[2:])
-    if digits[1:] == "000":
-        return f"{integer_words(int(digits[0]))} thousand"
-    if digits[1] == "0" and digits[2] == "0":  # 2005, 1009
-        return f"{integer_words(int(digits[0]))} thousand {integer_words(rest)}"
-    if rest == 0:
-        return f"{integer_words(century)} hundred"
-    return f"{integer_words(century)} " + (f"oh {integer_words(rest)}" if rest < 10 else integer_words(rest))
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -241,7 +226,7 @@ def _email(match: re.Match[str]) -> str:
 def _words_of(tag: str) -> str:
     """A hashtag or handle in words: "BlackLivesMatter" is "Black Lives Matter"."""
     tag = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", tag)
-    tag = re.sub(r"(?<=[A-Za-z])((?:19|20)\d\d)\b", lambda m: f" {year(m.group(1))}", tag)
+    tag = re.sub(r"(?<=[A-Za-z])((?:19|20)\d\d)\b", lambda m: f" {year_words(m.group(1))}", tag)
     return tag.replace("_", " underscore ").strip()
 
 
@@ -380,8 +365,8 @@ BEFORE_TN: list[Rule] = [
     (
         re.compile(r"\bFY\s?'?((?:19|20)\d\d|\d\d)(?:[/-](\d\d))?\b(?![/-]\d)"),
         lambda m: (
-            f"{'F' if m.start() == 0 else 'f'}iscal year {year(m.group(1))}"
-            + (f" to {year(m.group(2))}" if m.group(2) else "")
+            f"{'F' if m.start() == 0 else 'f'}iscal year {year_words(m.group(1))}"
+            + (f" to {year_words(m.group(2))}" if m.group(2) else "")
         ),
     ),
     # A span of quarters: "Q1-Q3" is "Q1 to Q3".
