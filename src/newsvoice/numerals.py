@@ -99,7 +99,7 @@ def digits(number: str, *, first: bool = False) -> str:
     return " ".join("oh" if digit == "0" else _ONES[int(digit)] for digit in number)
 
 
-def _plural(words: str) -> str:
+def plural(words: str) -> str:
     """ "fifty" is "fifties", "twenty one" is "twenty ones", "six" is "sixes"."""
     if words.endswith("y"):
         return words[:-1] + "ies"
@@ -397,7 +397,7 @@ _MILLIONS = _MONEY_NOUNS | frozenset(
     """audience population workforce following readership viewership increase rise gain jump
     loss cut boost hit fall drop shortfall total figure majority lead surplus backlog round pot
     haul sum amount portfolio budget bid offer order stake deal raise target threshold milestone
-    barrier""".split()
+    barrier strong""".split()
 )
 
 
@@ -593,6 +593,11 @@ def _month(name: str) -> str:
     return _MONTH_NAMES.get(name.rstrip(".").lower()[:4], "") or _MONTH_NAMES[name.rstrip(".").lower()[:3]]
 
 
+def _the(match: re.Match[str]) -> str:
+    """ "the", for a date said "the third of March", unless the text has it ("the 8-10 June summit")."""
+    return "" if _words_before(match) == ["the"] else "the "
+
+
 def _us_date(match: re.Match[str]) -> str:
     return _us_date_words(match.group(1), match.group(2))
 
@@ -670,7 +675,7 @@ def _groups(groups: list[str]) -> str:
 
 def _hyphen_plural(match: re.Match[str]) -> str:
     """ "the over-50s" are "the over fifties"; "the under-21s" "the under twenty ones"."""
-    return _plural(cardinal(match.group(1)))
+    return plural(cardinal(match.group(1)))
 
 
 def _ers(match: re.Match[str]) -> str:
@@ -803,6 +808,8 @@ _RULES: list[Rule] = [
     # 24-hour clock times before a time zone: "0900 GMT" is "oh nine hundred", "1430 hrs".
     (re.compile(r"\b([01]\d|2[0-3])([0-5]\d)(?=\s?(?:GMT|UTC|BST|CET|CEST|EST|EDT|ET|Z|local)\b)"), _clock),
     (re.compile(r"\b([01]\d|2[0-3])([0-5]\d)\s?(?:hrs|hours)\b"), lambda m: _clock(m) + " hours"),
+    # ... and on the hour, "23:00" is "twenty three hundred" (NeMo says "twenty three o'clock").
+    (re.compile(r"(?<![\d:.])\b(1[3-9]|2[0-3]):(00)\b(?![:.]\d)"), _clock),
     (
         re.compile(r"(?<=\b(?:at|by|to) )(0\d)([0-5]\d)\b(?![.,]?\d)"),
         _clock,
@@ -832,7 +839,7 @@ _RULES: list[Rule] = [
     # Well-known numbers in shorthand.
     (re.compile(r"\b9/11\b"), "nine eleven"),
     (re.compile(r"\b7/7\b"), "seven seven"),
-    (re.compile(r"\b24/7\b"), "twenty four seven"),
+    (re.compile(r"\b24[/-]7\b"), "twenty four seven"),
     (re.compile(r"\b50[-/]50\b"), "fifty-fifty"),
     # Shares of a hundred: "a 60/40 split" is "sixty forty".
     (
@@ -862,6 +869,8 @@ _RULES: list[Rule] = [
         ),
         lambda m: f"{cardinal(m.group(1))} to {cardinal(m.group(2))}",
     ),
+    # "10,000+ signatures", "aged 18+": the plus sign after a number is "plus".
+    (re.compile(rf"(?<![\w.,+])({NUMBER})\+(?![\w+])"), lambda m: f"{cardinal(m.group(1))} plus"),
     # A signed change: "+1.4%" is "plus one point four percent".
     (re.compile(rf"(?<![\w+])\+(?=(?:{NUMBER})\s?(?:%|pc\b|percent|per cent))"), "plus "),
     # Batting averages: "hitting .312" is "three twelve", ".089" "oh eighty nine".
@@ -873,8 +882,8 @@ _RULES: list[Rule] = [
     ),
     # Points in league tables: "by 6 pts", "1 pt".
     (re.compile(r"(?<=\d)\s?(pts?)\b\.?"), lambda m: " point" if m.group(1) == "pt" else " points"),
-    # "pc" is per cent in British business copy: "3.9pc".
-    (re.compile(r"(?<=\d)\s?pc\b"), "%"),
+    # "pc" and "pct" are per cent in business copy: "3.9pc", "1.5 pct".
+    (re.compile(r"(?<=\d)\s?pct?\b"), "%"),
     # Tennis sets, before the dash rules read them as scores or ranges.
     (
         re.compile(
@@ -919,7 +928,7 @@ _RULES: list[Rule] = [
     (
         re.compile(rf"\b(\d{{1,2}})\s({MONTH})\s?[-–]\s?(\d{{1,2}})\s({MONTH})(?=\W|$)"),
         lambda m: (
-            f"the {ordinal(m.group(1))} of {_month(m.group(2))} to the {ordinal(m.group(3))} of "
+            f"{_the(m)}{ordinal(m.group(1))} of {_month(m.group(2))} to the {ordinal(m.group(3))} of "
             + _month(m.group(4))
         ),
     ),
@@ -929,20 +938,21 @@ _RULES: list[Rule] = [
     ),
     (
         re.compile(rf"\b(\d{{1,2}})\s?[-–]\s?(\d{{1,2}})\s({MONTH})(?=\W|$)"),
-        lambda m: f"the {ordinal(m.group(1))} to the {ordinal(m.group(2))} of {_month(m.group(3))}",
+        lambda m: f"{_the(m)}{ordinal(m.group(1))} to the {ordinal(m.group(2))} of {_month(m.group(3))}",
     ),
     (re.compile(rf"\b({MONTH})\s?[-–]\s?(?=(?:{MONTH})(?:\W|$))"), lambda m: f"{_month(m.group(1))} to "),
     (
         re.compile(rf"\b({_DAY})\.?\s?[-–]\s?({_DAY})\b"),
         lambda m: f"{WEEKDAYS[m.group(1)]} to {WEEKDAYS[m.group(2)]}",
     ),
-    # Clock time ranges: "9am-5pm", "10:00-11:30am".
+    # Clock time ranges: "9am-5pm", "10:00-11:30am", "6am-midnight".
     (
         re.compile(
             r"\b(\d{1,2}(?:[:.]\d\d)?\s?(?:[ap]\.?m\.?)?)\s?[-–]\s?(?=\d{1,2}(?:[:.]\d\d)?\s?[ap]\.?m\b)"
         ),
         r"\1 to ",
     ),
+    (re.compile(r"\b(\d{1,2}(?:[:.]\d\d)?\s?[ap]\.?m\.?)\s?[-–]\s?(?=(?:midnight|noon)\b)"), r"\1 to "),
     # US dates: "12/25" is December 25th (a day over 12, or after "on", "by", "until").
     (re.compile(r"(?<![\d/.])(1[0-2]|0?[1-9])/(1[3-9]|2\d|3[01])\b(?![/\d])"), _us_date),
     (

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .numerals import integer_words, year_words
+from .numerals import integer_words, plural, year_words
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
@@ -230,13 +230,6 @@ def _words_of(tag: str) -> str:
     return tag.replace("_", " underscore ").strip()
 
 
-def _plural(words: str) -> str:
-    """ "sixteen" is "sixteens", "twenty" "twenties", "six" "sixes"."""
-    if words.endswith("y"):
-        return words[:-1] + "ies"
-    return words + ("es" if words.endswith("x") else "s")
-
-
 def _vote(match: re.Match[str]) -> str:
     return f"{match.group(1)}{match.group(2)} to {match.group(3)}"
 
@@ -261,6 +254,8 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"(?<=[A-Za-z])\s*--\s*(?=[A-Za-z])"), ", "),
     # "(sic)" marks a quoted mistake for the reader's eye; it is never read.
     (re.compile(r"\s*[\[(]sic[\])]", re.IGNORECASE), ""),
+    # A rating in stars: "a 5* hotel" is "a five star hotel".
+    (re.compile(r"\b([1-5])\s?\*(?=-?\s?[a-z])"), r"\1 star"),
     # Asterisks are emphasis, footnotes or a masked swear word: never read as "asterisk".
     (re.compile(r"\*\*([^*\n]+)\*\*"), r"\1"),
     (re.compile(r"\b[A-Za-z]+\*{2,}[A-Za-z]*"), "expletive"),
@@ -291,8 +286,9 @@ BEFORE_TN: list[Rule] = [
         re.compile(r"\b([A-Z][A-Za-z'’.-]* [A-Z][A-Za-z'’-]*[a-z]) \(([DRI])\)"),
         lambda m: f"{m.group(1)} ({_PARTIES[m.group(2)]})",
     ),
-    # A state after a place in AP style: "Springfield, Ill." is Illinois.
+    # A state after a place in AP style: "Springfield, Ill." is Illinois; "a Calif.-based firm".
     (re.compile(rf"(?<=[a-z], )({_AP_STATE})(?=[\s,;)]|$)"), lambda m: _AP_STATES[m.group(1)]),
+    (re.compile(rf"(?<![\w.])({_AP_STATE})(?=-[a-z])"), lambda m: _AP_STATES[m.group(1)]),
     # A retired officer: "Gen. Mark Milley (ret.)", "Ret. Gen. David Petraeus".
     (re.compile(r"\((?:ret|Ret)\.?\)"), "(retired)"),
     (re.compile(r"\bRet\.?(?=\s+[A-Z])"), "Retired"),
@@ -359,6 +355,8 @@ BEFORE_TN: list[Rule] = [
         re.compile(r"(?<![\w./-])[a-z]{2,}(?:/[a-z]{2,})+\b(?![/-])"),
         lambda m: m.group(0) if set(m.group(0).split("/")) & _UNITS else " or ".join(m.group(0).split("/")),
     ),
+    # Generations and codes joined by a slash are alternatives: "4G/5G" is "4G or 5G".
+    (re.compile(r"\b(\d[A-Z])/(?=\d[A-Z]\b)"), r"\1 or "),
     # Names joined by a slash in capitals ("S&P/ASX 200", "US/China"): read as a pair.
     (re.compile(r"(?<=[A-Z])/(?=[A-Z]{2,})"), " "),
     # A fiscal year: "FY2024" is "fiscal year twenty twenty four".
@@ -402,16 +400,14 @@ BEFORE_TN: list[Rule] = [
     ),
     (
         re.compile(r"\b([A-Z]{1,2})(\d{3})(neo|XLR|LR)?(s?)\b"),
-        lambda m: (
-            f"{spell(m.group(1))} {paired(m.group(2))}"
-            + (f" {m.group(3)}" if m.group(3) else "")
-            + m.group(4)
+        lambda m: (plural if m.group(4) else str)(
+            f"{spell(m.group(1))} {paired(m.group(2))}" + (f" {m.group(3)}" if m.group(3) else "")
         ),
     ),
     # A model in the plural: "F-16s" is "F sixteens".
     (
         re.compile(r"\b([A-Z]{1,3})-(\d{1,2})s\b"),
-        lambda m: f"{m.group(1)} {_plural(integer_words(int(m.group(2))))}",
+        lambda m: f"{m.group(1)} {plural(integer_words(int(m.group(2))))}",
     ),
     # Letters before a decimal are spelled: "PM2.5" is "P M 2.5".
     (re.compile(r"\b([A-Z]{1,3})(?=\d+\.\d)"), lambda m: spell(m.group(1)) + " "),
