@@ -342,12 +342,14 @@ _METRE_WORDS = (
     rf"radius|descent|climb|{_TITLES}"
 )
 _METRES_AFTER = re.compile(rf"-?\s*(?:{_METRE_WORDS})\b")
-# A sentence about jumping or throwing measures in metres: "he cleared 6.24m".
+# A sentence about jumping or throwing, water, snow or fog measures in metres: "he cleared 6.24m",
+# "visibility fell to 50m".
 _FIELD_EVENTS = re.compile(
     r"\b(?:jump(?:ed|s)?|leap|vault(?:ed)?|cleared|clearance|throw(?:s|n)?|threw|javelin|discus|"
     r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep|"
     r"river|floodwaters?|water level|tide|sprint|sprinter|sprinted|fastest|clocking|clocked|athletics|"
-    r"swam|swimmer|div(?:e|es|er|ers|ed|ing)|dove|waves?|fl(?:y|ies|ew|own|ying)|hover(?:s|ed|ing)?)\b",
+    r"swam|swimmer|div(?:e|es|er|ers|ed|ing)|dove|waves?|fl(?:y|ies|ew|own|ying)|hover(?:s|ed|ing)?|"
+    r"visibility|fog|mist|snow|snowdrifts?|drifts?|avalanche|landslide|tsunami|cliffs?|wingspan)\b",
     re.IGNORECASE,
 )
 

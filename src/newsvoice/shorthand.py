@@ -42,6 +42,7 @@ _DOTTED = {
     "govt": "government", "Dist": "District",
 }  # fmt: skip
 _SHORT = {"int": "nternational", "nat": "ational"}
+_NUMBERED = {"Art": "Article", "Sec": "Section", "Para": "Paragraph"}
 _STREETS = {"Ave": "Avenue", "Blvd": "Boulevard", "Rd": "Road", "Hwy": "Highway", "Pkwy": "Parkway",
             "Ln": "Lane", "Sq": "Square", "Dr": "Drive"}  # fmt: skip
 
@@ -275,8 +276,14 @@ BEFORE_TN: list[Rule] = [
     # Handles and hashtags: "@BBCNews" is "at BBC News", "#MeToo" is "hashtag Me Too".
     (re.compile(r"(?<![\w@])@([A-Za-z_]\w*)"), lambda m: f"at {_words_of(m.group(1))}"),
     (re.compile(r"(?<![\w#&])#([A-Za-z]\w*)"), lambda m: f"hashtag {_words_of(m.group(1))}"),
-    # "Prop. 50" is Proposition 50.
+    # "Prop. 50" is Proposition 50; "Art. 5", "Sec. 230" and "Para. 4" are said in full.
     (re.compile(r"\bProp\b\.?(?=\s?\d)"), "Proposition"),
+    (re.compile(r"\b(Art|Sec|Para)\.\s?(?=\d)"), lambda m: _NUMBERED[m.group(1)] + " "),
+    # Overtime after a score or in it: "a 4-3 OT win", "won in OT".
+    (
+        re.compile(r"(?<=\d )OT\b|(?<=\bin )OT\b|\bOT(?= (?:win|victory|loss|defeat|winner|thriller)\b)"),
+        "overtime",
+    ),
     # "#1" is number one.
     (re.compile(r"(?<![\w&])#\s?(?=\d)"), "number "),
     # A lawmaker's party and state: "(D-Calif.)" is "Democrat of California".
