@@ -125,7 +125,7 @@ _NOT_NOUNS = frozenset(
     last next this year years month months week weeks day days annually apiece worth total
     overall plus including alone already now then still just only even also too back up down
     out off again away yet instead extra altogether combined ago earlier later previously
-    respectively apiece a-year a-month each-year annual monthly yearly goes went comes came gets got
+    respectively apiece a-year a-month each-year goes went comes came gets got
     makes made takes took pays paid says said buys bought brings brought helps""".split()
 )
 _DETERMINERS = frozenset(
@@ -180,12 +180,14 @@ def _qualifies_noun(match: re.Match[str]) -> bool:
         named = _NAMED_THING.match(after)  # "the 1.4GW Hornsea plant", "a $2bn Apple deal"
         before = _words_before(match)
         return bool(named and before and _determines(before[0]) and named.group(1) in _NAMED_NOUNS)
+    if re.match(r"-[a-z]", after):
+        return True  # "a £100m-rated winger", "a 1.5m-tall statue"
     following = _word_after(match)
     first = following.split("-")[0]
     if first in _NOT_NOUNS or first.endswith("ly") or (first.endswith("ed") and first not in _MONEY_NOUNS):
         return False
     before = _words_before(match)
-    return after.startswith("-") or (bool(before) and _determines(before[0])) or first in _MONEY_NOUNS
+    return (bool(before) and _determines(before[0])) or first in _MONEY_NOUNS
 
 
 # "a $20-an-hour wage", "a £25m-a-year deal": a rate hyphenated onto an amount makes it an adjective.
@@ -346,8 +348,8 @@ _METRES_AFTER = re.compile(rf"-?\s*(?:{_METRE_WORDS})\b")
 # "visibility fell to 50m".
 _FIELD_EVENTS = re.compile(
     r"\b(?:jump(?:ed|s)?|leap|vault(?:ed)?|cleared|clearance|throw(?:s|n)?|threw|javelin|discus|"
-    r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep|"
-    r"river|floodwaters?|water level|tide|sprint|sprinter|sprinted|fastest|clocking|clocked|athletics|"
+    r"hammer|shot put|heptathlon|decathlon|swell|surge|sea levels?|depth|altitude|height|tall|deep|"
+    r"river|floodwaters?|water levels?|tide|sprint|sprinter|sprinted|fastest|clocking|clocked|athletics|"
     r"swam|swimmer|div(?:e|es|er|ers|ed|ing)|dove|waves?|fl(?:y|ies|ew|own|ying)|hover(?:s|ed|ing)?|"
     r"visibility|fog|mist|snow|snowdrifts?|drifts?|avalanche|landslide|tsunami|cliffs?|wingspan)\b",
     re.IGNORECASE,
@@ -588,6 +590,7 @@ WEEKDAYS = {
 } | {day: day for day in _DAYS}  # fmt: skip
 """A weekday's name, whole or cut short, in full."""
 _DAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_TIME_ZONES = "GMT|UTC|BST|CET|CEST|EST|EDT|ET|PT|CT|MT|local"
 _ZONES = {"ET": "eastern time", "PT": "pacific time", "CT": "central time", "MT": "mountain time"}
 
 
@@ -808,8 +811,10 @@ _RULES: list[Rule] = [
         lambda m: f"{m.group(1)}{m.group(2)} to {m.group(3)}",
     ),
     # 24-hour clock times before a time zone: "0900 GMT" is "oh nine hundred", "1430 hrs".
-    (re.compile(r"\b([01]\d|2[0-3])([0-5]\d)(?=\s?(?:GMT|UTC|BST|CET|CEST|EST|EDT|ET|Z|local)\b)"), _clock),
+    (re.compile(rf"\b([01]\d|2[0-3])([0-5]\d)(?=\s?(?:{_TIME_ZONES}|Z)\b)"), _clock),
     (re.compile(r"\b([01]\d|2[0-3])([0-5]\d)\s?(?:hrs|hours)\b"), lambda m: _clock(m) + " hours"),
+    # A clock with a point before a time zone, British style: "10.30 GMT" is "10:30 GMT".
+    (re.compile(rf"(?<![\d.,])\b([01]?\d|2[0-3])\.([0-5]\d)(?=\s?(?:{_TIME_ZONES})\b)"), r"\1:\2"),
     # ... and on the hour, "23:00" is "twenty three hundred" (NeMo says "twenty three o'clock").
     (re.compile(r"(?<![\d:.])\b(1[3-9]|2[0-3]):(00)\b(?![:.]\d)"), _clock),
     (
