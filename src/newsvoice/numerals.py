@@ -324,6 +324,13 @@ _UNITS = {
     "ppm": ("part per million", "parts per million"), "ppb": ("part per billion", "parts per billion"),
     "MP": ("megapixel", "megapixels"), "MB/s": ("megabyte per second", "megabytes per second"),
     "GB/s": ("gigabyte per second", "gigabytes per second"),
+    "hp": ("horsepower", "horsepower"), "bhp": ("brake horsepower", "brake horsepower"),
+    "mpg": ("mile per gallon", "miles per gallon"), "kcal": ("kilocalorie", "kilocalories"),
+    "mAh": ("milliamp hour", "milliamp hours"), "dB": ("decibel", "decibels"),
+    "Hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"), "yd": ("yard", "yards"),
+    "yds": ("yard", "yards"), "psi": ("pound per square inch", "pounds per square inch"),
+    "mcg": ("microgram", "micrograms"), "µg": ("microgram", "micrograms"),
+    "mSv": ("millisievert", "millisieverts"),
 }  # fmt: skip
 _UNIT = "|".join(re.escape(unit) for unit in sorted(set(_UNITS) - {"m", "in", "MP"}, key=len, reverse=True))
 # Race distances said "fifteen hundred", not "one thousand five hundred".

@@ -364,8 +364,8 @@ BEFORE_TN: list[Rule] = [
     ),
     # Generations and codes joined by a slash are alternatives: "4G/5G" is "4G or 5G".
     (re.compile(r"\b(\d[A-Z])/(?=\d[A-Z]\b)"), r"\1 or "),
-    # Names joined by a slash in capitals ("S&P/ASX 200", "US/China"): read as a pair.
-    (re.compile(r"(?<=[A-Z])/(?=[A-Z]{2,})"), " "),
+    # Names joined by a slash in capitals ("S&P/ASX 200", "US/China", "MIT/Harvard"): read as a pair.
+    (re.compile(r"(?<=[A-Z])/(?=[A-Z](?:[A-Z]|[a-z]+\b))"), " "),
     # A fiscal year: "FY2024" is "fiscal year twenty twenty four".
     (
         re.compile(r"\bFY\s?'?((?:19|20)\d\d|\d\d)(?:[/-](\d\d))?\b(?![/-]\d)"),
