@@ -119,6 +119,7 @@ _CONTEXT = 80  # characters either side of a number that tell how it is read
 _NOT_NOUNS = frozenset(
     """a an the and or but nor of in on at to for from by with without into onto over under
     above below about after before since until through between among against per than as if so
+    towards toward via
     that this these those it its he she they we you i his her their our my your who which what
     when where while whether is was are were be been being has have had will would could should
     may might can must do does did not no more less most least each every all both either neither
@@ -141,7 +142,7 @@ _MONEY_NOUNS = frozenset(
     write-down impairment buyback buybacks stimulus facility credit tax tariff mortgage house
     home mansion extension pledge commitment hole gap shortfall overhaul upgrade expansion scheme
     agreement jackpot prize damages ransom reward donation funding injection rescue lifeline
-    windfall valuation writeoff write-off round rounds""".split()
+    windfall valuation writeoff write-off round rounds note notes coin coins banknote""".split()
 )
 
 
@@ -186,8 +187,10 @@ def _qualifies_noun(match: re.Match[str]) -> bool:
     first = following.split("-")[0]
     if first in _NOT_NOUNS or first.endswith("ly") or (first.endswith("ed") and first not in _MONEY_NOUNS):
         return False
-    before = _words_before(match)
-    return (bool(before) and _determines(before[0])) or first in _MONEY_NOUNS
+    two = _words_before(match, 2)
+    # "a new €10 note": a thing described, then priced ("a further £300m towards" is no adjective).
+    described = len(two) == 2 and _determines(two[0]) and two[1] not in _NOT_NOUNS and _is_thing(first)
+    return (bool(two) and _determines(two[-1])) or described or first in _MONEY_NOUNS
 
 
 # "a $20-an-hour wage", "a £25m-a-year deal": a rate hyphenated onto an amount makes it an adjective.
@@ -224,7 +227,7 @@ _SCALES = {
 _CURRENCY = (
     r"(?<![A-Za-z])(US\$|A\$|C\$|NZ\$|HK\$|S\$|R\$|\$|£|€|¥|₹|₩|₽|₺|₦|(?:Rs\.?|INR|CHF|EUR|USD|GBP)\s?)"
 )
-_SCALE = r"(?:\s?(k|K|mn|mln|m|bn|b|tn|trn)|\s(million|billion|trillion|lakh crore|crore|lakh|cr))\b"
+_SCALE = r"(?:\s?(k|K|mn|mln|m|bn|b|tn|trn)|[\s-](million|billion|trillion|lakh crore|crore|lakh|cr))\b"
 _AMOUNT = rf"({NUMBER})(?:{_SCALE})?"
 
 
@@ -558,6 +561,8 @@ def _pair(match: re.Match[str]) -> str:
         set(before) & _VOTE_WORDS and not set(before) & _PLAYED
     ):
         return _pair_words(left, right, to=True)
+    if previous in ("season", "record") or following == "record" or before[-2:] == ["record", "of"]:
+        return f"{cardinal(left)} and {cardinal(right)}"  # wins and losses: "finished the season 15-2"
     is_score = previous in _SCORE_BEFORE or following in _SCORE_AFTER or "-" + following in _SCORE_AFTER
     if high <= 10 and low > high and (low >= 100 or (_CRICKET.search(match.string) and low > 20)):
         return f"{cardinal(left)} for {cardinal(right)}"

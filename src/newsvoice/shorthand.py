@@ -411,6 +411,17 @@ BEFORE_TN: list[Rule] = [
             f"{spell(m.group(1))} {paired(m.group(2))}" + (f" {m.group(3)}" if m.group(3) else "")
         ),
     ),
+    # A model, route or section number after its name is said in pairs: "the Xbox 360", "the
+    # Porsche 911", "Highway 101", "Section 702"; not a count ("Australia 312 all out", "Trump 312 votes").
+    (
+        re.compile(
+            r"(?<=[a-z] )([A-Z][a-z]+(?<!s) )([1-9]\d\d)\b"
+            r"(?![,.]?\d|[-/%:]|\s*(?:percent|per cent)\b|\s+to\s+\d)"
+            r"(?!\s+(?:all out|for|runs?|points?|votes?|seats?|electoral|people|men|women|children|staff)\b)"
+            r"(?!\s+(?!(?:was|has|is|does)\b)[a-z]+s\b)"
+        ),
+        lambda m: m.group(1) + paired(m.group(2)),
+    ),
     # A model in the plural: "F-16s" is "F sixteens".
     (
         re.compile(r"\b([A-Z]{1,3})-(\d{1,2})s\b"),
