@@ -113,6 +113,7 @@ NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _WORD = re.compile(r"[\w'’]+")
 _WORD_AFTER = re.compile(r"[\s-]*([A-Za-z][\w'’]*(?:-[a-z]+)*)")
 _LOWER_WORD_NEXT = re.compile(r"[\s-]+[a-z]")
+_HYPHENED = re.compile(r"-[a-z]")
 _CONTEXT = 80  # characters either side of a number that tell how it is read
 
 # Words after an amount that make it no adjective ("$7bn last year", not "$7bn loan").
@@ -181,7 +182,7 @@ def _qualifies_noun(match: re.Match[str]) -> bool:
         named = _NAMED_THING.match(after)  # "the 1.4GW Hornsea plant", "a $2bn Apple deal"
         before = _words_before(match)
         return bool(named and before and _determines(before[0]) and named.group(1) in _NAMED_NOUNS)
-    if re.match(r"-[a-z]", after):
+    if _HYPHENED.match(after):
         return True  # "a £100m-rated winger", "a 1.5m-tall statue"
     following = _word_after(match)
     first = following.split("-")[0]
