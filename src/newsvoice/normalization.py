@@ -36,13 +36,9 @@ log = logging.getLogger(__name__)
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
-_WEEKDAYS = {
-    "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
-    "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday",
-}  # fmt: skip
 _ABBREVIATIONS = {"Ltd": "Limited", "Inc": "Incorporated", "Corp": "Corporation", "Bros": "Brothers",
                   "dept": "department", "Dept": "Department", "vol": "volume", "Vol": "Volume",
-                  "approx": "approximately"}  # fmt: skip
+                  "approx": "approximately", "Approx": "Approximately"}  # fmt: skip
 _CARDINAL_NUMBERED = (
     r"World\ War|Super\ Bowl|Vatican|Apollo|Title|Article|Chapter|Part|Phase|Stage|Book|Volume|"
     # Sequels, missions and grades are counted too: "Artemis II", "Type II diabetes", "Category IV".
@@ -83,13 +79,14 @@ _BEFORE_TN: list[Rule] = [
     *_TYPOGRAPHY,
     # Numbers in news shorthand: money, units, ranges, scores, dates, phone numbers (numerals.py).
     *numerals.BEFORE_TN,
-    # News shorthand: weekdays before a date, "per cent", "No. 10", vs., e.g., i.e.
+    # News shorthand: weekdays before a date, "per cent", "No. 10", "Nos. 1 and 2", vs., e.g., i.e.
     (
-        re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b\.?(?=,?\s+(?:{MONTH}|\d))"),
-        lambda m: _WEEKDAYS[m.group(1)],
+        re.compile(rf"\b({'|'.join(numerals.WEEKDAYS)})\b\.?(?=,?\s+(?:{MONTH}|\d))"),
+        lambda m: numerals.WEEKDAYS[m.group(1)],
     ),
     (re.compile(r"\bper\s+cent\b"), "percent"),
     (re.compile(r"\bNo\.?\s?(?=\d)"), "number "),
+    (re.compile(r"\bNos\.?\s?(?=\d)"), "numbers "),
     (re.compile(r"\bvs?\.?(?=\s)"), "versus"),
     (re.compile(r"\be\.g\.,?"), "for example,"),
     (re.compile(r"\bi\.e\.,?"), "that is,"),
@@ -97,6 +94,11 @@ _BEFORE_TN: list[Rule] = [
     (re.compile(rf"\b({'|'.join(_ABBREVIATIONS)})(?:\.|\b)"), lambda m: _ABBREVIATIONS[m.group(1)]),
     # Roman numerals: cardinal after World War and the like, regnal after a name.
     (re.compile(rf"\b({_CARDINAL_NUMBERED})\s+([IVXLC]+)\b"), lambda m: f"{m.group(1)} {_roman(m.group(2))}"),
+    # A virus clade: "clade Ib" is "clade one b".
+    (
+        re.compile(r"\b([Cc]lade)\s+([IV]{1,3})([a-d])\b"),
+        lambda m: f"{m.group(1)} {_roman(m.group(2))} {m.group(3)}",
+    ),
     (re.compile(r"\b([A-Z][a-z]+)\s+([IVX]{2,5})\b"), lambda m: _regnal(m)),
 ]
 

@@ -99,7 +99,7 @@ def digits(number: str, *, first: bool = False) -> str:
     return " ".join("oh" if digit == "0" else _ONES[int(digit)] for digit in number)
 
 
-def _plural(words: str) -> str:
+def plural(words: str) -> str:
     """ "fifty" is "fifties", "twenty one" is "twenty ones", "six" is "sixes"."""
     if words.endswith("y"):
         return words[:-1] + "ies"
@@ -113,19 +113,21 @@ NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _WORD = re.compile(r"[\w'’]+")
 _WORD_AFTER = re.compile(r"[\s-]*([A-Za-z][\w'’]*(?:-[a-z]+)*)")
 _LOWER_WORD_NEXT = re.compile(r"[\s-]+[a-z]")
+_HYPHENED = re.compile(r"-[a-z]")
 _CONTEXT = 80  # characters either side of a number that tell how it is read
 
 # Words after an amount that make it no adjective ("$7bn last year", not "$7bn loan").
 _NOT_NOUNS = frozenset(
     """a an the and or but nor of in on at to for from by with without into onto over under
     above below about after before since until through between among against per than as if so
+    towards toward via
     that this these those it its he she they we you i his her their our my your who which what
     when where while whether is was are were be been being has have had will would could should
     may might can must do does did not no more less most least each every all both either neither
     last next this year years month months week weeks day days annually apiece worth total
     overall plus including alone already now then still just only even also too back up down
     out off again away yet instead extra altogether combined ago earlier later previously
-    respectively apiece a-year a-month each-year annual monthly yearly goes went comes came gets got
+    respectively apiece a-year a-month each-year goes went comes came gets got
     makes made takes took pays paid says said buys bought brings brought helps""".split()
 )
 _DETERMINERS = frozenset(
@@ -141,11 +143,11 @@ _MONEY_NOUNS = frozenset(
     write-down impairment buyback buybacks stimulus facility credit tax tariff mortgage house
     home mansion extension pledge commitment hole gap shortfall overhaul upgrade expansion scheme
     agreement jackpot prize damages ransom reward donation funding injection rescue lifeline
-    windfall valuation writeoff write-off""".split()
+    windfall valuation writeoff write-off round rounds note notes coin coins banknote""".split()
 )
 
 
-_NAMED_THING = re.compile(r"\s+[A-Z][\w'’&-]*\s+([a-z]+)\b")
+_NAMED_THING = re.compile(r"(?:\s+[A-Z][\w'’&-]*){1,3}\s+([a-z]+)\b")  # "Apple deal", "Series A round"
 # What a name stands before when an amount describes the named thing, not the name alone.
 _NAMED_NOUNS = _MONEY_NOUNS | frozenset(
     """plant farm station site park field mine reactor facility factory project line tunnel bridge
@@ -168,20 +170,28 @@ def _word_after(match: re.Match[str]) -> str:
     return found.group(1) if found else ""
 
 
+def _determines(word: str) -> bool:
+    """Whether WORD makes what follows one thing: "a", "the", "its", "the tycoon's"."""
+    return word in _DETERMINERS or word.endswith(("'s", "’s"))
+
+
 def _qualifies_noun(match: re.Match[str]) -> bool:
     """Whether the amount matched is an adjective before a noun: "a $7bn loan", "a 5kg bag"."""
     after = _after(match)
     if not _LOWER_WORD_NEXT.match(after):
         named = _NAMED_THING.match(after)  # "the 1.4GW Hornsea plant", "a $2bn Apple deal"
         before = _words_before(match)
-        return bool(named and before and before[0] in _DETERMINERS and named.group(1) in _NAMED_NOUNS)
+        return bool(named and before and _determines(before[0]) and named.group(1) in _NAMED_NOUNS)
+    if _HYPHENED.match(after):
+        return True  # "a £100m-rated winger", "a 1.5m-tall statue"
     following = _word_after(match)
     first = following.split("-")[0]
     if first in _NOT_NOUNS or first.endswith("ly") or (first.endswith("ed") and first not in _MONEY_NOUNS):
         return False
-    before = _words_before(match)
-    determined = bool(before) and (before[0] in _DETERMINERS or before[0].endswith(("'s", "’s")))
-    return after.startswith("-") or determined or first in _MONEY_NOUNS
+    two = _words_before(match, 2)
+    # "a new €10 note": a thing described, then priced ("a further £300m towards" is no adjective).
+    described = len(two) == 2 and _determines(two[0]) and two[1] not in _NOT_NOUNS and _is_thing(first)
+    return (bool(two) and _determines(two[-1])) or described or first in _MONEY_NOUNS
 
 
 # "a $20-an-hour wage", "a £25m-a-year deal": a rate hyphenated onto an amount makes it an adjective.
@@ -192,7 +202,7 @@ _PLUS_NOUN = re.compile(r"-plus\s+[a-z]+\b(?<!ly)")  # "a $5bn-plus charge"
 def _adjective(match: re.Match[str]) -> bool:
     if _PLUS_NOUN.match(_after(match)):
         before = _words_before(match)
-        return bool(before) and before[0] in _DETERMINERS
+        return bool(before) and _determines(before[0])
     return bool(_RATE_COMPOUND.match(_after(match))) or _qualifies_noun(match)
 
 
@@ -218,7 +228,7 @@ _SCALES = {
 _CURRENCY = (
     r"(?<![A-Za-z])(US\$|A\$|C\$|NZ\$|HK\$|S\$|R\$|\$|£|€|¥|₹|₩|₽|₺|₦|(?:Rs\.?|INR|CHF|EUR|USD|GBP)\s?)"
 )
-_SCALE = r"(?:\s?(k|K|mn|mln|m|bn|b|tn|trn)|\s(million|billion|trillion|lakh crore|crore|lakh|cr))\b"
+_SCALE = r"(?:\s?(k|K|mn|mln|m|bn|b|tn|trn)|[\s-](million|billion|trillion|lakh crore|crore|lakh|cr))\b"
 _AMOUNT = rf"({NUMBER})(?:{_SCALE})?"
 
 
@@ -318,6 +328,13 @@ _UNITS = {
     "ppm": ("part per million", "parts per million"), "ppb": ("part per billion", "parts per billion"),
     "MP": ("megapixel", "megapixels"), "MB/s": ("megabyte per second", "megabytes per second"),
     "GB/s": ("gigabyte per second", "gigabytes per second"),
+    "hp": ("horsepower", "horsepower"), "bhp": ("brake horsepower", "brake horsepower"),
+    "mpg": ("mile per gallon", "miles per gallon"), "kcal": ("kilocalorie", "kilocalories"),
+    "mAh": ("milliamp hour", "milliamp hours"), "dB": ("decibel", "decibels"),
+    "Hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"), "yd": ("yard", "yards"),
+    "yds": ("yard", "yards"), "psi": ("pound per square inch", "pounds per square inch"),
+    "mcg": ("microgram", "micrograms"), "µg": ("microgram", "micrograms"),
+    "mSv": ("millisievert", "millisieverts"),
 }  # fmt: skip
 _UNIT = "|".join(re.escape(unit) for unit in sorted(set(_UNITS) - {"m", "in", "MP"}, key=len, reverse=True))
 # Race distances said "fifteen hundred", not "one thousand five hundred".
@@ -338,12 +355,14 @@ _METRE_WORDS = (
     rf"radius|descent|climb|{_TITLES}"
 )
 _METRES_AFTER = re.compile(rf"-?\s*(?:{_METRE_WORDS})\b")
-# A sentence about jumping or throwing measures in metres: "he cleared 6.24m".
+# A sentence about jumping or throwing, water, snow or fog measures in metres: "he cleared 6.24m",
+# "visibility fell to 50m".
 _FIELD_EVENTS = re.compile(
     r"\b(?:jump(?:ed|s)?|leap|vault(?:ed)?|cleared|clearance|throw(?:s|n)?|threw|javelin|discus|"
-    r"hammer|shot put|heptathlon|decathlon|swell|surge|sea level|depth|altitude|height|tall|deep|"
-    r"river|floodwaters?|water level|tide|sprint|sprinter|sprinted|fastest|clocking|clocked|athletics|"
-    r"swam|swimmer|div(?:e|es|er|ers|ed|ing)|dove|waves?|fl(?:y|ies|ew|own|ying)|hover(?:s|ed|ing)?)\b",
+    r"hammer|shot put|heptathlon|decathlon|swell|surge|sea levels?|depth|altitude|height|tall|deep|"
+    r"river|floodwaters?|water levels?|tide|sprint|sprinter|sprinted|fastest|clocking|clocked|athletics|"
+    r"swam|swimmer|div(?:e|es|er|ers|ed|ing)|dove|waves?|fl(?:y|ies|ew|own|ying)|hover(?:s|ed|ing)?|"
+    r"visibility|fog|mist|snow|snowdrifts?|drifts?|avalanche|landslide|tsunami|cliffs?|wingspan)\b",
     re.IGNORECASE,
 )
 
@@ -355,9 +374,9 @@ def _described_thing(match: re.Match[str]) -> bool:
     """Whether a thing's name follows a determiner and one describing word: "the town's new 50m
     pool", "its first 20kg bag"."""
     two = _words_before(match, 2)
-    determined = len(two) == 2 and (two[0] in _DETERMINERS or two[0].endswith(("'s", "’s")))
     return (
-        determined
+        len(two) == 2
+        and _determines(two[0])
         and two[1] not in _NOT_NOUNS
         and bool(_LOWER_WORD_NEXT.match(_after(match)))
         and _is_thing(_word_after(match))
@@ -369,8 +388,8 @@ def _is_metres(match: re.Match[str]) -> bool:
         return True
     following = _word_after(match)
     words = _words_before(match)
-    if words and words[0] in ("a", "an") and _is_thing(following):
-        return True  # "a 30m boat": one thing, measured
+    if words and words[0] in ("a", "an", "the") and _is_thing(following):
+        return True  # "a 30m boat", "the 25m pool": one thing, measured
     if _described_thing(match):
         return True  # "the town's new 50m pool": a thing, described, then measured
     counted = (len(following) > 3 and following.endswith("s") and following not in _NOT_NOUNS) or (
@@ -392,7 +411,8 @@ def _is_metres(match: re.Match[str]) -> bool:
 _MILLIONS = _MONEY_NOUNS | frozenset(
     """audience population workforce following readership viewership increase rise gain jump
     loss cut boost hit fall drop shortfall total figure majority lead surplus backlog round pot
-    haul sum amount portfolio budget bid offer order stake deal raise""".split()
+    haul sum amount portfolio budget bid offer order stake deal raise target threshold milestone
+    barrier strong""".split()
 )
 
 
@@ -542,6 +562,8 @@ def _pair(match: re.Match[str]) -> str:
         set(before) & _VOTE_WORDS and not set(before) & _PLAYED
     ):
         return _pair_words(left, right, to=True)
+    if previous in ("season", "record") or following == "record" or before[-2:] == ["record", "of"]:
+        return f"{cardinal(left)} and {cardinal(right)}"  # wins and losses: "finished the season 15-2"
     is_score = previous in _SCORE_BEFORE or following in _SCORE_AFTER or "-" + following in _SCORE_AFTER
     if high <= 10 and low > high and (low >= 100 or (_CRICKET.search(match.string) and low > 20)):
         return f"{cardinal(left)} for {cardinal(right)}"
@@ -575,11 +597,23 @@ MONTH = (
 _MONTHS = "January February March April May June July August September October November December".split()
 _MONTH_NAMES = {name[:3].lower(): name for name in _MONTHS} | {"sept": "September"}
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+WEEKDAYS = {
+    "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
+    "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday",
+} | {day: day for day in _DAYS}  # fmt: skip
+"""A weekday's name, whole or cut short, in full."""
+_DAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_TIME_ZONES = "GMT|UTC|BST|CET|CEST|EST|EDT|ET|PT|CT|MT|local"
 _ZONES = {"ET": "eastern time", "PT": "pacific time", "CT": "central time", "MT": "mountain time"}
 
 
 def _month(name: str) -> str:
     return _MONTH_NAMES.get(name.rstrip(".").lower()[:4], "") or _MONTH_NAMES[name.rstrip(".").lower()[:3]]
+
+
+def _the(match: re.Match[str]) -> str:
+    """ "the", for a date said "the third of March", unless the text has it ("the 8-10 June summit")."""
+    return "" if _words_before(match) == ["the"] else "the "
 
 
 def _us_date(match: re.Match[str]) -> str:
@@ -588,6 +622,14 @@ def _us_date(match: re.Match[str]) -> str:
 
 def _us_date_words(month: str, day: str) -> str:
     return f"{_MONTHS[int(month) - 1]} {ordinal(day)}"
+
+
+def _dated(match: re.Match[str]) -> str:
+    """ "on 4/15" is April 15th; after "by", a fraction stays one ("cut by 1/3", "up by 2/5")."""
+    words, month, day = match.groups()
+    if words.lower().startswith("by") and int(month) < int(day) <= 10:
+        return match.group(0)
+    return words + _us_date_words(month, day)
 
 
 def _clock(match: re.Match[str]) -> str:
@@ -606,7 +648,8 @@ def _clock_minutes(minutes: str) -> str:
 
 
 def year_words(number: str) -> str:
-    """A year as said: "476" is "four seventy six", "206" "two oh six", "1500" "fifteen hundred"."""
+    """A year as said: "2024" is "twenty twenty four", "2005" "two thousand five", "1905"
+    "nineteen oh five", "476" "four seventy six", "1500" "fifteen hundred"."""
     value = int(number)
     century, rest = divmod(value, 100)
     if value < 100 or value % 1000 == 0 or 2000 <= value < 2010:
@@ -650,7 +693,7 @@ def _groups(groups: list[str]) -> str:
 
 def _hyphen_plural(match: re.Match[str]) -> str:
     """ "the over-50s" are "the over fifties"; "the under-21s" "the under twenty ones"."""
-    return _plural(cardinal(match.group(1)))
+    return plural(cardinal(match.group(1)))
 
 
 def _ers(match: re.Match[str]) -> str:
@@ -781,8 +824,12 @@ _RULES: list[Rule] = [
         lambda m: f"{m.group(1)}{m.group(2)} to {m.group(3)}",
     ),
     # 24-hour clock times before a time zone: "0900 GMT" is "oh nine hundred", "1430 hrs".
-    (re.compile(r"\b([01]\d|2[0-3])([0-5]\d)(?=\s?(?:GMT|UTC|BST|CET|CEST|EST|EDT|ET|Z|local)\b)"), _clock),
+    (re.compile(rf"\b([01]\d|2[0-3])([0-5]\d)(?=\s?(?:{_TIME_ZONES}|Z)\b)"), _clock),
     (re.compile(r"\b([01]\d|2[0-3])([0-5]\d)\s?(?:hrs|hours)\b"), lambda m: _clock(m) + " hours"),
+    # A clock with a point before a time zone, British style: "10.30 GMT" is "10:30 GMT".
+    (re.compile(rf"(?<![\d.,])\b([01]?\d|2[0-3])\.([0-5]\d)(?=\s?(?:{_TIME_ZONES})\b)"), r"\1:\2"),
+    # ... and on the hour, "23:00" is "twenty three hundred" (NeMo says "twenty three o'clock").
+    (re.compile(r"(?<![\d:.])\b(1[3-9]|2[0-3]):(00)\b(?![:.]\d)"), _clock),
     (
         re.compile(r"(?<=\b(?:at|by|to) )(0\d)([0-5]\d)\b(?![.,]?\d)"),
         _clock,
@@ -812,7 +859,7 @@ _RULES: list[Rule] = [
     # Well-known numbers in shorthand.
     (re.compile(r"\b9/11\b"), "nine eleven"),
     (re.compile(r"\b7/7\b"), "seven seven"),
-    (re.compile(r"\b24/7\b"), "twenty four seven"),
+    (re.compile(r"\b24[/-]7\b"), "twenty four seven"),
     (re.compile(r"\b50[-/]50\b"), "fifty-fifty"),
     # Shares of a hundred: "a 60/40 split" is "sixty forty".
     (
@@ -842,6 +889,8 @@ _RULES: list[Rule] = [
         ),
         lambda m: f"{cardinal(m.group(1))} to {cardinal(m.group(2))}",
     ),
+    # "10,000+ signatures", "aged 18+": the plus sign after a number is "plus".
+    (re.compile(rf"(?<![\w.,+])({NUMBER})\+(?![\w+])"), lambda m: f"{cardinal(m.group(1))} plus"),
     # A signed change: "+1.4%" is "plus one point four percent".
     (re.compile(rf"(?<![\w+])\+(?=(?:{NUMBER})\s?(?:%|pc\b|percent|per cent))"), "plus "),
     # Batting averages: "hitting .312" is "three twelve", ".089" "oh eighty nine".
@@ -853,8 +902,8 @@ _RULES: list[Rule] = [
     ),
     # Points in league tables: "by 6 pts", "1 pt".
     (re.compile(r"(?<=\d)\s?(pts?)\b\.?"), lambda m: " point" if m.group(1) == "pt" else " points"),
-    # "pc" is per cent in British business copy: "3.9pc".
-    (re.compile(r"(?<=\d)\s?pc\b"), "%"),
+    # "pc" and "pct" are per cent in business copy: "3.9pc", "1.5 pct".
+    (re.compile(r"(?<=\d)\s?pct?\b"), "%"),
     # Tennis sets, before the dash rules read them as scores or ranges.
     (
         re.compile(
@@ -891,7 +940,7 @@ _RULES: list[Rule] = [
         lambda m: f"{m.group(1)} percent to {m.group(2)} percent",
     ),
     # Month and day ranges: "Jan. 1-Feb. 28", "28 June-2 July", "March 3-5", "3-5 March",
-    # "May–September", "Monday-Friday".
+    # "May–September", "Monday-Friday", "Mon-Fri".
     (
         re.compile(rf"\b({MONTH})\s(\d{{1,2}})\s?[-–]\s?({MONTH})\s(\d{{1,2}})\b(?![\d:])"),
         lambda m: f"{_month(m.group(1))} {ordinal(m.group(2))} to {_month(m.group(3))} {ordinal(m.group(4))}",
@@ -899,7 +948,7 @@ _RULES: list[Rule] = [
     (
         re.compile(rf"\b(\d{{1,2}})\s({MONTH})\s?[-–]\s?(\d{{1,2}})\s({MONTH})(?=\W|$)"),
         lambda m: (
-            f"the {ordinal(m.group(1))} of {_month(m.group(2))} to the {ordinal(m.group(3))} of "
+            f"{_the(m)}{ordinal(m.group(1))} of {_month(m.group(2))} to the {ordinal(m.group(3))} of "
             + _month(m.group(4))
         ),
     ),
@@ -909,22 +958,26 @@ _RULES: list[Rule] = [
     ),
     (
         re.compile(rf"\b(\d{{1,2}})\s?[-–]\s?(\d{{1,2}})\s({MONTH})(?=\W|$)"),
-        lambda m: f"the {ordinal(m.group(1))} to the {ordinal(m.group(2))} of {_month(m.group(3))}",
+        lambda m: f"{_the(m)}{ordinal(m.group(1))} to the {ordinal(m.group(2))} of {_month(m.group(3))}",
     ),
     (re.compile(rf"\b({MONTH})\s?[-–]\s?(?=(?:{MONTH})(?:\W|$))"), lambda m: f"{_month(m.group(1))} to "),
-    (re.compile(rf"\b({'|'.join(_DAYS)})\s?[-–]\s?(?=(?:{'|'.join(_DAYS)})\b)"), r"\1 to "),
-    # Clock time ranges: "9am-5pm", "10:00-11:30am".
+    (
+        re.compile(rf"\b({_DAY})\.?\s?[-–]\s?({_DAY})\b"),
+        lambda m: f"{WEEKDAYS[m.group(1)]} to {WEEKDAYS[m.group(2)]}",
+    ),
+    # Clock time ranges: "9am-5pm", "10:00-11:30am", "6am-midnight".
     (
         re.compile(
             r"\b(\d{1,2}(?:[:.]\d\d)?\s?(?:[ap]\.?m\.?)?)\s?[-–]\s?(?=\d{1,2}(?:[:.]\d\d)?\s?[ap]\.?m\b)"
         ),
         r"\1 to ",
     ),
+    (re.compile(r"\b(\d{1,2}(?:[:.]\d\d)?\s?[ap]\.?m\.?)\s?[-–]\s?(?=(?:midnight|noon)\b)"), r"\1 to "),
     # US dates: "12/25" is December 25th (a day over 12, or after "on", "by", "until").
     (re.compile(r"(?<![\d/.])(1[0-2]|0?[1-9])/(1[3-9]|2\d|3[01])\b(?![/\d])"), _us_date),
     (
         re.compile(rf"\b((?i:{_DATE_WORDS}),? )(1[0-2]|0?[1-9])/(3[01]|[12]\d|0?[1-9])\b(?![/\d])"),
-        lambda m: m.group(1) + _us_date_words(m.group(2), m.group(3)),
+        _dated,
     ),
     # Cricket totals with a slash: "312/4".
     (re.compile(r"(?<![\d/.])(\d{2,3})/(10|[0-9])\b(?![/\d])"), _cricket_slash),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .numerals import integer_words
+from .numerals import integer_words, plural, year_words
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
@@ -42,6 +42,7 @@ _DOTTED = {
     "govt": "government", "Dist": "District",
 }  # fmt: skip
 _SHORT = {"int": "nternational", "nat": "ational"}
+_NUMBERED = {"Art": "Article", "Sec": "Section", "Para": "Paragraph"}
 _STREETS = {"Ave": "Avenue", "Blvd": "Boulevard", "Rd": "Road", "Hwy": "Highway", "Pkwy": "Parkway",
             "Ln": "Lane", "Sq": "Square", "Dr": "Drive"}  # fmt: skip
 
@@ -133,27 +134,12 @@ def paired(digits: str) -> str:
             return f"{head} hundred"
         return f"{head} oh {integer_words(rest)}" if digits[1] == "0" else f"{head} {integer_words(rest)}"
     if len(digits) == 4 and digits[0] != "0":
-        return year(digits)
+        return year_words(digits)
     return (
         " ".join(integer_words(int(digit)) for digit in digits)
         if digits.startswith("0")
         else integer_words(int(digits))
     )
-
-
-def year(digits: str) -> str:
-    """A year as it is said: "2024" is "twenty twenty four", "2005" "two thousand five",
-    "1905" "nineteen oh five", "25" "twenty five"."""
-    if len(digits) != 4:
-        return integer_words(int(digits))
-    century, rest = int(digits[:2]), int(digits[2:])
-    if digits[1:] == "000":
-        return f"{integer_words(int(digits[0]))} thousand"
-    if digits[1] == "0" and digits[2] == "0":  # 2005, 1009
-        return f"{integer_words(int(digits[0]))} thousand {integer_words(rest)}"
-    if rest == 0:
-        return f"{integer_words(century)} hundred"
-    return f"{integer_words(century)} " + (f"oh {integer_words(rest)}" if rest < 10 else integer_words(rest))
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -241,15 +227,8 @@ def _email(match: re.Match[str]) -> str:
 def _words_of(tag: str) -> str:
     """A hashtag or handle in words: "BlackLivesMatter" is "Black Lives Matter"."""
     tag = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", tag)
-    tag = re.sub(r"(?<=[A-Za-z])((?:19|20)\d\d)\b", lambda m: f" {year(m.group(1))}", tag)
+    tag = re.sub(r"(?<=[A-Za-z])((?:19|20)\d\d)\b", lambda m: f" {year_words(m.group(1))}", tag)
     return tag.replace("_", " underscore ").strip()
-
-
-def _plural(words: str) -> str:
-    """ "sixteen" is "sixteens", "twenty" "twenties", "six" "sixes"."""
-    if words.endswith("y"):
-        return words[:-1] + "ies"
-    return words + ("es" if words.endswith("x") else "s")
 
 
 def _vote(match: re.Match[str]) -> str:
@@ -276,6 +255,8 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"(?<=[A-Za-z])\s*--\s*(?=[A-Za-z])"), ", "),
     # "(sic)" marks a quoted mistake for the reader's eye; it is never read.
     (re.compile(r"\s*[\[(]sic[\])]", re.IGNORECASE), ""),
+    # A rating in stars: "a 5* hotel" is "a five star hotel".
+    (re.compile(r"\b([1-5])\s?\*(?=-?\s?[a-z])"), r"\1 star"),
     # Asterisks are emphasis, footnotes or a masked swear word: never read as "asterisk".
     (re.compile(r"\*\*([^*\n]+)\*\*"), r"\1"),
     (re.compile(r"\b[A-Za-z]+\*{2,}[A-Za-z]*"), "expletive"),
@@ -295,8 +276,14 @@ BEFORE_TN: list[Rule] = [
     # Handles and hashtags: "@BBCNews" is "at BBC News", "#MeToo" is "hashtag Me Too".
     (re.compile(r"(?<![\w@])@([A-Za-z_]\w*)"), lambda m: f"at {_words_of(m.group(1))}"),
     (re.compile(r"(?<![\w#&])#([A-Za-z]\w*)"), lambda m: f"hashtag {_words_of(m.group(1))}"),
-    # "Prop. 50" is Proposition 50.
+    # "Prop. 50" is Proposition 50; "Art. 5", "Sec. 230" and "Para. 4" are said in full.
     (re.compile(r"\bProp\b\.?(?=\s?\d)"), "Proposition"),
+    (re.compile(r"\b(Art|Sec|Para)\.\s?(?=\d)"), lambda m: _NUMBERED[m.group(1)] + " "),
+    # Overtime after a score or in it: "a 4-3 OT win", "won in OT".
+    (
+        re.compile(r"(?<=\d )OT\b|(?<=\bin )OT\b|\bOT(?= (?:win|victory|loss|defeat|winner|thriller)\b)"),
+        "overtime",
+    ),
     # "#1" is number one.
     (re.compile(r"(?<![\w&])#\s?(?=\d)"), "number "),
     # A lawmaker's party and state: "(D-Calif.)" is "Democrat of California".
@@ -306,8 +293,9 @@ BEFORE_TN: list[Rule] = [
         re.compile(r"\b([A-Z][A-Za-z'’.-]* [A-Z][A-Za-z'’-]*[a-z]) \(([DRI])\)"),
         lambda m: f"{m.group(1)} ({_PARTIES[m.group(2)]})",
     ),
-    # A state after a place in AP style: "Springfield, Ill." is Illinois.
+    # A state after a place in AP style: "Springfield, Ill." is Illinois; "a Calif.-based firm".
     (re.compile(rf"(?<=[a-z], )({_AP_STATE})(?=[\s,;)]|$)"), lambda m: _AP_STATES[m.group(1)]),
+    (re.compile(rf"(?<![\w.])({_AP_STATE})(?=-[a-z])"), lambda m: _AP_STATES[m.group(1)]),
     # A retired officer: "Gen. Mark Milley (ret.)", "Ret. Gen. David Petraeus".
     (re.compile(r"\((?:ret|Ret)\.?\)"), "(retired)"),
     (re.compile(r"\bRet\.?(?=\s+[A-Z])"), "Retired"),
@@ -374,14 +362,16 @@ BEFORE_TN: list[Rule] = [
         re.compile(r"(?<![\w./-])[a-z]{2,}(?:/[a-z]{2,})+\b(?![/-])"),
         lambda m: m.group(0) if set(m.group(0).split("/")) & _UNITS else " or ".join(m.group(0).split("/")),
     ),
-    # Names joined by a slash in capitals ("S&P/ASX 200", "US/China"): read as a pair.
-    (re.compile(r"(?<=[A-Z])/(?=[A-Z]{2,})"), " "),
+    # Generations and codes joined by a slash are alternatives: "4G/5G" is "4G or 5G".
+    (re.compile(r"\b(\d[A-Z])/(?=\d[A-Z]\b)"), r"\1 or "),
+    # Names joined by a slash in capitals ("S&P/ASX 200", "US/China", "MIT/Harvard"): read as a pair.
+    (re.compile(r"(?<=[A-Z])/(?=[A-Z](?:[A-Z]|[a-z]+\b))"), " "),
     # A fiscal year: "FY2024" is "fiscal year twenty twenty four".
     (
         re.compile(r"\bFY\s?'?((?:19|20)\d\d|\d\d)(?:[/-](\d\d))?\b(?![/-]\d)"),
         lambda m: (
-            f"{'F' if m.start() == 0 else 'f'}iscal year {year(m.group(1))}"
-            + (f" to {year(m.group(2))}" if m.group(2) else "")
+            f"{'F' if m.start() == 0 else 'f'}iscal year {year_words(m.group(1))}"
+            + (f" to {year_words(m.group(2))}" if m.group(2) else "")
         ),
     ),
     # A span of quarters: "Q1-Q3" is "Q1 to Q3".
@@ -417,16 +407,25 @@ BEFORE_TN: list[Rule] = [
     ),
     (
         re.compile(r"\b([A-Z]{1,2})(\d{3})(neo|XLR|LR)?(s?)\b"),
-        lambda m: (
-            f"{spell(m.group(1))} {paired(m.group(2))}"
-            + (f" {m.group(3)}" if m.group(3) else "")
-            + m.group(4)
+        lambda m: (plural if m.group(4) else str)(
+            f"{spell(m.group(1))} {paired(m.group(2))}" + (f" {m.group(3)}" if m.group(3) else "")
         ),
+    ),
+    # A model, route or section number after its name is said in pairs: "the Xbox 360", "the
+    # Porsche 911", "Highway 101", "Section 702"; not a count ("Australia 312 all out", "Trump 312 votes").
+    (
+        re.compile(
+            r"(?<=[a-z] )([A-Z][a-z]+(?<!s) )([1-9]\d\d)\b"
+            r"(?![,.]?\d|[-/%:]|\s*(?:percent|per cent)\b|\s+to\s+\d)"
+            r"(?!\s+(?:all out|for|runs?|points?|votes?|seats?|electoral|people|men|women|children|staff)\b)"
+            r"(?!\s+(?!(?:was|has|is|does)\b)[a-z]+s\b)"
+        ),
+        lambda m: m.group(1) + paired(m.group(2)),
     ),
     # A model in the plural: "F-16s" is "F sixteens".
     (
         re.compile(r"\b([A-Z]{1,3})-(\d{1,2})s\b"),
-        lambda m: f"{m.group(1)} {_plural(integer_words(int(m.group(2))))}",
+        lambda m: f"{m.group(1)} {plural(integer_words(int(m.group(2))))}",
     ),
     # Letters before a decimal are spelled: "PM2.5" is "P M 2.5".
     (re.compile(r"\b([A-Z]{1,3})(?=\d+\.\d)"), lambda m: spell(m.group(1)) + " "),
