@@ -196,16 +196,20 @@ class Voice:
 
 
 class _Piper(PiperVoice):
-    """Piper, saying the punctuation and spaces around phoneme escapes as espeak would.
+    """Piper, saying the words, punctuation and spaces around phoneme escapes as espeak would.
 
-    Piper hands the text after a phoneme escape to espeak on its own, and espeak drops the
+    Piper hands the text between phoneme escapes to espeak piece by piece: the words before an
+    escape ended a clause ("to [[kˈiːv]]" was a stressed "tuː"), and espeak drops the
     punctuation that opens a text, or reads it out: "[[kˈiːv]], said" lost its comma's pause
     ("Kyiv said Orr" run together), "[[kˈiːv]]. Then" its full stop and the space after it,
-    running the next sentence into the name, and "[[kˈiːv]]!" was "Kyiv exclamation". So
-    punctuation right after an escape goes inside it ("[[kˈiːv,]] said"), where it is one of
-    the voice's phonemes, as espeak would have written it, and a sentence it ends is a sentence
-    of its own, as espeak's are. And two escapes in a row ("[[ˈeɪ]] [[hˈɛljɚ]]") are one space
-    apart, not two.
+    running the next sentence into the name, and "[[kˈiːv]]!" was "Kyiv exclamation". So the
+    text is phonemized whole, a made-up name standing in for each escape, and the escape's
+    phonemes then take the name's place. Where the name cannot stand in (a voice that groups
+    phoneme characters), the pieces are phonemized apart as Piper does, and punctuation right
+    after an escape goes inside it ("[[kˈiːv,]] said"), where it is one of the voice's
+    phonemes, as espeak would have written it, and a sentence it ends is a sentence of its
+    own, as espeak's are. And two escapes in a row ("[[ˈeɪ]] [[hˈɛljɚ]]") are one space apart,
+    not two.
 
     And "teen" keeps a stress of its own, as in espeak's "seventeen": espeak says "fourteen"
     as "FOUR-tin", which a speech recognizer (in fifteen of eighteen trials) hears as
