@@ -50,7 +50,9 @@ def heard(audio: Path, clips: Sequence[tuple[float, float]] = ()) -> list[Heard]
     """The words the recognizer hears in AUDIO, with their start and end (seconds). With
     CLIPS, (start, end) in seconds, each clip is transcribed on its own: Whisper times words
     by aligning its attention over a window of up to 30 s, and a clip of one sentence leaves
-    it less room to drift than a window of several."""
+    it less room to drift than a window of several. Without, the whole audio is transcribed
+    as Whisper does by default, each 30 s window conditioned on the words heard in the one
+    before: as a listener hears a narration, a name once heard is known when it comes again."""
     python = ASR_PYTHON if Path(ASR_PYTHON).exists() else sys.executable
     result = subprocess.run(
         [python, __file__, str(audio), json.dumps([list(clip) for clip in clips])],
@@ -104,7 +106,7 @@ def _transcribe(audio: str, clips: list[list[float]]) -> None:
             language="en",
             beam_size=5,
             word_timestamps=True,
-            condition_on_previous_text=False,
+            condition_on_previous_text=not clips,
             suppress_tokens=[-1, *numerals],
         )
         for segment in segments:

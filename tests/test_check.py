@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLE_HEADINGS, SAMPLE_TITLE
 
+from newsvoice.article import Article, Block
 from newsvoice.cli import main
 from newsvoice.lexicon import Lexicon, default_lexicon, read_lexicon
 from newsvoice.normalization import Normalizer
@@ -134,6 +135,15 @@ def test_a_word_no_rule_fits_is_suggested_as_spelled(sample_script: Script, voic
     assert findings["Adeyemi"].suggestion == "[[ɑːdɛjˈɛmiː]]"
     assert findings["Pengelly"].respelling == "Pen-ghelly"  # a spelling rule comes first
     assert findings["Brightwater"].suggestion is None  # two English words: English rules read it
+
+
+def test_an_english_word_is_not_suggested_as_spelled(voice: Voice) -> None:
+    """Words rare enough to check but common in English text keep their English reading."""
+    article = Article("Talks", (Block("paragraph", "The Kremlin said Ukrainians and Adeyemi met."),))
+    script = write_script(article, Normalizer().normalize, None)
+    findings = {finding.word: finding for finding in check_script(script, voice, Lexicon())}
+    assert findings["Kremlin"].suggestion is None and findings["Ukrainians"].suggestion is None
+    assert findings["Adeyemi"].suggestion == "[[ɑːdɛjˈɛmiː]]"  # a rare name still is
 
 
 def test_check_cli_accepts_every_suggestion(sample_path: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ publisher's article page served from another origin than the service."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -351,3 +352,62 @@ def test_read_along_by_sentence(browser, local_server, live_server, deal: dict, 
         )
         assert page.locator(".newsvoice-current-word").count() == 0
     page.context.close()
+
+
+# --- read-along through the sample narration ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_published(api, api_key: dict, sample_text: str) -> Iterator[dict]:
+    """The sample article (examples/wind-port.txt) narrated by the real voice: its JSON and timings."""
+    answer = api.post("/api/articles", json={"text": sample_text}, headers=api_key)
+    assert answer.status_code == 202, answer.text
+    job = wait_for_job(api, answer.json()["job"], timeout=180)
+    assert job["status"] == "done", job
+    article = api.get(f"/api/articles/{job['article']}").json()
+    yield {**article, "segments": api.get(article["links"]["timings"]).json()["segments"]}
+    api.delete(f"/api/articles/{article['id']}", headers=api_key)
+
+
+def test_read_along_follows_the_sample_narration(
+    browser, local_server, live_server, sample_published: dict, sample_text: str, no_proxy
+) -> None:
+    """At five moments spread over the sample's narration, the word highlighted on the page
+    (the page as saved, furniture and all) is the written text of the word being said."""
+    segments = sample_published["segments"]
+    paragraphs = "\n".join(f"<p>{html.escape(line)}</p>" for line in sample_text.splitlines() if line.strip())
+    page_html = SAMPLE_PAGE.format(article=sample_published["id"], server=live_server.url, text=paragraphs)
+    local_server.routes["/sample.html"] = (200, "text/html; charset=utf-8", page_html.encode())
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(local_server.url("/sample.html"))
+    page.wait_for_function(READY, timeout=15_000)
+    duration = segments[-1]["end"]
+    page.locator("newsvoice-player .play").click()
+    seen = []
+    for share in (0.1, 0.3, 0.5, 0.7, 0.9):
+        index, position = said_at(segments, share * duration)
+        word = segments[index]["words"][position]
+        page.evaluate(f"() => {{ {AUDIO}.currentTime = {max(0.0, word['start'] - 1.0)}; {AUDIO}.play(); }}")
+        pause_at(page, (word["start"] + word["end"]) / 2)
+        time = audio(page, "currentTime")
+        index, position = said_at(segments, time)  # the word said where it paused, a frame later
+        spoken = segments[index]["words"][position]
+        written = segments[index]["text"][slice(*spoken["chars"])]
+        highlighted = page.evaluate(CURRENT_WORD)
+        assert [(segment, text) for segment, _, text in highlighted] == [(index, written)], (time, spoken)
+        assert segments[index]["words"][highlighted[0][1]]["chars"] == spoken["chars"]
+        seen.append((spoken["word"], written))
+    assert len(set(seen)) == 5, seen
+    context.close()
+
+
+SAMPLE_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Sample</title></head>
+<body><article data-newsvoice-text>
+<newsvoice-player article="{article}"></newsvoice-player>
+{text}
+</article>
+<script src="{server}/static/player.js" defer></script>
+</body></html>
+"""

@@ -197,6 +197,22 @@ def test_punctuation_after_an_escape_is_said_as_after_a_word(voice: Voice, spoke
     assert "ɛkskləm" not in voice.phonemes(spoken)
 
 
+@pytest.mark.parametrize(
+    "spoken",
+    [
+        "It would be very destabilising to [[kiːjˈɛv]], said Orr.",
+        "Talks in [[kiːjˈɛv]] if Friday goes well: [[kiːjˈɛv]]. Then home.",
+    ],
+)
+def test_the_words_around_an_escape_are_said_as_around_a_name(voice: Voice, spoken: str) -> None:
+    """Phonemized apart, the text before an escape ended a clause ("to" before it was a
+    stressed "tuː", not "tə"). In its sentence, the words around it are said as around any name."""
+    name = "Paris"
+    said = voice.phonemes(spoken).replace("kiːjˈɛv", "")
+    assert said == voice.phonemes(spoken.replace("[[kiːjˈɛv]]", name)).replace(voice.phonemes(name), "")
+    assert " tə " in voice.phonemes(spoken) or "to" not in spoken.split()
+
+
 def test_escapes_in_a_row_are_one_word_space_apart(voice: Voice) -> None:
     assert "  " not in voice.phonemes("Analyst H [[ˈeɪ]] [[hˈɛljɚ]] said")
     assert voice.phonemes("[[ˈeɪ]] [[hˈɛljɚ]]") == "ˈeɪ hˈɛljɚ"

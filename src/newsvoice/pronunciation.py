@@ -221,9 +221,12 @@ def as_spelled(word: str) -> tuple[str, str] | None:
 
 
 def _spelled_suggestion(word: str, now: str) -> tuple[str | None, str | None]:
-    """WORD read as spelled (`as_spelled`), unless it is an English compound or the voice
-    already says it so."""
-    spelled = None if _english_compound(word) else as_spelled(word)
+    """WORD read as spelled (`as_spelled`), unless it is an English word or compound or the
+    voice already says it so. A word as common in English text as "Kremlin" or "Ukrainians"
+    is read by English rules: read as spelled ("KREHM-leen", "ook-reye-NEE-ahns") it would be
+    wrong, and `--accept-all` would write that into the lexicon."""
+    english = _frequency(word) >= _COMMON_ZIPF or _english_compound(word)
+    spelled = None if english else as_spelled(word)
     if spelled is None or spelled[1] == f"[[{now}]]":
         return None, None
     return spelled

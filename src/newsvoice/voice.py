@@ -43,11 +43,15 @@ WORD_TIMINGS = 2
 """The version of how word timings are made, part of `Voice.settings_key`: a change makes
 timings kept with cached audio stale."""
 
-PHONEMIZING = 2
+PHONEMIZING = 3
 """The version of how spoken text is turned into the voice's phonemes, part of
 `Voice.settings_key`: a change makes cached audio stale (2: pauses after phoneme escapes, the
-stress of "fourteen")."""
+stress of "fourteen"; 3: the words around an escape phonemized in their sentence)."""
 
+_ESCAPE = re.compile(r"\[\[(.*?)\]\]")
+_STAND_IN = "Zabzab"
+"""A made-up name said in an escape's place while espeak phonemizes its sentence."""
+_STAND_IN_SAID = re.compile(r"z[ˈˌ]?æbz[ˈˌ]?æb")
 _AFTER_ESCAPE = re.compile(r"\]\]([,.;:!?]+)")
 _SENTENCE_ENDS = frozenset(".!?")
 _TEENS = re.compile(r"(θˈɜːt|fˈɔːɹt|fˈɪft|sˈɪkst|ˈeɪt|nˈaɪnt)(iːn)")
@@ -192,16 +196,20 @@ class Voice:
 
 
 class _Piper(PiperVoice):
-    """Piper, saying the punctuation and spaces around phoneme escapes as espeak would.
+    """Piper, saying the words, punctuation and spaces around phoneme escapes as espeak would.
 
-    Piper hands the text after a phoneme escape to espeak on its own, and espeak drops the
+    Piper hands the text between phoneme escapes to espeak piece by piece: the words before an
+    escape ended a clause ("to [[kˈiːv]]" was a stressed "tuː"), and espeak drops the
     punctuation that opens a text, or reads it out: "[[kˈiːv]], said" lost its comma's pause
     ("Kyiv said Orr" run together), "[[kˈiːv]]. Then" its full stop and the space after it,
-    running the next sentence into the name, and "[[kˈiːv]]!" was "Kyiv exclamation". So
-    punctuation right after an escape goes inside it ("[[kˈiːv,]] said"), where it is one of
-    the voice's phonemes, as espeak would have written it, and a sentence it ends is a sentence
-    of its own, as espeak's are. And two escapes in a row ("[[ˈeɪ]] [[hˈɛljɚ]]") are one space
-    apart, not two.
+    running the next sentence into the name, and "[[kˈiːv]]!" was "Kyiv exclamation". So the
+    text is phonemized whole, a made-up name standing in for each escape, and the escape's
+    phonemes then take the name's place. Where the name cannot stand in (a voice that groups
+    phoneme characters), the pieces are phonemized apart as Piper does, and punctuation right
+    after an escape goes inside it ("[[kˈiːv,]] said"), where it is one of the voice's
+    phonemes, as espeak would have written it, and a sentence it ends is a sentence of its
+    own, as espeak's are. And two escapes in a row ("[[ˈeɪ]] [[hˈɛljɚ]]") are one space apart,
+    not two.
 
     And "teen" keeps a stress of its own, as in espeak's "seventeen": espeak says "fourteen"
     as "FOUR-tin", which a speech recognizer (in fifteen of eighteen trials) hears as
@@ -214,6 +222,34 @@ class _Piper(PiperVoice):
     def _phonemize(self, text: str) -> list[list[str]]:
         if "]]" not in text:
             return super().phonemize(text)
+        return self._escapes_in_context(text) or self._escapes_apart(text)
+
+    def _escapes_in_context(self, text: str) -> list[list[str]] | None:
+        """TEXT phonemized whole, with a made-up name in each escape's place and then the
+        escape's phonemes in the name's: espeak says the words around an escape as in any
+        sentence ("to [[kiːjˈɛv]]" is "tə", where phonemized apart, as a clause's last word,
+        it was a stressed "tuː") and pauses at its punctuation. None where the name is not
+        found once for each escape (a text that has the name itself)."""
+        escapes = [phonemes.strip() for phonemes in _ESCAPE.findall(text)]
+        said = iter(escapes)
+        found = 0
+
+        def escape(_: re.Match[str]) -> str:
+            nonlocal found
+            found += 1
+            return next(said, "")
+
+        sentences = []
+        for phonemes in super().phonemize(_ESCAPE.sub(_STAND_IN, text)):
+            joined = "".join(phonemes)
+            if len(joined) != len(phonemes):  # a voice that groups characters: not this way
+                return None
+            sentences.append(list(_STAND_IN_SAID.sub(escape, joined)))
+        return sentences if found == len(escapes) else None
+
+    def _escapes_apart(self, text: str) -> list[list[str]]:
+        """TEXT as Piper phonemizes it, each piece between escapes on its own, with the
+        punctuation after an escape kept (see the class docstring)."""
         sentences: list[list[str]] = []
         for phonemes in super().phonemize(_pauses_in_escapes(text)):
             sentence: list[str] = []
