@@ -74,7 +74,7 @@ def test_a_second_server_on_a_data_directory_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its in-process queue would take the first one's running jobs for abandoned ones."""
-    monkeypatch.setattr("newsvoice.server.jobs.Narrator.prepare", lambda self: None)
+    monkeypatch.setattr("newsvoice.server.jobs.Narrator.prepare", lambda self, nice=0: None)
     refused = pytest.raises(DataDirInUse, match=f"another newsvoice server .* is narrating on {tmp_path}")
     with narrating_here(tmp_path):
         with refused, narrating_here(tmp_path):
