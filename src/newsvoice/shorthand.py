@@ -58,7 +58,7 @@ _AP_STATES = {
     "Pa.": "Pennsylvania", "Penn.": "Pennsylvania", "R.I.": "Rhode Island", "S.C.": "South Carolina",
     "S.D.": "South Dakota", "Tenn.": "Tennessee", "Tex.": "Texas", "Vt.": "Vermont", "Va.": "Virginia",
     "Wash.": "Washington", "W.Va.": "West Virginia", "W.Va": "West Virginia", "Wis.": "Wisconsin",
-    "Wisc.": "Wisconsin", "Wyo.": "Wyoming", "P.R.": "Puerto Rico",
+    "Wisc.": "Wisconsin", "Wyo.": "Wyoming", "P.R.": "Puerto Rico", "D.C.": "the District of Columbia",
 }  # fmt: skip
 _POSTAL_STATES = dict(
     zip(
@@ -243,7 +243,8 @@ def _aircraft(match: re.Match[str]) -> str:
 
 
 _STATE = _alternation([*_AP_STATES, *_POSTAL_STATES, *_STATE_NAMES])
-_AP_STATE = _alternation(set(_AP_STATES) - {"P.R."})
+# Not after a city: "Washington, D.C." keeps its letters.
+_AP_STATE = _alternation(set(_AP_STATES) - {"P.R.", "D.C."})
 _VOTE_VERBS = r"voted|ruled|passed|approved|rejected|confirmed|defeated|decided|elected|vote|tally|margin"
 _VOTE_NOUNS = r"vote|votes|ruling|decision|majority|verdict|margin|tally|split|electoral"
 
@@ -304,6 +305,8 @@ BEFORE_TN: list[Rule] = [
         re.compile(rf"\b({_alternation(_TITLES)})\.?(?=\s+[A-Z])(?!\s+(?:[XYZ]|Alpha|AI)\b)"),
         lambda m: _TITLES[m.group(1)],
     ),
+    # "Del." before a name is a delegate to Congress ("Del. Eleanor Holmes Norton"); "Del Monte" a name.
+    (re.compile(r"\bDel\.(?=\s+[A-Z][a-z])"), "Delegate"),
     # "Hon." (with its period, or after "Right" or "the") is Honourable; "Hon Hai" is a company.
     (re.compile(r"\bHon\.(?=\s+[A-Z])|(?<=Right )Hon\b|(?<=[Tt]he )Hon\b(?=\s+[A-Z])"), "Honourable"),
     # "Jr." and "Sr." after a name are Junior and Senior.
@@ -410,6 +413,15 @@ BEFORE_TN: list[Rule] = [
         lambda m: (plural if m.group(4) else str)(
             f"{spell(m.group(1))} {paired(m.group(2))}" + (f" {m.group(3)}" if m.group(3) else "")
         ),
+    ),
+    # A legal or numbered name is said in pairs wherever it sits, a sentence's start included:
+    # "Section 230" is "section two thirty", "Form 1040" "form ten forty", "Flight 370" "three seventy".
+    (
+        re.compile(
+            r"\b((?i:s)ection|(?i:a)rticle|(?i:r)ule|(?i:r)oute|(?i:h)ighway|(?i:i)nterstate|(?i:f)light|"
+            r"(?i:f)orm|(?i:r)esolution|(?i:p)roposition)\s([1-9]\d{2,3})\b(?![,.]\d|[-/%:])"
+        ),
+        lambda m: f"{m.group(1)} {paired(m.group(2))}",
     ),
     # A model, route or section number after its name is said in pairs: "the Xbox 360", "the
     # Porsche 911", "Highway 101", "Section 702"; not a count ("Australia 312 all out", "Trump 312 votes").
