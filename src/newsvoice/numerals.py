@@ -435,10 +435,28 @@ _EVENT = re.compile(
 )
 
 
+# Words ending in "s" that are no plural noun after a measure ("rose 2m always", "10km across").
+_NOT_PLURALS = frozenset("always perhaps whereas besides afterwards sideways upwards downwards overseas".split())
+
+
+def _before_plural_noun(match: re.Match[str]) -> bool:
+    """Whether a measure describes things named next: "2TB drives", "5m waves"."""
+    word = _word_after(match)
+    return (
+        bool(_LOWER_WORD_NEXT.match(_after(match)))
+        and len(word) > 3
+        and word.isalpha()
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is"))
+        and word not in _NOT_NOUNS | _NOT_PLURALS
+    )
+
+
 def _measure(number: str, unit: str, match: re.Match[str]) -> str:
     singular, plural = _UNITS[unit]
     event = unit == "m" and _EVENT.match(_after(match))
-    one = number == "1" or ((_qualifies_noun(match) or _described_thing(match)) and not event)
+    adjective = _qualifies_noun(match) or _described_thing(match) or _before_plural_noun(match)
+    one = number == "1" or (adjective and not event)
     words = _HUNDREDS.get(number, cardinal(number)) if unit == "m" else cardinal(number)
     return f"{words} {singular if one else plural}"
 
@@ -523,6 +541,7 @@ _CRICKET = re.compile(
     r"\b(?:wickets?|innings|overs?|declared|all out|stumps|batting|batted|bowled|bowling|Test|ODI|"
     r"T20|run chase|lunch|tea|collapsed|runs?)\b"
 )
+_TOOK = frozenset("took take takes taking claimed claims claiming figures".split())
 _VOTED = frozenset("vote ruling decision majority verdict".split())
 _YEAR = re.compile(r"1\d\d\d|20\d\d")
 _YEAR_END = re.compile(r"\d\d|1\d\d\d|20\d\d")
@@ -565,6 +584,8 @@ def _pair(match: re.Match[str]) -> str:
     if previous in ("season", "record") or following == "record" or before[-2:] == ["record", "of"]:
         return f"{cardinal(left)} and {cardinal(right)}"  # wins and losses: "finished the season 15-2"
     is_score = previous in _SCORE_BEFORE or following in _SCORE_AFTER or "-" + following in _SCORE_AFTER
+    if low <= 10 < high and _CRICKET.search(match.string) and (previous in _TOOK or before[-2:] == ["figures", "of"]):
+        return f"{cardinal(left)} for {cardinal(right)}"  # bowling figures, wickets first: "took 5-42"
     if high <= 10 and low > high and (low >= 100 or (_CRICKET.search(match.string) and low > 20)):
         return f"{cardinal(left)} for {cardinal(right)}"
     if is_score or low >= high:
@@ -720,7 +741,9 @@ def _service(number: str) -> str:
 
 _DATE_WORDS = (
     r"on|by|until|till|since|from|before|after|through|thru|starting|ending|Monday|Tuesday|"
-    r"Wednesday|Thursday|Friday|Saturday|Sunday"
+    r"Wednesday|Thursday|Friday|Saturday|Sunday|"
+    # words that name a day next: "the deadline is 11/5", "due 3/1", "set for 12/2"
+    r"deadline(?: is| of)?|due|dated|expires|(?:scheduled|set|slated) for"
 )
 _DECADES = {"1": "tens", "2": "twenties", "3": "thirties", "4": "forties", "5": "fifties", "6": "sixties",
             "7": "seventies", "8": "eighties", "9": "nineties", "0": "noughties"}  # fmt: skip
