@@ -398,6 +398,14 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"\bpH\b"), "P H"),
     # Operating systems: "macOS" is "mac O S".
     (re.compile(r"\b([a-z][A-Za-z]*?[a-z])OS\b"), r"\1 O S"),
+    # A software version's parts are numbers, not decimals: "Python 3.12" is "three point twelve".
+    (
+        re.compile(
+            r"\b(Python|Java|Ruby|PHP|Perl|Kotlin|Swift|Node|Linux|Android|iOS|iPadOS|macOS|watchOS|"
+            r"Firefox|Chrome|Safari|[Vv]ersion)\s(\d+)\.([1-9]\d+)\b(?![.,]?\d|%)"
+        ),
+        lambda m: f"{m.group(1)} {m.group(2)} point {integer_words(int(m.group(3)))}",
+    ),
     # Graphics cards in pairs: "RTX 5090" is "RTX fifty ninety".
     (re.compile(r"\b(RTX|GTX|RX)\s?(\d{4})\b"), lambda m: f"{m.group(1)} {paired(m.group(2))}"),
     # Aircraft and flight numbers in pairs: "Boeing 737" is "seven thirty seven", "A320" "A three twenty".
