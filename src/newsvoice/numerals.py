@@ -436,7 +436,9 @@ _EVENT = re.compile(
 
 
 # Words ending in "s" that are no plural noun after a measure ("rose 2m always", "10km across").
-_NOT_PLURALS = frozenset("always perhaps whereas besides afterwards sideways upwards downwards overseas".split())
+_NOT_PLURALS = frozenset(
+    "always perhaps whereas besides afterwards sideways upwards downwards overseas".split()
+)
 
 
 def _before_plural_noun(match: re.Match[str]) -> bool:
@@ -584,7 +586,8 @@ def _pair(match: re.Match[str]) -> str:
     if previous in ("season", "record") or following == "record" or before[-2:] == ["record", "of"]:
         return f"{cardinal(left)} and {cardinal(right)}"  # wins and losses: "finished the season 15-2"
     is_score = previous in _SCORE_BEFORE or following in _SCORE_AFTER or "-" + following in _SCORE_AFTER
-    if low <= 10 < high and _CRICKET.search(match.string) and (previous in _TOOK or before[-2:] == ["figures", "of"]):
+    bowled = previous in _TOOK or before[-2:] == ["figures", "of"]
+    if low <= 10 < high and bowled and _CRICKET.search(match.string):
         return f"{cardinal(left)} for {cardinal(right)}"  # bowling figures, wickets first: "took 5-42"
     if high <= 10 and low > high and (low >= 100 or (_CRICKET.search(match.string) and low > 20)):
         return f"{cardinal(left)} for {cardinal(right)}"
