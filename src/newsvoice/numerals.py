@@ -548,7 +548,9 @@ _VOTED = frozenset("vote ruling decision majority verdict".split())
 _YEAR = re.compile(r"1\d\d\d|20\d\d")
 _YEAR_END = re.compile(r"\d\d|1\d\d\d|20\d\d")
 _NAME_BEFORE = re.compile(r"\b[A-Z][\w'’-]*\s$")
+_NAME_AFTER = re.compile(r"\s[A-Z][a-z]")
 _MODEL = re.compile(r"[1-9]\d{2}-\d+")
+_MAKER_BEFORE = re.compile(r"\b(?:Boeing|Airbus|Embraer|Bombardier|Cessna|Tupolev|Ilyushin|Antonov)\s+$")
 
 
 def _pair_words(low: str, high: str, *, to: bool) -> str:
@@ -574,7 +576,11 @@ def _pair(match: re.Match[str]) -> str:
     if _YEAR.fullmatch(left) and _YEAR_END.fullmatch(right):
         return f"{left} to {right}"  # years: NeMo reads "1893 to 94" as years
     named = _NAME_BEFORE.search(match.string[max(0, match.start() - _CONTEXT) : match.start()])
-    model = _MODEL.fullmatch(match.group(0))  # "737-800", never "1913 - 1936"
+    # "737-800", never "1913 - 1936"; a one-digit variant after a maker only ("Boeing 737-9", not
+    # "England 312-4")
+    model = _MODEL.fullmatch(match.group(0)) and (
+        len(right) > 1 or _MAKER_BEFORE.search(match.string[: match.start()])
+    )
     if named and model and not set(before) & (_VOTE_WORDS | _SCORE_BEFORE):
         return f"{year_words(left)} {year_words(right)}"  # a model: "Boeing 737-800"
     if following in _ODDS:
@@ -586,6 +592,7 @@ def _pair(match: re.Match[str]) -> str:
     if previous in ("season", "record") or following == "record" or before[-2:] == ["record", "of"]:
         return f"{cardinal(left)} and {cardinal(right)}"  # wins and losses: "finished the season 15-2"
     is_score = previous in _SCORE_BEFORE or following in _SCORE_AFTER or "-" + following in _SCORE_AFTER
+    is_score = is_score or bool(named and _NAME_AFTER.match(_after(match)))  # "Man Utd 0-3 Spurs"
     bowled = previous in _TOOK or before[-2:] == ["figures", "of"]
     if low <= 10 < high and bowled and _CRICKET.search(match.string):
         return f"{cardinal(left)} for {cardinal(right)}"  # bowling figures, wickets first: "took 5-42"
@@ -867,6 +874,8 @@ _RULES: list[Rule] = [
         lambda m: f"{year_words(m.group(1))} to {year_words(m.group(2))} {m.group(3)}",
     ),
     (re.compile(r"\b(\d{1,4}) ?(BC|BCE|AD|CE)\b"), lambda m: f"{year_words(m.group(1))} {m.group(2)}"),
+    # A slash between one zone's time and another's is a pause: "3pm ET/12pm PT".
+    (re.compile(rf"\b({_TIME_ZONES})\s?/\s?(?=\d)"), r"\1, "),
     # US time zones after a time are said in full: "10:30am ET" is "ten thirty AM eastern time".
     (
         re.compile(r"(?:(?<=\d)|(?<=[ap]m)|(?<=[AP]M)|(?<=m\.)|(?<=noon)|(?<=midnight))\s?\b(ET|PT|CT|MT)\b"),

@@ -258,6 +258,8 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"\s*[\[(]sic[\])]", re.IGNORECASE), ""),
     # A rating in stars: "a 5* hotel" is "a five star hotel".
     (re.compile(r"\b([1-5])\s?\*(?=-?\s?[a-z])"), r"\1 star"),
+    # A batter's score with an asterisk after the name is not out: "(Root 120*)".
+    (re.compile(r"\b([A-Z][a-z]+ )(\d{1,3})\*(?=[),;]|\s|$)"), r"\1\2 not out"),
     # Asterisks are emphasis, footnotes or a masked swear word: never read as "asterisk".
     (re.compile(r"\*\*([^*\n]+)\*\*"), r"\1"),
     (re.compile(r"\b[A-Za-z]+\*{2,}[A-Za-z]*"), "expletive"),
@@ -451,6 +453,8 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"\b([A-Z]{1,3})(?=\d+\.\d)"), lambda m: spell(m.group(1)) + " "),
     # Letters written onto a short number are a code, spelled: "NO2", "the A38", "PS5".
     (re.compile(r"\b([A-Z]{1,3})(?=\d{1,3}\b)"), lambda m: spell(m.group(1)) + " "),
+    # "Utd" in a club's name is United: "Man Utd", "Leeds Utd".
+    (re.compile(r"\bUtd\b"), "United"),
     # The FTSE index is "Footsie".
     (re.compile(r"\bFTSE\b"), "Footsie"),
     # US congressional resolutions: "H.Res. 72" is "House Resolution seventy two".
