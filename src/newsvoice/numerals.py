@@ -435,9 +435,12 @@ _EVENT = re.compile(
 )
 
 
-# Words ending in "s" that are no plural noun after a measure ("rose 2m always", "10km across").
+# Words ending in "s" that are no plural noun describing a measure: adverbs ("10km across"),
+# verbs ("a rise of 2cm means"), spans of time ("climbed 3,000m hours later").
 _NOT_PLURALS = frozenset(
-    "always perhaps whereas besides afterwards sideways upwards downwards overseas".split()
+    """always perhaps whereas besides afterwards sideways upwards downwards overseas means makes
+    takes gives costs remains seems comes goes rises falls stays brings needs requires years
+    months weeks days hours minutes seconds""".split()
 )
 
 
