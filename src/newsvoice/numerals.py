@@ -435,10 +435,33 @@ _EVENT = re.compile(
 )
 
 
+# Words ending in "s" that are no plural noun describing a measure: adverbs ("10km across"),
+# verbs ("a rise of 2cm means"), spans of time ("climbed 3,000m hours later").
+_NOT_PLURALS = frozenset(
+    """always perhaps whereas besides afterwards sideways upwards downwards overseas means makes
+    takes gives costs remains seems comes goes rises falls stays brings needs requires years
+    months weeks days hours minutes seconds""".split()
+)
+
+
+def _before_plural_noun(match: re.Match[str]) -> bool:
+    """Whether a measure describes things named next: "2TB drives", "5m waves"."""
+    word = _word_after(match)
+    return (
+        bool(_LOWER_WORD_NEXT.match(_after(match)))
+        and len(word) > 3
+        and word.isalpha()
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is"))
+        and word not in _NOT_NOUNS | _NOT_PLURALS
+    )
+
+
 def _measure(number: str, unit: str, match: re.Match[str]) -> str:
     singular, plural = _UNITS[unit]
     event = unit == "m" and _EVENT.match(_after(match))
-    one = number == "1" or ((_qualifies_noun(match) or _described_thing(match)) and not event)
+    adjective = _qualifies_noun(match) or _described_thing(match) or _before_plural_noun(match)
+    one = number == "1" or (adjective and not event)
     words = _HUNDREDS.get(number, cardinal(number)) if unit == "m" else cardinal(number)
     return f"{words} {singular if one else plural}"
 
@@ -523,11 +546,14 @@ _CRICKET = re.compile(
     r"\b(?:wickets?|innings|overs?|declared|all out|stumps|batting|batted|bowled|bowling|Test|ODI|"
     r"T20|run chase|lunch|tea|collapsed|runs?)\b"
 )
+_TOOK = frozenset("took take takes taking claimed claims claiming figures".split())
 _VOTED = frozenset("vote ruling decision majority verdict".split())
 _YEAR = re.compile(r"1\d\d\d|20\d\d")
 _YEAR_END = re.compile(r"\d\d|1\d\d\d|20\d\d")
 _NAME_BEFORE = re.compile(r"\b[A-Z][\w'’-]*\s$")
+_NAME_AFTER = re.compile(r"\s[A-Z][a-z]")
 _MODEL = re.compile(r"[1-9]\d{2}-\d+")
+_MAKER_BEFORE = re.compile(r"\b(?:Boeing|Airbus|Embraer|Bombardier|Cessna|Tupolev|Ilyushin|Antonov)\s+$")
 
 
 def _pair_words(low: str, high: str, *, to: bool) -> str:
@@ -553,7 +579,11 @@ def _pair(match: re.Match[str]) -> str:
     if _YEAR.fullmatch(left) and _YEAR_END.fullmatch(right):
         return f"{left} to {right}"  # years: NeMo reads "1893 to 94" as years
     named = _NAME_BEFORE.search(match.string[max(0, match.start() - _CONTEXT) : match.start()])
-    model = _MODEL.fullmatch(match.group(0))  # "737-800", never "1913 - 1936"
+    # "737-800", never "1913 - 1936"; a one-digit variant after a maker only ("Boeing 737-9", not
+    # "England 312-4")
+    model = _MODEL.fullmatch(match.group(0)) and (
+        len(right) > 1 or _MAKER_BEFORE.search(match.string[: match.start()])
+    )
     if named and model and not set(before) & (_VOTE_WORDS | _SCORE_BEFORE):
         return f"{year_words(left)} {year_words(right)}"  # a model: "Boeing 737-800"
     if following in _ODDS:
@@ -565,6 +595,10 @@ def _pair(match: re.Match[str]) -> str:
     if previous in ("season", "record") or following == "record" or before[-2:] == ["record", "of"]:
         return f"{cardinal(left)} and {cardinal(right)}"  # wins and losses: "finished the season 15-2"
     is_score = previous in _SCORE_BEFORE or following in _SCORE_AFTER or "-" + following in _SCORE_AFTER
+    is_score = is_score or bool(named and _NAME_AFTER.match(_after(match)))  # "Man Utd 0-3 Spurs"
+    bowled = previous in _TOOK or before[-2:] == ["figures", "of"]
+    if low <= 10 < high and bowled and _CRICKET.search(match.string):
+        return f"{cardinal(left)} for {cardinal(right)}"  # bowling figures, wickets first: "took 5-42"
     if high <= 10 and low > high and (low >= 100 or (_CRICKET.search(match.string) and low > 20)):
         return f"{cardinal(left)} for {cardinal(right)}"
     if is_score or low >= high:
@@ -720,7 +754,9 @@ def _service(number: str) -> str:
 
 _DATE_WORDS = (
     r"on|by|until|till|since|from|before|after|through|thru|starting|ending|Monday|Tuesday|"
-    r"Wednesday|Thursday|Friday|Saturday|Sunday"
+    r"Wednesday|Thursday|Friday|Saturday|Sunday|"
+    # words that name a day next: "the deadline is 11/5", "due 3/1", "set for 12/2"
+    r"deadline(?: is| of)?|due|dated|expires|(?:scheduled|set|slated) for"
 )
 _DECADES = {"1": "tens", "2": "twenties", "3": "thirties", "4": "forties", "5": "fifties", "6": "sixties",
             "7": "seventies", "8": "eighties", "9": "nineties", "0": "noughties"}  # fmt: skip
@@ -841,6 +877,8 @@ _RULES: list[Rule] = [
         lambda m: f"{year_words(m.group(1))} to {year_words(m.group(2))} {m.group(3)}",
     ),
     (re.compile(r"\b(\d{1,4}) ?(BC|BCE|AD|CE)\b"), lambda m: f"{year_words(m.group(1))} {m.group(2)}"),
+    # A slash between one zone's time and another's is a pause: "3pm ET/12pm PT".
+    (re.compile(rf"\b({_TIME_ZONES})\s?/\s?(?=\d)"), r"\1, "),
     # US time zones after a time are said in full: "10:30am ET" is "ten thirty AM eastern time".
     (
         re.compile(r"(?:(?<=\d)|(?<=[ap]m)|(?<=[AP]M)|(?<=m\.)|(?<=noon)|(?<=midnight))\s?\b(ET|PT|CT|MT)\b"),

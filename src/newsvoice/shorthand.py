@@ -58,7 +58,7 @@ _AP_STATES = {
     "Pa.": "Pennsylvania", "Penn.": "Pennsylvania", "R.I.": "Rhode Island", "S.C.": "South Carolina",
     "S.D.": "South Dakota", "Tenn.": "Tennessee", "Tex.": "Texas", "Vt.": "Vermont", "Va.": "Virginia",
     "Wash.": "Washington", "W.Va.": "West Virginia", "W.Va": "West Virginia", "Wis.": "Wisconsin",
-    "Wisc.": "Wisconsin", "Wyo.": "Wyoming", "P.R.": "Puerto Rico",
+    "Wisc.": "Wisconsin", "Wyo.": "Wyoming", "P.R.": "Puerto Rico", "D.C.": "the District of Columbia",
 }  # fmt: skip
 _POSTAL_STATES = dict(
     zip(
@@ -243,7 +243,8 @@ def _aircraft(match: re.Match[str]) -> str:
 
 
 _STATE = _alternation([*_AP_STATES, *_POSTAL_STATES, *_STATE_NAMES])
-_AP_STATE = _alternation(set(_AP_STATES) - {"P.R."})
+# Not after a city: "Washington, D.C." keeps its letters.
+_AP_STATE = _alternation(set(_AP_STATES) - {"P.R.", "D.C."})
 _VOTE_VERBS = r"voted|ruled|passed|approved|rejected|confirmed|defeated|decided|elected|vote|tally|margin"
 _VOTE_NOUNS = r"vote|votes|ruling|decision|majority|verdict|margin|tally|split|electoral"
 
@@ -257,6 +258,8 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"\s*[\[(]sic[\])]", re.IGNORECASE), ""),
     # A rating in stars: "a 5* hotel" is "a five star hotel".
     (re.compile(r"\b([1-5])\s?\*(?=-?\s?[a-z])"), r"\1 star"),
+    # A batter's score with an asterisk after the name is not out: "(Root 120*)".
+    (re.compile(r"\b([A-Z][a-z]+ )(\d{1,3})\*(?=[),;]|\s|$)"), r"\1\2 not out"),
     # Asterisks are emphasis, footnotes or a masked swear word: never read as "asterisk".
     (re.compile(r"\*\*([^*\n]+)\*\*"), r"\1"),
     (re.compile(r"\b[A-Za-z]+\*{2,}[A-Za-z]*"), "expletive"),
@@ -304,6 +307,8 @@ BEFORE_TN: list[Rule] = [
         re.compile(rf"\b({_alternation(_TITLES)})\.?(?=\s+[A-Z])(?!\s+(?:[XYZ]|Alpha|AI)\b)"),
         lambda m: _TITLES[m.group(1)],
     ),
+    # "Del." before a name is a delegate to Congress ("Del. Eleanor Holmes Norton"); "Del Monte" a name.
+    (re.compile(r"\bDel\.(?=\s+[A-Z][a-z])"), "Delegate"),
     # "Hon." (with its period, or after "Right" or "the") is Honourable; "Hon Hai" is a company.
     (re.compile(r"\bHon\.(?=\s+[A-Z])|(?<=Right )Hon\b|(?<=[Tt]he )Hon\b(?=\s+[A-Z])"), "Honourable"),
     # "Jr." and "Sr." after a name are Junior and Senior.
@@ -395,6 +400,14 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"\bpH\b"), "P H"),
     # Operating systems: "macOS" is "mac O S".
     (re.compile(r"\b([a-z][A-Za-z]*?[a-z])OS\b"), r"\1 O S"),
+    # A software version's parts are numbers, not decimals: "Python 3.12" is "three point twelve".
+    (
+        re.compile(
+            r"\b(Python|Java|Ruby|PHP|Perl|Kotlin|Swift|Node|Linux|Android|iOS|iPadOS|macOS|watchOS|"
+            r"Firefox|Chrome|Safari|[Vv]ersion)\s(\d+)\.([1-9]\d+)\b(?![.,]?\d|%)"
+        ),
+        lambda m: f"{m.group(1)} {m.group(2)} point {integer_words(int(m.group(3)))}",
+    ),
     # Graphics cards in pairs: "RTX 5090" is "RTX fifty ninety".
     (re.compile(r"\b(RTX|GTX|RX)\s?(\d{4})\b"), lambda m: f"{m.group(1)} {paired(m.group(2))}"),
     # Aircraft and flight numbers in pairs: "Boeing 737" is "seven thirty seven", "A320" "A three twenty".
@@ -410,6 +423,15 @@ BEFORE_TN: list[Rule] = [
         lambda m: (plural if m.group(4) else str)(
             f"{spell(m.group(1))} {paired(m.group(2))}" + (f" {m.group(3)}" if m.group(3) else "")
         ),
+    ),
+    # A legal or numbered name is said in pairs wherever it sits, a sentence's start included:
+    # "Section 230" is "section two thirty", "Form 1040" "form ten forty", "Flight 370" "three seventy".
+    (
+        re.compile(
+            r"\b((?i:s)ection|(?i:a)rticle|(?i:r)ule|(?i:r)oute|(?i:h)ighway|(?i:i)nterstate|(?i:f)light|"
+            r"(?i:f)orm|(?i:r)esolution|(?i:p)roposition)\s([1-9]\d{2,3})\b(?![,.]\d|[-/%:])"
+        ),
+        lambda m: f"{m.group(1)} {paired(m.group(2))}",
     ),
     # A model, route or section number after its name is said in pairs: "the Xbox 360", "the
     # Porsche 911", "Highway 101", "Section 702"; not a count ("Australia 312 all out", "Trump 312 votes").
@@ -431,6 +453,8 @@ BEFORE_TN: list[Rule] = [
     (re.compile(r"\b([A-Z]{1,3})(?=\d+\.\d)"), lambda m: spell(m.group(1)) + " "),
     # Letters written onto a short number are a code, spelled: "NO2", "the A38", "PS5".
     (re.compile(r"\b([A-Z]{1,3})(?=\d{1,3}\b)"), lambda m: spell(m.group(1)) + " "),
+    # "Utd" in a club's name is United: "Man Utd", "Leeds Utd".
+    (re.compile(r"\bUtd\b"), "United"),
     # The FTSE index is "Footsie".
     (re.compile(r"\bFTSE\b"), "Footsie"),
     # US congressional resolutions: "H.Res. 72" is "House Resolution seventy two".
