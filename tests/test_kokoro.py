@@ -92,13 +92,27 @@ def test_the_pauses_kokoro_onnx_adds_are_runs_of_their_own() -> None:
 
     sounds = [Timing("a", 0.1, 0.2), Timing(".", 0.2, 0.2), Timing("b", 0.5, 0.6)]
     runs = kokoro._said(sounds, 24000)
+    lag = 1200  # the sound runs two frames ahead of the durations
     assert [(list(r.phonemes), list(r.samples or ()), r.length) for r in runs] == [
-        ([], [], 2400),
+        ([], [], 2400 - lag),
         (["a", "."], [2400, 0], 2400),
         ([], [], 7200),
         (["b"], [2400], 2400),
-        ([], [], 9600),
+        ([], [], 9600 + lag),
     ]
+
+
+def test_a_pause_between_words_leads_into_the_word_after() -> None:
+    """Words joined by a plain space: a silence between them ends the word before where its
+    sound does, and starts the word after there."""
+    from newsvoice.alignment import Timing
+
+    audio = np.zeros(24000, np.float32)
+    audio[2400:9600] = audio[14400:21600] = 0.5  # sound, 0.2 s of silence, sound
+    joined = [Timing(0.1, 0.55, False), Timing(0.55, 0.9, False)]
+    assert kokoro._pauses_lead_in(joined, audio) == [Timing(0.1, 0.4, False), Timing(0.4, 0.9, False)]
+    parted = [Timing(0.1, 0.4, False), Timing(0.6, 0.9, False)]  # by a mark: the word after follows it
+    assert kokoro._pauses_lead_in(parted, audio) == parted
 
 
 def test_the_model_reports_durations_and_is_checked_against_its_digest(

