@@ -69,9 +69,10 @@ aligned to the phonemes said, as Piper's are; 3: the model's lag, pauses leading
 _ESCAPE = re.compile(r"\[\[(.*?)\]\]")
 _LAG = 2 * 600
 """Samples by which Kokoro's sound runs ahead of its durations: two of its frames (600 samples
-each). Its decoder looks ahead, so a word starts to sound before the frames its phonemes are
-given: on the sample article, words after a pause started a median 45–50 ms after their sound
-did (found from the audio's loudness; Piper's start 10–90 ms before it)."""
+each). A word starts to sound before the frames its phonemes are given (the decoder's
+convolutions reach ahead): on the sample article, timed by the durations alone, the words
+after a pause started a median 45–50 ms after their sound did, found from the audio's
+loudness (Piper's words, timed the same way, start 10–90 ms before it)."""
 _FRAME = SAMPLE_RATE // 100
 """Frames of 10 ms, in which pauses are looked for."""
 _QUIET_DB = -40
@@ -352,8 +353,8 @@ class KokoroVoice:
 
 
 def _pauses_lead_in(timings: list[Aligned], audio: np.ndarray) -> list[Aligned]:
-    """TIMINGS with each pause between two words that no mark parts (the model's own, after a
-    name, before "and") taken out of the word before and given to the word after.
+    """TIMINGS with each pause the model makes between two words where the text has no mark
+    (after a name, before "and") taken out of the word before and given to the word after.
 
     Kokoro pauses where the text has no punctuation, and its durations put the silence in the
     last phoneme of the word before ("Putin" lasting 0.35 s longer): that word would be
