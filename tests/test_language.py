@@ -275,3 +275,13 @@ def test_piper_reads_a_british_article_with_its_american_voice(tmp_path, voice, 
     assert voice_for_language(article.language).name == voice.name == "en_US-joe-medium"
     narration = narrate(article, tmp_path / "out.wav", disclosure=None, intro=False)
     assert narration.voice == voice.name and narration.warnings == ()
+
+
+def test_language_voices_are_looked_up_by_tag_then_by_language() -> None:
+    from newsvoice.settings import PipelineSettings
+
+    pipeline = PipelineSettings(language_voices=("en=amy", "en-GB=george", "pt-BR=dora"))
+    assert pipeline.language_voice("en-GB") == pipeline.language_voice("en_gb") == "george"
+    assert pipeline.language_voice("en-US") == pipeline.language_voice("en") == "amy"
+    assert pipeline.language_voice("pt") == pipeline.language_voice("pt-PT") == "dora"  # another region
+    assert pipeline.language_voice("fr") is None and pipeline.language_voice(None) is None
