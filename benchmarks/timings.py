@@ -1,8 +1,9 @@
 """Word timings against an offline speech recognizer's, and the recognizer's word error rate.
 
-    python benchmarks/timings.py [--errors N] [--keep DIR] [ARTICLE ...]
+    python benchmarks/timings.py [--engine piper|kokoro] [--errors N] [--keep DIR] [ARTICLE ...]
 
-Narrates each article (by default the sample article and both examples) to WAV, has an
+Narrates each article (by default the sample article and both examples) to WAV, with Piper's
+joe or a Kokoro voice (`--engine kokoro`, af_heart unless `--kokoro-voice`), has an
 offline recognizer transcribe it with word timestamps (see benchmarks/asr.py, which runs it
 in a virtual environment of its own), aligns the words it hears to the narration's words,
 and prints, for each article:
@@ -41,7 +42,7 @@ from newsvoice.narrate import Narration, narrate
 from newsvoice.normalization import Normalizer
 from newsvoice.script import write_script
 from newsvoice.spans import word_spans
-from newsvoice.voice import Voice, load_voice, spoken_words
+from newsvoice.voice import Speaker, load_voice, spoken_words
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = [
@@ -67,7 +68,9 @@ class Result:
     wer_by_sentence: float
 
 
-def measure(source: Path, voice: Voice, normalizer: Normalizer, plain: Normalizer, directory: Path) -> Result:
+def measure(
+    source: Path, voice: Speaker, normalizer: Normalizer, plain: Normalizer, directory: Path
+) -> Result:
     output = directory / f"{source.stem}.wav"
     narration = narrate(str(source), output, voice=voice, normalizer=normalizer)
     heard = asr.heard(output, [(segment.start, segment.end) for segment in narration.segments])
@@ -136,8 +139,11 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, help="keep the narrations (WAV, VTT, JSON) and the words heard in this folder"
     )
+    parser.add_argument("--engine", choices=("piper", "kokoro"), default="piper", help="the engine measured")
+    parser.add_argument("--kokoro-voice", default="kokoro:af_heart", help="the Kokoro voice measured")
     args = parser.parse_args()
-    voice, normalizer, plain = load_voice(), Normalizer(), Normalizer(lexicon=Lexicon())
+    voice = load_voice(args.kokoro_voice if args.engine == "kokoro" else None)
+    normalizer, plain = Normalizer(), Normalizer(lexicon=Lexicon())
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as scratch:
         directory = args.keep or Path(scratch)
@@ -146,7 +152,8 @@ def main() -> None:
             started = time.perf_counter()
             results.append(result := measure(source, voice, normalizer, plain, directory))
             print(f"{result.name}: measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    print(f"word starts within {TOLERANCE} s of where an offline recognizer (Whisper base) hears them:")
+    heard_by = "an offline recognizer (Whisper base)"
+    print(f"{voice.name}: word starts within {TOLERANCE} s of where {heard_by} hears them:")
     for r in results:
         median = statistics.median(r.offsets) if r.offsets else 0.0
         estimated = f"{r.within_estimated / r.compared_estimated:.1%}" if r.compared_estimated else "-"

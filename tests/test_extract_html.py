@@ -129,7 +129,7 @@ def test_byline_line_is_not_read_as_a_paragraph(article: Article) -> None:
 
 def test_language_from_html_lang_attribute() -> None:
     html = ARTICLE_HTML.replace('<html lang="en">', '<html lang="de-DE">')
-    assert extract_html(html).language == "de"
+    assert extract_html(html).language == "de-DE"
 
 
 def test_lists_become_paragraphs() -> None:
@@ -209,10 +209,11 @@ def test_description_and_title_from_metadata(article: Article) -> None:
 @pytest.mark.parametrize(
     ("declaration", "language"),
     [
-        ('<html lang="en-GB">', "en"),
+        ('<html lang="en-GB">', "en-GB"),
+        ('<html lang="EN-gb">', "en-GB"),
         ('<html xml:lang="fr" xmlns="http://www.w3.org/1999/xhtml">', "fr"),
-        ('<html><meta http-equiv="Content-Language" content="es-ES">', "es"),
-        ('<html><meta property="og:locale" content="pt_BR">', "pt"),
+        ('<html><meta http-equiv="Content-Language" content="es-ES">', "es-ES"),
+        ('<html><meta property="og:locale" content="pt_BR">', "pt-BR"),
         ("<html>", None),
     ],
 )
@@ -230,7 +231,7 @@ def test_language_without_a_voice_is_refused(monkeypatch: pytest.MonkeyPatch, tm
     with pytest.raises(LanguageError) as refused:
         voice_for_language(article.language)
     assert str(refused.value) == (
-        "the article is in German (de), and no installed voice speaks it "
+        "the article is in German (de-DE), and no installed voice speaks it "
         "(the voices speak English (en-us)); install a Piper voice for it"
     )
 
@@ -349,7 +350,7 @@ def test_html_sample_metadata(html_sample_article: Article) -> None:
     assert article.authors == ("Marisol Ferreira-Haight",)
     assert article.date == "2025-06-18"
     assert article.site_name == "The Lakeshore Ledger"
-    assert article.language == "en"
+    assert article.language == "en-US"
     assert article.url == "https://www.lakeshoreledger.example/news/2025/06/18/port-ellery-budget-blue-line"
     assert article.image == (
         "https://www.lakeshoreledger.example/images/2025/06/blue-line-harbor-street-1200x630.jpg"

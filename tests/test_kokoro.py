@@ -14,6 +14,7 @@ from newsvoice.article import Article, Block
 from newsvoice.cache import SegmentCache, segment_key
 from newsvoice.cli import main
 from newsvoice.errors import VoiceError
+from newsvoice.language import article_language
 from newsvoice.lexicon import Lexicon, LexiconError, validate_entry
 from newsvoice.narrate import narrate
 from newsvoice.normalization import Normalizer
@@ -68,9 +69,50 @@ def test_speaks_with_word_timings_from_its_durations(heart: Speaker) -> None:
 
 
 def test_words_espeak_joins_still_get_their_own_timings(heart: Speaker) -> None:
-    # espeak says "of the" as one group (ʌvðə): the words share its sounds
+    # espeak says "of the" as one group (ʌvðə): each word is aligned to the sounds said
     assert "ʌvðə" in heart.phonemes("Of the U S officials")
-    check_timings(heart.speak("Of the U S officials, most agreed."), 7)
+    speech = heart.speak("Of the U S officials, most agreed.")
+    check_timings(speech, 7)
+    assert not any(word.estimated for word in speech.words)
+    of, the = speech.words[:2]
+    assert of.end == the.start and the.end - the.start < of.end - of.start + 0.1
+
+
+def test_a_word_after_a_pause_starts_after_it(heart: Speaker) -> None:
+    # kokoro-onnx lengthens the pause after a full stop: the word after starts past it
+    speech = heart.speak("Prices rose sharply. Then, on Tuesday, the minister resigned.")
+    check_timings(speech, 9)
+    assert not any(word.estimated for word in speech.words)
+    sharply, then, on = speech.words[2:5]
+    assert then.start - sharply.end > 0.1 and on.start > then.end
+
+
+def test_the_pauses_kokoro_onnx_adds_are_runs_of_their_own() -> None:
+    from kokoro_onnx.sliding import Timing
+
+    sounds = [Timing("a", 0.1, 0.2), Timing(".", 0.2, 0.2), Timing("b", 0.5, 0.6)]
+    runs = kokoro._said(sounds, 24000)
+    lag = 1200  # the sound runs two frames ahead of the durations
+    assert [(list(r.phonemes), list(r.samples or ()), r.length) for r in runs] == [
+        ([], [], 2400 - lag),
+        (["a", "."], [2400, 0], 2400),
+        ([], [], 7200),
+        (["b"], [2400], 2400),
+        ([], [], 9600 + lag),
+    ]
+
+
+def test_a_pause_between_words_leads_into_the_word_after() -> None:
+    """Words joined by a plain space: a silence between them ends the word before where its
+    sound does, and starts the word after there."""
+    from newsvoice.alignment import Timing
+
+    audio = np.zeros(24000, np.float32)
+    audio[2400:9600] = audio[14400:21600] = 0.5  # sound, 0.2 s of silence, sound
+    joined = [Timing(0.1, 0.55, False), Timing(0.55, 0.9, False)]
+    assert kokoro._pauses_lead_in(joined, audio) == [Timing(0.1, 0.4, False), Timing(0.4, 0.9, False)]
+    parted = [Timing(0.1, 0.4, False), Timing(0.6, 0.9, False)]  # by a mark: the word after follows it
+    assert kokoro._pauses_lead_in(parted, audio) == parted
 
 
 def test_the_model_reports_durations_and_is_checked_against_its_digest(
@@ -204,6 +246,37 @@ def test_narrations_reuse_the_segment_cache_per_voice(heart: Speaker, tmp_path: 
     michael = load_voice("kokoro:am_michael", threads=2)
     other = narrate(article, tmp_path / "c.wav", voice=michael, disclosure=None, intro=False, cache=cache)
     assert (other.synthesized, other.reused) == (1, 0)
+
+
+def test_a_british_article_is_read_by_a_british_voice() -> None:
+    british = Article(title="", blocks=(Block("paragraph", "The car is red."),), language="en_gb")
+    assert article_language(british) == "en-GB"  # as the page declares it (see test_extract_html)
+    assert voice_for_language("en-GB", "kokoro:af_heart").name == "kokoro:bf_emma"  # of the same sex
+    assert voice_for_language("en-GB", "kokoro:am_michael").name == "kokoro:bm_george"
+    assert voice_for_language("en-US", "kokoro:bm_george").name == "kokoro:am_michael"
+    assert voice_for_language("en", "kokoro:bf_emma").name == "kokoro:bf_emma"  # no region: as it is
+    # Piper's only English voice is joe's, American: it reads British articles too
+    assert voice_for_language("en-GB").name == "en_US-joe-medium"
+    emma = load_voice("kokoro:bf_emma", threads=2)  # and British voices say British phonemes
+    assert emma.phonemes("Better water") == "bˈɛtə wˈɔːtə"
+    assert load_voice("kokoro:af_heart", threads=2).phonemes("Better water") == "bˈɛɾɚ wˈɔːɾɚ"
+
+
+def test_a_british_article_is_narrated_by_the_deployments_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsvoice.runtime import build_runtime
+    from newsvoice.settings import load_settings
+
+    monkeypatch.setenv("NEWSVOICE_VOICE", "kokoro:af_heart")
+    runtime = build_runtime(load_settings(), threads=2)
+    assert runtime.voice("en-GB").name == "kokoro:bf_emma"
+    assert runtime.voice("en").name == runtime.voice("en-US").name == "kokoro:af_heart"
+    assert runtime.voice("en-GB", "kokoro:am_michael").name == "kokoro:am_michael"  # a site's voice, as named
+    monkeypatch.setenv("NEWSVOICE_LANGUAGE_VOICES", "en=kokoro:am_michael")  # the setting says otherwise
+    assert build_runtime(load_settings(), threads=2).voice("en-GB").name == "kokoro:am_michael"
+    monkeypatch.setenv("NEWSVOICE_LANGUAGE_VOICES", "en=kokoro:am_michael,en-gb=kokoro:bm_george")
+    runtime = build_runtime(load_settings(), threads=2)
+    assert runtime.voice("en-GB").name == "kokoro:bm_george"
+    assert runtime.voice("en-US").name == "kokoro:am_michael"
 
 
 def test_a_voice_per_language_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,16 @@ import pytest
 from newsvoice.article import Article, Block
 from newsvoice.errors import UnreadableError
 from newsvoice.extract import extract
-from newsvoice.language import article_language, detect_language, language_name, primary, same_language
+from newsvoice.language import (
+    article_language,
+    detect_language,
+    language_name,
+    language_tag,
+    primary,
+    region,
+    same_language,
+    same_variety,
+)
 from newsvoice.normalization import Normalizer, speakable
 from newsvoice.script import check_readable, plan_segments, write_script
 from newsvoice.sources import Document
@@ -105,7 +114,7 @@ def test_unclear_text_has_no_language(text: str) -> None:
 def test_a_declared_language_stands_unless_the_text_is_in_other_letters() -> None:
     french = Article(title=FRENCH_TITLE, blocks=tuple(Block("paragraph", p) for p in FRENCH_PARAGRAPHS))
     # A page's own declaration wins among languages of one alphabet (names, quotes)...
-    assert article_language(Article(title="", blocks=french.blocks, language="en-GB")) == "en"
+    assert article_language(Article(title="", blocks=french.blocks, language="en-GB")) == "en-GB"
     assert article_language(french) == "fr"
     # ...but a template's lang="en" on a page in Arabic letters is plainly wrong.
     arabic = text_page(ARABIC_TEXT)
@@ -119,6 +128,11 @@ def test_html_pages_without_a_declaration_get_the_language_of_their_text() -> No
 
 def test_language_tags() -> None:
     assert primary("en-GB") == primary("en_US") == primary(" EN ") == "en"
+    assert region("en-GB") == region("en_gb") == region("en-gb-x-rp") == region("sr-Latn-GB") == "gb"
+    assert region("es-419") == "419" and region("en") is None and region("fr-x-old") is None
+    assert language_tag("en_gb") == language_tag(" EN-GB ") == "en-GB" and language_tag("FR") == "fr"
+    assert same_variety("en-GB", "en-gb-x-rp") and not same_variety("en-GB", "en-us")
+    assert not same_variety("en", "en") and not same_variety("en-GB", "fr-gb")
     assert primary("") is None and primary(None) is None
     assert same_language("en-us", "en-GB") and same_language("nb", "no") and same_language("cmn", "zh")
     assert not same_language("en", "fr") and not same_language(None, "en")
@@ -249,3 +263,25 @@ def test_cli_reads_it_with_a_voice_forced_and_warns(tmp_path, voice) -> None:
     timings = json.loads(output.with_suffix(".json").read_text(encoding="utf-8"))
     spoken = [segment["spoken"] for segment in timings["segments"]]
     assert spoken[1] == "Le pont a rouvert vendredi après huit mois de travaux."  # not "eight months"
+
+
+def test_piper_reads_a_british_article_with_its_american_voice(tmp_path, voice, piper_only) -> None:
+    """Piper's one English voice is joe's (en-us): a page's lang="en-GB" is English, which it
+    speaks, so it reads it, with no warning (Kokoro has British voices, see test_kokoro)."""
+    from newsvoice.narrate import narrate
+    from newsvoice.voice import voice_for_language
+
+    article = Article(title="", blocks=(Block("paragraph", "The lorry was late."),), language="en-GB")
+    assert voice_for_language(article.language).name == voice.name == "en_US-joe-medium"
+    narration = narrate(article, tmp_path / "out.wav", disclosure=None, intro=False)
+    assert narration.voice == voice.name and narration.warnings == ()
+
+
+def test_language_voices_are_looked_up_by_tag_then_by_language() -> None:
+    from newsvoice.settings import PipelineSettings
+
+    pipeline = PipelineSettings(language_voices=("en=amy", "en-GB=george", "pt-BR=dora"))
+    assert pipeline.language_voice("en-GB") == pipeline.language_voice("en_gb") == "george"
+    assert pipeline.language_voice("en-US") == pipeline.language_voice("en") == "amy"
+    assert pipeline.language_voice("pt") == pipeline.language_voice("pt-PT") == "dora"  # another region
+    assert pipeline.language_voice("fr") is None and pipeline.language_voice(None) is None

@@ -1,6 +1,7 @@
 """The service with Kokoro: a deployment whose voice is `kokoro:af_heart` streams its narration
 while it is made, and the player's files (audio, timings) are Kokoro's; a French article is
-read by the French voice, with French numbers and the French disclosure."""
+read by the French voice, with French numbers and the French disclosure, and a British page by
+a British voice."""
 
 from __future__ import annotations
 
@@ -23,6 +24,15 @@ FRENCH = (
     "Le bac revient\n\n"
     "Le bac de l'île reprend du service lundi. Il a coûté 12 millions d'euros et transporte "
     "jusqu'à 250 passagers. Les billets sont en vente dès maintenant.\n"
+)
+BRITISH = (
+    '<html lang="en-GB"><head><title>Ferry returns</title></head><body><article>'
+    "<h1>The island ferry returns</h1>"
+    "<p>The island ferry will run again from Monday, after a winter of repairs to its harbour "
+    "berth. The council said the new timetable adds an early crossing for workers.</p>"
+    "<p>Tickets are on sale now at the harbour office, and the first sailing leaves at seven in "
+    "the morning. Residents have waited months for the service to return to normal.</p>"
+    "</article></body></html>"
 )
 
 
@@ -71,6 +81,7 @@ def test_a_kokoro_narration_streams_while_it_is_made(kokoro_server: tuple, decod
     words = [w for s in segments for w in s["words"]]
     assert all(s["words"] for s in segments) and words[-1]["end"] <= published["duration"] + 1e-3
     assert [w["start"] for w in words] == sorted(w["start"] for w in words)
+    assert timings["estimated_words"] == 0  # every word timed from the model's durations
 
 
 def test_a_french_article_is_read_in_french(kokoro_server: tuple) -> None:
@@ -88,3 +99,15 @@ def test_a_french_article_is_read_in_french(kokoro_server: tuple) -> None:
     spoken = " ".join(s["spoken"] for s in segments)
     assert "douze millions" in spoken and "deux cent cinquante" in spoken
     assert not any(char.isdigit() for char in spoken)
+
+
+def test_a_british_page_is_read_by_a_british_voice(kokoro_server: tuple) -> None:
+    api, key, _ = kokoro_server
+    article = api.post("/api/articles", json={"html": BRITISH}, headers=key).json()["article"]
+    job = wait_for_job(api, article["job"], timeout=600)
+    assert job["status"] == "done", job
+    published = api.get(article["links"]["self"]).json()
+    assert published["language"] == "en-GB"
+    timings = api.get(published["links"]["timings"]).json()
+    assert timings["voice"] == "kokoro:bf_emma"  # the deployment's af_heart, in her British variety
+    assert timings["estimated_words"] == 0

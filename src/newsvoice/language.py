@@ -58,6 +58,8 @@ _FUNCTION_WORDS = {
 }
 _WORDS = {language: frozenset(words.split()) for language, words in _FUNCTION_WORDS.items()}
 _WORD = re.compile(r"[^\W\d_]+")
+_REGION = re.compile(r"[a-z]{2,3}(?:[-_][a-z]{4})?[-_]([a-z]{2}|\d{3})(?:$|[-_])")
+"""A tag's region: after its language and any script subtag, two letters or three digits."""
 
 # Writing systems (the first word of a letter's Unicode name) used by one language above all.
 _SCRIPT_LANGUAGE = {
@@ -105,6 +107,30 @@ def primary(language: str | None) -> str | None:
     "en_US" or "en-us"; "cmn" for "cmn-latn-pinyin"; None for none."""
     subtag = re.split(r"[-_]", (language or "").strip().lower())[0]
     return subtag or None
+
+
+def region(language: str | None) -> str | None:
+    """The region subtag of a language tag or espeak voice, lower case: "gb" for "en-GB",
+    "en_gb" or espeak's "en-gb-x-rp", "419" for "es-419"; None for "en" (a script subtag,
+    "sr-Latn-RS", is passed over)."""
+    match = _REGION.match((language or "").strip().lower())
+    return match.group(1) if match else None
+
+
+def language_tag(language: str | None) -> str | None:
+    """A language tag as newsvoice keeps it: its language, and its region where it has one,
+    in the usual case ("en-GB" for "en_gb" or "EN-GB", "pt-BR", "fr"); None for none."""
+    code = primary(language)
+    if code is None:
+        return None
+    area = region(language)
+    return f"{code}-{area.upper()}" if area else code
+
+
+def same_variety(one: str | None, other: str | None) -> bool:
+    """Whether two language tags name the same language as spoken in the same region ("en-GB"
+    and espeak's "en-gb-x-rp"); a tag without a region is no regional variety."""
+    return same_language(one, other) and region(one) is not None and region(one) == region(other)
 
 
 def same_language(one: str | None, other: str | None) -> bool:
@@ -188,11 +214,12 @@ def script_of(char: str) -> str:
 
 
 def article_language(article: Article) -> str | None:
-    """The language ARTICLE is written in: the one its page declares, unless its text is
+    """The language ARTICLE is written in: the one its page declares, with its region ("en-GB":
+    British English is read by a British voice where one is installed), unless its text is
     plainly in another writing system (a template's lang="en" on an Arabic page); else the
     one its text shows."""
     detected = detect_language(_text(article))
-    declared = primary(article.language)
+    declared = language_tag(article.language)
     if declared is None:
         return detected
     if detected is not None and not same_language(declared, detected):

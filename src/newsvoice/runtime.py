@@ -14,7 +14,6 @@ from pathlib import Path
 import platformdirs
 
 from .cache import SegmentCache
-from .language import primary
 from .lexicon import Lexicon, load_lexicon
 from .normalization import Normalizer
 from .settings import PipelineSettings, ServiceSettings, Settings, load_settings
@@ -53,10 +52,12 @@ class Runtime:
     def voice(self, language: str | None = None, preferred: str | None = None) -> Speaker:
         """The voice for an article in LANGUAGE: PREFERRED (an installed voice's name: a site's),
         else the one configured for the language (`language_voices`), else the configured one if
-        it speaks it, else an installed one that does (`LanguageError` if none does). Each is
-        loaded once a process."""
-        chosen = preferred or self.pipeline.voices_by_language.get(primary(language) or "")
-        return load_voice(voice_for_language(language, chosen or self.pipeline.voice).path, self.threads)
+        it speaks it (or one of its engine that speaks the language's regional variety, "en-GB"),
+        else an installed one that does (`LanguageError` if none does). Each is loaded once a
+        process."""
+        named = preferred or self.pipeline.language_voice(language)
+        chosen = voice_for_language(language, named or self.pipeline.voice, variety=not named)
+        return load_voice(chosen.path, self.threads)
 
     def named_voice(self, name: str) -> Speaker:
         """The installed voice NAME (an article's own choice, whatever its language)."""

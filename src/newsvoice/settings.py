@@ -139,9 +139,10 @@ class PipelineSettings(_Section):
     language."""
     language_voices: Names = ()
     """The voice for articles in a language, as LANGUAGE=VOICE: `fr=kokoro:ff_siwis`,
-    `en=kokoro:bf_emma` (comma-separated in the environment); it wins over `voice` for that
-    language. A language not named is read by `voice` if it speaks it, else by the first
-    installed voice that does."""
+    `en=kokoro:bf_emma`, `en-GB=kokoro:bm_george` (comma-separated in the environment); it wins
+    over `voice` for that language, and is read as named. A language not named is read by
+    `voice` if it speaks it (British English, `en-GB`, by a British voice of its engine where
+    one is installed), else by the first installed voice that does."""
     lexicon: Path = Path(platformdirs.user_config_dir("newsvoice")) / "lexicon.toml"
     """The publisher's pronunciation lexicon, laid over the default one; `newsvoice lexicon`
     edits it."""
@@ -177,13 +178,20 @@ class PipelineSettings(_Section):
                 raise ValueError(f"not LANGUAGE=VOICE: {item!r} (for example fr=kokoro:ff_siwis)")
         return value
 
-    @property
-    def voices_by_language(self) -> dict[str, str]:
-        """`language_voices` as primary language subtag ("fr", "en") to voice name."""
-        from .language import primary
+    def language_voice(self, language: str | None) -> str | None:
+        """The voice `language_voices` names for LANGUAGE: the one for its very tag ("en-GB"),
+        else for its language ("en"), else for another region of its language; None if none."""
+        from .language import language_tag, primary
 
-        pairs = (item.partition("=") for item in self.language_voices)
-        return {primary(language) or "": voice.strip() for language, _, voice in pairs}
+        code = primary(language)
+        named: dict[str, str] = {}
+        for item in self.language_voices:
+            tag, _, voice = item.partition("=")
+            named.setdefault(language_tag(tag) or "", voice.strip())
+        for key in (language_tag(language), code):
+            if key and key in named:
+                return named[key]
+        return next((voice for tag, voice in named.items() if code and primary(tag) == code), None)
 
     @field_validator("lexicon", "lexicons", "cache_dir", mode="after")
     @classmethod

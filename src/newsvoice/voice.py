@@ -30,7 +30,7 @@ from piper.voice import AudioChunk
 from .alignment import Said, align_words
 from .errors import LanguageError, VoiceError
 from .files import write_atomically
-from .language import language_name, same_language
+from .language import language_name, region, same_language, same_variety
 
 log = logging.getLogger(__name__)
 
@@ -422,7 +422,9 @@ def speaks(voice: VoiceInfo | Speaker, language: str | None) -> bool:
     return language is None or any(same_language(code, language) for code in (voice.language, voice.name))
 
 
-def voice_for_language(language: str | None, preferred: str | Path | None = None) -> VoiceInfo:
+def voice_for_language(
+    language: str | None, preferred: str | Path | None = None, *, variety: bool = True
+) -> VoiceInfo:
     """The voice to read an article in LANGUAGE ("de", "en-GB"; None: not known): PREFERRED
     (a configured voice's name or path; by default, the default voice) if it speaks it, else
     the first installed voice that does.
@@ -431,11 +433,22 @@ def voice_for_language(language: str | None, preferred: str | Path | None = None
     primary subtag: "en" matches "en-us" and "en_GB". Raises `LanguageError`, naming the
     languages the installed voices speak, when none speaks it: an article read by a voice of
     another language is gibberish to the listener.
+
+    With VARIETY, a language with a region ("en-GB") is read by a voice of PREFERRED's engine
+    that speaks it as that region does, if one is installed and PREFERRED does not (Kokoro's
+    bf_emma rather than af_heart: a British voice, and British phonemes), one of the same sex
+    where the names tell it.
     """
     path = resolve_voice(str(preferred) if preferred else None)
     chosen = voice_info(path)
     if chosen is None:
         raise VoiceError(f"{path}: not a voice (a Piper .onnx with its .json, or a Kokoro .bin)")
+    if variety and region(language) and not same_variety(chosen.language, language):
+        regional = [
+            i for i in list_voices() if i.engine == chosen.engine and same_variety(i.language, language)
+        ]
+        if regional:
+            return min(regional, key=lambda info: _sex(info) != _sex(chosen))
     if speaks(chosen, language):
         return chosen
     installed = list_voices()
@@ -447,6 +460,13 @@ def voice_for_language(language: str | None, preferred: str | Path | None = None
         f"the article is in {language_name(language)}, and no installed voice speaks it "
         f"(the voices speak {', '.join(spoken)}); install a Piper voice for it"
     )
+
+
+def _sex(info: VoiceInfo) -> str | None:
+    """A Kokoro voice's sex, from its name ("f" for kokoro:af_heart); None for others."""
+    from . import kokoro
+
+    return kokoro.sex(info.name)
 
 
 _loaded: dict[tuple[Path, int | None], Speaker] = {}

@@ -22,6 +22,7 @@ from readability import Document as Readability
 from trafilatura.settings import Document as TrafilaturaDocument
 
 from ..article import Article, Block
+from ..language import language_tag
 from .cleanup import byline_authors, clean, key
 from .consensus import agree
 from .embeds import insert_posts, take_posts
@@ -122,7 +123,8 @@ def _link_texts(tree: lxml_html.HtmlElement) -> frozenset[str]:
 
 
 def _language(tree: lxml_html.HtmlElement) -> str | None:
-    """The page's language as a primary subtag ("en" for "en-GB"), from <html lang> or <meta>."""
+    """The page's language, with its region where it gives one ("en-GB", "pt-BR", "fr"), from
+    <html lang> or <meta>."""
     declared = [
         tree.get("lang"),
         tree.get("xml:lang"),  # the HTML parser keeps XHTML's attribute under its written name
@@ -132,7 +134,6 @@ def _language(tree: lxml_html.HtmlElement) -> str | None:
         *tree.xpath("//meta[@property='og:locale']/@content"),
     ]
     for value in declared:
-        match = _LANGUAGE.match((value or "").strip())
-        if match:
-            return match.group(0).lower()
+        if _LANGUAGE.match((value or "").strip()):
+            return language_tag(value)
     return None
