@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..article import Article
+from ..article import Article, Block
 from ..characters import clean_text
 from ..errors import NoArticleError
 from ..language import with_language
 from ..sources import Document
 from .text import extract_text
 
-__all__ = ["MIN_WORDS", "extract", "extract_text", "too_short"]
+__all__ = ["MIN_WORDS", "extract", "extract_text", "read_html", "too_short"]
 
 # An HTML page whose article has fewer words than this has none: what is left is a paywall's
 # teaser and prompts, or the shell of a page that JavaScript fills in. (A text file is
@@ -24,6 +24,29 @@ def too_short(article: Article) -> bool:
     return sum(len(paragraph.split()) for paragraph in article.paragraphs) < MIN_WORDS
 
 
+def read_html(html: str, url: str | None = None) -> Article | None:
+    """The article in an HTML page (`extract_html`), or None when there is none.
+
+    When the article the extractors agree on is too short to be one, the first of the other
+    witnesses' bodies that is long enough (`other_bodies`) is the article; failing that, the
+    page's own description (og:description), with a warning, rather than nothing."""
+    from .html import extract_html, other_bodies  # trafilatura and lxml are only loaded for HTML
+
+    article = extract_html(html, url=url)
+    if not too_short(article):
+        return article
+    for blocks in other_bodies(html, article):
+        if not too_short(found := replace(article, blocks=blocks)):
+            return found
+    if not article.description:
+        return None
+    return replace(
+        article,
+        blocks=(Block("paragraph", article.description),),
+        warnings=(*article.warnings, "no article text found; the page's own description is read instead"),
+    )
+
+
 def extract(document: Document) -> Article:
     """Extract the article from an HTML page or a page saved as plain text, with its language:
     the one the page declares, or else the one its text is written in (`language`).
@@ -32,14 +55,13 @@ def extract(document: Document) -> Article:
     the text that is kept (and an HTML parser gives up on a surrogate)."""
     document = replace(document, content=clean_text(document.content))
     if document.kind == "html":
-        from .html import extract_html  # trafilatura and lxml are only loaded for HTML
-
-        article = extract_html(document.content, url=document.url)
-        if too_short(article):
+        found = read_html(document.content, url=document.url)
+        if found is None:
             raise NoArticleError(
-                f"{document.name}: no article found (fewer than {MIN_WORDS} words of article text; "
-                "the page may be paywalled or built by JavaScript)"
+                f"{document.name}: no article found (fewer than {MIN_WORDS} words of article text, "
+                "and no description; the page may be paywalled or built by JavaScript)"
             )
+        article = found
     else:
         article = extract_text(document.content, url=document.url)
     if not article.paragraphs:
