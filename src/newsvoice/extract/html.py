@@ -62,8 +62,9 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
     language = _language(tree)
     # readability changes the tree it reads; trafilatura prunes its own copy of it
     column = _readability(copy.deepcopy(tree)) if "readability" in witnesses else []
+    # a page without article text still has its metadata (a description to fall back on)
     document = _extraction(tree, url=url, with_metadata=True, favor_precision=True, **_OPTIONS)
-    document = document or TrafilaturaDocument()
+    document = document or trafilatura.extract_metadata(tree, default_url=url)
     title = (document.title or "").strip()
     primary = _pieces(document)
     authors = _authors(document.author) or _byline(primary)
