@@ -8,7 +8,7 @@ they count as one witness, but what the default mode adds is a candidate block. 
 own structure (its <article>, the column of its longest paragraph, the JSON-LD
 `articleBody`) picks no blocks, but vouches for those it holds.
 
-What both extractors keep is the article; the first and last of those blocks bound it. Measured
+What both extractors keep is the article, and the last of those blocks marks its end. Measured
 on the benchmark pages (docs/extraction.md), a block only one extractor keeps is boilerplate
 far more often than not, wherever it sits, except for two kinds, kept:
 - a block both trafilatura modes keep, inside the article or above it (a lead readability
