@@ -103,7 +103,7 @@ def score(truth: str, extracted: str) -> Score:
 
 class Newsvoice:
     """newsvoice's body text (`read_html`), noting the pages it would refuse as having no
-    article and those it would read only the description of, with a warning."""
+    article and those it would read with a warning (a short article, or the description)."""
 
     def __init__(self) -> None:
         self.refused: set[str] = set()
@@ -209,7 +209,7 @@ def main() -> None:
     if isinstance(newsvoice, Newsvoice) and "newsvoice" in names:
         for pages_of, what in (
             (newsvoice.refused, "refuse as having no article"),
-            (newsvoice.described, "read only the description of"),
+            (newsvoice.described, "read with a warning, too short or its description"),
         ):
             listed = [page_id for page_id, html in pages.items() if html in pages_of]
             print(f"\nnewsvoice would {what} ({len(listed)} pages):")

@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 from newsvoice import voice
 from newsvoice.article import Article
 from newsvoice.errors import LanguageError, NoArticleError
-from newsvoice.extract import extract, read_html
+from newsvoice.extract import DESCRIBED, SHORT, extract, read_html
 from newsvoice.extract.html import TABLE_NOTE, WITNESSES, extract_html, other_bodies
 from newsvoice.extract.structure import html_pieces, word_count
 from newsvoice.narrate import load_article
@@ -472,7 +472,7 @@ def test_the_description_is_read_with_a_warning_as_a_last_resort() -> None:
     article = read_html(shell_page(head=f'<meta property="og:description" content="{description}">'))
     assert article is not None
     assert article.paragraphs == [description]
-    assert article.warnings == ("no article text found; the page's own description is read instead",)
+    assert article.warnings == (DESCRIBED,)
     assert extract(Document(shell_page(head=f'<meta name="description" content="{description}">'), "html"))
 
 
@@ -500,3 +500,11 @@ def test_a_chinese_page_laid_out_in_a_table_is_read() -> None:
     cells = "".join(f"<tr><td>{sentence}</td></tr>" for sentence in sentences)
     html = f"<html lang='zh'><body><table>{cells}</table></body></html>"
     assert TABLE_NOTE not in extract_html(html).paragraphs
+
+
+def test_a_short_article_that_says_more_than_the_description_is_read_with_a_warning() -> None:
+    teaser = f"<article><p>{PARAGRAPHS[0]}</p></article>"
+    article = read_html(shell_page(head='<meta name="description" content="Bridge news.">', body=teaser))
+    assert article is not None
+    assert article.paragraphs == [PARAGRAPHS[0]]
+    assert article.warnings == (SHORT,)

@@ -17,6 +17,9 @@ __all__ = ["MIN_WORDS", "extract", "extract_text", "read_html", "too_short"]
 # teaser and prompts, or the shell of a page that JavaScript fills in. (A text file is
 # taken as the article it is, however short.)
 MIN_WORDS = 50
+# The warnings of a page read although its article is too short (`read_html`).
+SHORT = f"the article found is shorter than {MIN_WORDS} words: it may be only a teaser"
+DESCRIBED = "no article text found; the page's own description is read instead"
 
 
 def too_short(article: Article) -> bool:
@@ -28,9 +31,11 @@ def read_html(html: str, url: str | None = None) -> Article | None:
     """The article in an HTML page (`extract_html`), or None when there is none.
 
     When the article the extractors agree on is too short to be one, the first of the other
-    witnesses' bodies that is long enough (`other_bodies`) is the article; failing that, the
-    page's own description (og:description), with a warning, rather than nothing."""
+    witnesses' bodies that is long enough (`other_bodies`) is the article. Failing that, a page
+    with a description (og:description) is read rather than refused, with a warning: the
+    description, or the short article where it says more."""
     from .html import extract_html, other_bodies  # trafilatura and lxml are only loaded for HTML
+    from .structure import word_count
 
     article = extract_html(html, url=url)
     if not too_short(article):
@@ -40,11 +45,10 @@ def read_html(html: str, url: str | None = None) -> Article | None:
             return found
     if not article.description:
         return None
-    return replace(
-        article,
-        blocks=(Block("paragraph", article.description),),
-        warnings=(*article.warnings, "no article text found; the page's own description is read instead"),
-    )
+    if sum(word_count(block.text) for block in article.blocks) >= word_count(article.description):
+        return replace(article, warnings=(*article.warnings, SHORT))
+    described = (Block("paragraph", article.description),)
+    return replace(article, blocks=described, warnings=(*article.warnings, DESCRIBED))
 
 
 def extract(document: Document) -> Article:

@@ -207,12 +207,18 @@ def other_bodies(html: str, article: Article) -> Iterator[tuple[Block, ...]]:
     """The article's body as the witnesses that do not vote on blocks give it, for a page whose
     agreed article is too short to be one: the JSON-LD `articleBody` (a page built by
     JavaScript often carries its article there), then the column of its longest paragraph,
-    cleaned for listening."""
+    cleaned for listening, where it holds the agreed article."""
     tree = _tree(html)
     if tree is None:
         return
     for body in json_ld_bodies(tree):
         yield tuple(Block("paragraph", line) for line in body.splitlines() if line.strip())
     links = _link_texts(tree)
+    agreed = [key(block.text) for block in article.blocks]
     for column in _longest_paragraph_column(tree):
-        yield _blocks(clean(html_pieces(column), article.title, article.authors, links))
+        blocks = _blocks(clean(html_pieces(column), article.title, article.authors, links))
+        # The column must hold what the extractors agreed on: more of the same article, not a
+        # longer sidebar or comment thread beside a short post.
+        said = " ".join(key(block.text) for block in blocks)
+        if all(own in said for own in agreed):
+            yield blocks
