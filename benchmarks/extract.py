@@ -110,14 +110,13 @@ class Newsvoice:
         self.described: set[str] = set()
 
     def __call__(self, html: str) -> str:
-        from newsvoice.extract import read_html
+        from newsvoice.extract import read_html, too_short
 
         article = read_html(html)
-        if article is None:
-            self.refused.add(html)
-            return ""
         if article.warnings:
             self.described.add(html)
+        elif too_short(article):
+            self.refused.add(html)  # and scored on the little the extractors found
         return "\n".join(block.text for block in article.blocks)
 
 

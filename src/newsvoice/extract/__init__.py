@@ -27,8 +27,9 @@ def too_short(article: Article) -> bool:
     return sum(len(paragraph.split()) for paragraph in article.paragraphs) < MIN_WORDS
 
 
-def read_html(html: str, url: str | None = None) -> Article | None:
-    """The article in an HTML page (`extract_html`), or None when there is none.
+def read_html(html: str, url: str | None = None) -> Article:
+    """The article in an HTML page (`extract_html`); one that is `too_short` without a warning
+    when the page has none.
 
     When the article the extractors agree on is too short to be one, the first of the other
     witnesses' bodies that is long enough (`other_bodies`) is the article. Failing that, a page
@@ -44,7 +45,7 @@ def read_html(html: str, url: str | None = None) -> Article | None:
         if not too_short(found := replace(article, blocks=blocks)):
             return found
     if not article.description:
-        return None
+        return article
     if sum(word_count(block.text) for block in article.blocks) >= word_count(article.description):
         return replace(article, warnings=(*article.warnings, SHORT))
     described = (Block("paragraph", article.description),)
@@ -59,13 +60,12 @@ def extract(document: Document) -> Article:
     the text that is kept (and an HTML parser gives up on a surrogate)."""
     document = replace(document, content=clean_text(document.content))
     if document.kind == "html":
-        found = read_html(document.content, url=document.url)
-        if found is None:
+        article = read_html(document.content, url=document.url)
+        if too_short(article) and not article.warnings:
             raise NoArticleError(
                 f"{document.name}: no article found (fewer than {MIN_WORDS} words of article text, "
                 "and no description; the page may be paywalled or built by JavaScript)"
             )
-        article = found
     else:
         article = extract_text(document.content, url=document.url)
     if not article.paragraphs:
