@@ -296,7 +296,9 @@ def pieces_of(*texts: str) -> list[Piece]:
 def agreed(**found: list[str]) -> list[str]:
     """The texts `agree` keeps of the witnesses' FOUND texts (the structure's as they are)."""
     structure = found.pop("structure", [])
-    witnesses = Witnesses(**{name: pieces_of(*texts) for name, texts in found.items()}, structure=structure)
+    witnesses = Witnesses(
+        **{name: pieces_of(*texts) for name, texts in found.items()}, structure=lambda: structure
+    )
     return [piece.text for piece in agree(witnesses)]
 
 

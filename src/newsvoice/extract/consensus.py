@@ -21,9 +21,10 @@ far more often than not, wherever it sits, except for two kinds, kept:
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .cleanup import key, runs_of
 from .structure import Piece
@@ -39,13 +40,14 @@ _SENTENCE_END = re.compile(r"""[.!?…。！？]["'”’)」』]?$""")
 @dataclass(frozen=True)
 class Witnesses:
     """What each witness found on one page: blocks from trafilatura in its PRECISION and
-    DEFAULT modes and from READABILITY, and texts of the page's STRUCTURE. An empty one has
-    found nothing or was not asked."""
+    DEFAULT modes and from READABILITY, and texts of the page's STRUCTURE (read only when a
+    block below the article needs its word: most pages have none). An empty one has found
+    nothing or was not asked."""
 
     precision: Sequence[Piece] = ()
     default: Sequence[Piece] = ()
     readability: Sequence[Piece] = ()
-    structure: Sequence[str] = field(default_factory=tuple)
+    structure: Callable[[], Sequence[str]] = tuple
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,6 @@ class _Votes:
     precision: bool
     default: bool
     readability: bool
-    structure: bool
 
     @property
     def agreed(self) -> bool:
@@ -72,11 +73,15 @@ def agree(witnesses: Witnesses) -> list[Piece]:
         _Text(" ".join(key(piece.text) for piece in found))
         for found in (witnesses.precision, witnesses.default, witnesses.readability)
     )
-    structure = _Text(" ".join(key(text) for text in witnesses.structure))
     votes = [
-        _Votes(precision.shares(own), default.shares(own), readability.shares(own), structure.shares(own))
+        _Votes(precision.shares(own), default.shares(own), readability.shares(own))
         for own in (key(piece.text) for piece in candidates)
     ]
+    structure = functools.cache(lambda: _Text(" ".join(key(text) for text in witnesses.structure())))
+
+    def vouched(piece: Piece) -> bool:
+        return structure().shares(key(piece.text))
+
     agreed = [index for index, vote in enumerate(votes) if vote.agreed]
     if not agreed:  # the extractors found different things, or one found nothing: trafilatura is
         # the more precise of the two (readability alone takes a menu for a column)
@@ -85,19 +90,19 @@ def agree(witnesses: Witnesses) -> list[Piece]:
     return [
         piece
         for index, (piece, vote) in enumerate(zip(candidates, votes, strict=True))
-        if _keep(piece, vote, below=index > last)
+        if _keep(piece, vote, below=index > last, vouched=vouched)
     ]
 
 
-def _keep(piece: Piece, vote: _Votes, below: bool) -> bool:
+def _keep(piece: Piece, vote: _Votes, below: bool, vouched: Callable[[Piece], bool]) -> bool:
     if vote.agreed:
         return True
     if vote.both_modes:
-        return not below or vote.structure
+        return not below or vouched(piece)
     prose = (
         piece.kind == "paragraph" and piece.words >= _PROSE_WORDS and bool(_SENTENCE_END.search(piece.text))
     )
-    return vote.readability and below and prose and vote.structure
+    return vote.readability and below and prose and vouched(piece)
 
 
 def _union(first: Sequence[Piece], second: Sequence[Piece]) -> list[Piece]:

@@ -77,7 +77,7 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
             precision=cleaned(primary) if "precision" in witnesses else [],
             default=cleaned(_pieces(_extraction(tree, **_OPTIONS))) if "default" in witnesses else [],
             readability=cleaned(column),
-            structure=_structure(tree, cleaned) if "structure" in witnesses else [],
+            structure=(lambda: _structure(tree, cleaned)) if "structure" in witnesses else tuple,
         )
     )
     page_url = document.url or url
