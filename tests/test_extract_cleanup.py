@@ -295,9 +295,11 @@ def pieces_of(*texts: str) -> list[Piece]:
 
 def agreed(**found: list[str]) -> list[str]:
     """The texts `agree` keeps of the witnesses' FOUND texts (the structure's as they are)."""
-    structure = found.pop("structure", [])
+    structure, column = found.pop("structure", []), found.pop("column", [])
     witnesses = Witnesses(
-        **{name: pieces_of(*texts) for name, texts in found.items()}, structure=lambda: structure
+        **{name: pieces_of(*texts) for name, texts in found.items()},
+        structure=lambda: structure,
+        column=lambda: column,
     )
     return [piece.text for piece in agree(witnesses)]
 
@@ -327,10 +329,19 @@ def test_agreement_keeps_trafilaturas_blocks_below_the_article_only_where_the_pa
     assert agreed(precision=both_modes, default=both_modes, readability=BODY) == BODY
     vouched = agreed(precision=both_modes, default=both_modes, readability=BODY, structure=[ABOUT_US])
     assert vouched == both_modes
+    in_its_column = agreed(precision=both_modes, default=both_modes, readability=BODY, column=[ABOUT_US])
+    assert in_its_column == BODY  # a site's blurb often shares the article's column
+
+
+def test_agreement_keeps_a_short_line_both_trafilatura_modes_keep_below_the_article() -> None:
+    correction = "Correction: the line opens in April, not in March."
+    both_modes = [*BODY, correction]
+    assert agreed(precision=both_modes, default=both_modes, readability=BODY) == both_modes
 
 
 def test_agreement_keeps_the_rest_of_an_article_trafilatura_cut_short_where_the_page_vouches() -> None:
     assert agreed(precision=BODY[:2], default=BODY[:2], readability=BODY, structure=BODY) == BODY
+    assert agreed(precision=BODY[:2], default=BODY[:2], readability=BODY, column=BODY) == BODY
     assert agreed(precision=BODY[:2], default=BODY[:2], readability=BODY) == BODY[:2]
 
 

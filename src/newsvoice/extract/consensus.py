@@ -5,15 +5,17 @@ trafilatura now and then stops halfway down a long article or keeps the site's b
 at its end; readability keeps standfirsts, captions and teasers at the top. trafilatura is
 asked twice, in its precision mode and in its default one: the two are one extractor, so
 they count as one witness, but what the default mode adds is a candidate block. The page's
-own structure (its <article>, the column of its longest paragraph, the JSON-LD
-`articleBody`) picks no blocks, but vouches for those it holds.
+own structure picks no blocks, but vouches for those it holds: what it declares its article
+(its <article> elements, the JSON-LD `articleBody`), and, more loosely, the column of its
+longest paragraph.
 
 What both extractors keep is the article, and the last of those blocks marks its end. Measured
 on the benchmark pages (docs/extraction.md), a block only one extractor keeps is boilerplate
 far more often than not, wherever it sits, except for two kinds, kept:
 - a block both trafilatura modes keep, inside the article or above it (a lead readability
-  missed), or below it where the page's structure vouches for it (below the article
-  otherwise, it is the site's "About us" or a letters policy);
+  missed); below it, a short line (a correction, a sign-off), or prose the page declares its
+  article's (trafilatura's other prose down there is the site's "About us" or a letters
+  policy, often in the same column as the article);
 - readability's prose below the article where the page's structure vouches for it: the rest of
   a long article that trafilatura cut short.
 """
@@ -40,14 +42,16 @@ _SENTENCE_END = re.compile(r"""[.!?…。！？]["'”’)」』]?$""")
 @dataclass(frozen=True)
 class Witnesses:
     """What each witness found on one page: blocks from trafilatura in its PRECISION and
-    DEFAULT modes and from READABILITY, and texts of the page's STRUCTURE (read only when a
-    block below the article needs its word: most pages have none). An empty one has found
-    nothing or was not asked."""
+    DEFAULT modes and from READABILITY; the texts the page's STRUCTURE declares its article's,
+    and those of the COLUMN of its longest paragraph (the two read only when a block below
+    the article needs their word: most pages have none). An empty one has found nothing or
+    was not asked."""
 
     precision: Sequence[Piece] = ()
     default: Sequence[Piece] = ()
     readability: Sequence[Piece] = ()
     structure: Callable[[], Sequence[str]] = tuple
+    column: Callable[[], Sequence[str]] = tuple
 
 
 @dataclass(frozen=True)
@@ -77,10 +81,14 @@ def agree(witnesses: Witnesses) -> list[Piece]:
         _Votes(precision.shares(own), default.shares(own), readability.shares(own))
         for own in (key(piece.text) for piece in candidates)
     ]
-    structure = functools.cache(lambda: _Text(" ".join(key(text) for text in witnesses.structure())))
+    declared, column = (
+        functools.cache(lambda texts=texts: _Text(" ".join(key(text) for text in texts())))
+        for texts in (witnesses.structure, witnesses.column)
+    )
 
-    def vouched(piece: Piece) -> bool:
-        return structure().shares(key(piece.text))
+    def vouched(piece: Piece, loosely: bool) -> bool:
+        own = key(piece.text)
+        return declared().shares(own) or (loosely and column().shares(own))
 
     agreed = [index for index, vote in enumerate(votes) if vote.agreed]
     if not agreed:  # the extractors found different things, or one found nothing: trafilatura is
@@ -94,15 +102,15 @@ def agree(witnesses: Witnesses) -> list[Piece]:
     ]
 
 
-def _keep(piece: Piece, vote: _Votes, below: bool, vouched: Callable[[Piece], bool]) -> bool:
+def _keep(piece: Piece, vote: _Votes, below: bool, vouched: Callable[[Piece, bool], bool]) -> bool:
     if vote.agreed:
         return True
-    if vote.both_modes:
-        return not below or vouched(piece)
     prose = (
         piece.kind == "paragraph" and piece.words >= _PROSE_WORDS and bool(_SENTENCE_END.search(piece.text))
     )
-    return vote.readability and below and prose and vouched(piece)
+    if vote.both_modes:
+        return not below or not prose or vouched(piece, False)
+    return vote.readability and below and prose and vouched(piece, True)
 
 
 def _union(first: Sequence[Piece], second: Sequence[Piece]) -> list[Piece]:

@@ -77,7 +77,8 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
             precision=cleaned(primary) if "precision" in witnesses else [],
             default=cleaned(_pieces(_extraction(tree, **_OPTIONS))) if "default" in witnesses else [],
             readability=cleaned(column),
-            structure=(lambda: _structure(tree, cleaned)) if "structure" in witnesses else tuple,
+            structure=(lambda: _declared(tree, cleaned)) if "structure" in witnesses else tuple,
+            column=(lambda: _column(tree, cleaned)) if "structure" in witnesses else tuple,
         )
     )
     page_url = document.url or url
@@ -110,13 +111,18 @@ def _readability(tree: lxml_html.HtmlElement) -> list[Piece]:
         return []
 
 
-def _structure(tree: lxml_html.HtmlElement, cleaned: Callable[[list[Piece]], list[Piece]]) -> list[str]:
-    """The texts the page's own structure marks as its article: each <article> element, the
-    element around its longest paragraph, each (cleaned), and the JSON-LD `articleBody`."""
-    columns = [*tree.iter("article"), *_longest_paragraph_column(tree)]
-    return [piece.text for column in columns for piece in cleaned(html_pieces(column))] + list(
-        json_ld_bodies(tree)
-    )
+def _declared(tree: lxml_html.HtmlElement, cleaned: Callable[[list[Piece]], list[Piece]]) -> list[str]:
+    """The texts the page declares its article's: its <article> elements (cleaned) and its
+    JSON-LD `articleBody`."""
+    found = [piece.text for article in tree.iter("article") for piece in cleaned(html_pieces(article))]
+    return found + list(json_ld_bodies(tree))
+
+
+def _column(tree: lxml_html.HtmlElement, cleaned: Callable[[list[Piece]], list[Piece]]) -> list[str]:
+    """The texts of the column of the page's longest paragraph (cleaned)."""
+    return [
+        piece.text for column in _longest_paragraph_column(tree) for piece in cleaned(html_pieces(column))
+    ]
 
 
 def _longest_paragraph_column(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
