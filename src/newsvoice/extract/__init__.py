@@ -10,18 +10,20 @@ from ..errors import NoArticleError
 from ..language import with_language
 from ..sources import Document
 from .text import extract_text
+from .words import word_count
 
 __all__ = ["MIN_WORDS", "extract", "extract_text", "too_short"]
 
 # An HTML page whose article has fewer words than this has none: what is left is a paywall's
 # teaser and prompts, or the shell of a page that JavaScript fills in. (A text file is
-# taken as the article it is, however short.)
+# taken as the article it is, however short.) Chinese and Japanese characters are counted
+# at two to a word (`word_count`): 100 of them make an article.
 MIN_WORDS = 50
 
 
 def too_short(article: Article) -> bool:
     """Whether an article taken from an HTML page is too short to be one (`MIN_WORDS`)."""
-    return sum(len(paragraph.split()) for paragraph in article.paragraphs) < MIN_WORDS
+    return sum(map(word_count, article.paragraphs)) < MIN_WORDS
 
 
 def extract(document: Document) -> Article:

@@ -25,6 +25,7 @@ from ..article import Article, Block
 from .cleanup import byline_authors, clean, key
 from .consensus import agree
 from .embeds import insert_posts, take_posts
+from .markup import drop_furniture
 from .structure import Piece, pieces
 
 TABLE_NOTE = "A table is omitted from the audio."
@@ -52,6 +53,7 @@ def extract_html(html: str, url: str | None = None) -> Article:
     links = _link_texts(tree)
     posts = take_posts(tree)
     language = _language(tree)
+    drop_furniture(tree)
     column = _readability(copy.deepcopy(tree))  # readability changes the tree it reads
     options = {"with_metadata": True, "favor_precision": True, **_OPTIONS}
     document = _extraction(tree, url=url, **options) or TrafilaturaDocument()

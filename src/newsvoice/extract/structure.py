@@ -13,6 +13,8 @@ from typing import Literal
 
 from lxml import etree
 
+from .words import word_count
+
 PieceKind = Literal["paragraph", "heading", "item", "table"]
 
 # Elements that start and end a block of text; everything else (<hi>, <ref>, <del>) is inline.
@@ -31,7 +33,7 @@ class Piece:
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        return word_count(self.text)
 
 
 def pieces(body: etree._Element) -> list[Piece]:
