@@ -277,6 +277,12 @@ def test_chinese_and_japanese_pages_are_read_whole(language: str) -> None:
     assert article.paragraphs == BODIES[language] and article.language == language
 
 
+def test_a_chinese_page_laid_out_with_a_table_is_read() -> None:
+    # Each cell is one "word" to str.split: counted so, the article was taken for a data table.
+    layout = f"<table><tr><td>{''.join(paragraphs('zh'))}</td></tr></table>"
+    assert read(page("zh", layout)).paragraphs == BODIES["zh"]
+
+
 def test_characters_count_as_words_in_chinese_and_japanese() -> None:
     assert word_count("The ferry sails.") == 3
     assert word_count("市议会周二投票。") == 4  # seven characters at two a word, rounded up; the stop is none

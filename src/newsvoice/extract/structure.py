@@ -80,5 +80,5 @@ class _Flow:
 
 
 def _holds_prose(table: etree._Element) -> bool:
-    cells = [" ".join(map(str, cell.itertext())).split() for cell in table.iter("cell")]
-    return bool(cells) and sum(map(len, cells)) / len(cells) >= _PROSE_CELL_WORDS
+    cells = [word_count(" ".join(map(str, cell.itertext()))) for cell in table.iter("cell")]
+    return bool(cells) and sum(cells) / len(cells) >= _PROSE_CELL_WORDS
