@@ -350,3 +350,27 @@ def test_a_page_read_again_is_not_counted_twice(tmp_path: Path) -> None:
 def test_a_damaged_memory_costs_the_memory_not_the_article(tmp_path: Path) -> None:
     (tmp_path / "herald.example.json").write_text("{not json", encoding="utf-8")
     assert SiteMemory(tmp_path).clean(story(1)).paragraphs[-1] == BIO
+
+
+# --- position: the readers' comments after the post ---------------------------------------------
+
+
+def test_the_comments_after_a_blog_post_are_not_read() -> None:
+    comments = "".join(
+        f"<p>{said}</p><p>Posted by: {name} | Mar 26, 2007 2:0{number}:18 PM</p>"
+        for number, (name, said) in enumerate(
+            [
+                ("Andrew", "Wow, that is quite a ferry. I would take it every day."),
+                ("Robby", "Not cool at all."),
+            ]
+        )
+    )
+    stamp = "<p>Posted by Kathy on April 6, 2007 | Permalink</p>"
+    article = read(page("en", *paragraphs("en"), stamp, f'<div id="feedback">{comments}</div>'))
+    assert_article_without(article, "en", "Wow", "Not cool", "Posted by")
+
+
+def test_a_post_quoting_one_signed_comment_is_read_whole() -> None:
+    quoted = "<p>Posted by: Andrew | Mar 26, 2007 2:00:18 PM</p>"
+    html = page("en", *paragraphs("en", {1: quoted}))
+    assert read(html).paragraphs[:2] == BODIES["en"][:2] and BODIES["en"][3] in read(html).paragraphs

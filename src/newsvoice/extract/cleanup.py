@@ -32,6 +32,10 @@ _LINK_WORDS = 12
 # (headlines end without one, or with a question mark).
 _LINKED_SENTENCE_WORDS = 6
 _FULL_STOP = re.compile(r"""[.!…。！]["'”’)」』）]?$""")
+# A blog comment's signature, and the post's own stamp before the comments (see `_without_comments`).
+_SIGNATURE = re.compile(r"(?i:posted|written|submitted)\s+by\s*:")
+_POST_STAMP = re.compile(r"(?i:posted|filed|written|published)\b(?!\s+by\s*:)")
+_STAMP_WORDS = 25
 # A heading of this many words that ends with a full stop is a paragraph set as a heading.
 _PROSE_HEADING_WORDS = 10
 
@@ -235,7 +239,7 @@ def clean(
     pieces: Sequence[Piece], title: str, authors: Sequence[str], links: Collection[str] = ()
 ) -> list[Piece]:
     """The pieces a listener should hear, in order. LINKS: the `key`s of the page's link texts."""
-    kept = _drop_related_links([_as_prose(piece) for piece in pieces], links)
+    kept = _drop_related_links([_as_prose(piece) for piece in _without_comments(pieces)], links)
     kept = [
         trimmed
         for piece in kept
@@ -405,6 +409,24 @@ def _short_runs(words: list[str], longer_than: float) -> Iterator[str]:
             run = " ".join(words[start:end])
             if len(run) > longer_than:
                 yield run
+
+
+def _without_comments(pieces: Sequence[Piece]) -> Sequence[Piece]:
+    """The pieces before the readers' comments, where a blog's comments are signed in its
+    software's way ("Posted by: Ellen | Mar 26, 2007"; an extractor that keeps the page's
+    column keeps them). They start after the post's own stamp ("Posted by Laurie at
+    September 10, 2012 9:01 AM", without the colon), the last one before the first signature;
+    a page without such a stamp loses what follows the first signature. One signature alone
+    may be the article quoting one: it takes two."""
+    signed = [index for index, piece in enumerate(pieces) if _SIGNATURE.match(piece.text)]
+    if len(signed) < 2:
+        return pieces
+    stamps = [
+        index
+        for index, piece in enumerate(pieces[: signed[0]])
+        if piece.words <= _STAMP_WORDS and _POST_STAMP.match(piece.text) and _DATE.search(piece.text)
+    ]
+    return pieces[: stamps[-1] if stamps else signed[0]]
 
 
 def _as_prose(piece: Piece) -> Piece:

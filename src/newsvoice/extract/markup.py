@@ -3,12 +3,16 @@
 A page says what some of its parts are: an `<aside>` is beside the article, a `<figcaption>`
 is a picture's, ARIA roles name the navigation, the banner and the page's footer, and
 templates name their share bars, related-story boxes and newsletter sign-ups in their
-classes. A block made almost all of links (a tag list, a row of story links) is a menu
-whatever its name. Both extractors drop much of this by their own means, but not always
-the same parts, and what both keep is read aloud; taken out here, it is gone for both.
+classes. Outside the main text, a block made almost all of links (a tag cloud, a row of
+story links) is a menu whatever its name; inside it, a list of links is the article's own
+("five wallpapers to buy", a blog's links of the week). Both extractors drop much of this by
+their own means, but not always the same parts, and what both keep is read aloud; taken out
+here, it is gone for both.
 
-A part is only taken out when it holds a small share of the page's text: a template that
-names the article's own container "post-with-share-bar" loses nothing.
+A part is never taken out when it holds the page's main text (the element with the most
+paragraph text of its own, and every element around it), nor when it holds a large share of
+the page's text: a template that names the article's own container "post-share-style2", or
+classes it "tag-share" for its tag "share", loses nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ _NAMES = re.compile(r"share|sharing|related|newsletter", re.I)
 _LINK_CONTAINERS = frozenset({"ul", "ol", "dl", "div", "section", "nav", "p", "table", "footer"})
 _MENU_LINKS = 3
 _MENU_LINK_SHARE = 0.8
+_CODE = frozenset({"script", "style", "noscript", "template"})
 # A part holding more than this share of the page's text is not furniture, whatever its markup.
 _MAX_SHARE = 0.2
 
@@ -37,13 +42,16 @@ def drop_furniture(tree: lxml_html.HtmlElement) -> None:
     """Take out of TREE the parts its markup says are furniture (their tails stay)."""
     sizes = _Sizes(tree)
     limit = _MAX_SHARE * sizes.text[tree]
+    main = max(sizes.prose, key=sizes.prose.__getitem__, default=tree)
+    holding = {main, *main.iterancestors()}
+    inside = set(main.iter())
     found = [
         element
         for element in tree.iter()
         if isinstance(element.tag, str)
-        and element.getparent() is not None
+        and element not in holding
         and sizes.text[element] <= limit
-        and (_named_furniture(element) or sizes.is_menu(element))
+        and (_named_furniture(element) or (element not in inside and sizes.is_menu(element)))
     ]
     for element in found:  # (one inside another goes with it; dropping it again does nothing)
         element.drop_tree()
@@ -59,20 +67,23 @@ def _named_furniture(element: lxml_html.HtmlElement) -> bool:
 
 class _Sizes:
     """The length of each element's text, of the text of its links, and its number of links,
-    counted in one pass from the leaves up: asking each element for its text would read a
-    deep page's text once for every level of it."""
+    and its prose (its own text and its paragraphs', not its other descendants': where the
+    article's paragraphs sit side by side), counted in one pass from the leaves up: asking
+    each element for its text would read a deep page's text once for every level of it."""
 
     def __init__(self, tree: lxml_html.HtmlElement) -> None:
         self.text: dict[lxml_html.HtmlElement, int] = {}
+        self.prose: dict[lxml_html.HtmlElement, int] = {}
         self._linked: dict[lxml_html.HtmlElement, int] = {}
         self._links: dict[lxml_html.HtmlElement, int] = {}
         for element in reversed(list(tree.iter())):
             children = list(element)
-            own = element.text if isinstance(element.tag, str) else None  # a comment's is not the page's
-            text = len((own or "").strip()) + sum(
-                self.text[child] + len((child.tail or "").strip()) for child in children
-            )
+            # (a comment's text, a script's or a style sheet's is not the page's)
+            own = element.text if isinstance(element.tag, str) and element.tag not in _CODE else None
+            direct = len((own or "").strip()) + sum(len((child.tail or "").strip()) for child in children)
+            text = direct + sum(self.text[child] for child in children)
             self.text[element] = text
+            self.prose[element] = direct + sum(self.text[child] for child in children if child.tag == "p")
             if element.tag == "a" and not element.get("href", "#").startswith("#"):
                 self._linked[element], self._links[element] = text, 1
             else:
