@@ -169,12 +169,27 @@ def test_furniture_phrased_in_each_language_is_not_read(language: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "furniture",
+    [
+        "This entry was posted on Saturday, August 25th, 2012 at 12:23 am and is filed under Ferries.",
+        "Opinions expressed in this column are solely those of the author.",
+        "Did you enjoy this article?",
+        "Übersetzung: Tristan Kast, Redaktion: Theresa Bauer",
+        "[图片说明1：漫画/冷洁]",
+    ],
+)
+def test_footers_disclaimers_and_credits_are_furniture(furniture: str) -> None:
+    assert is_furniture(furniture)
+
+
+@pytest.mark.parametrize(
     "prose",
     [
         "Mehr als zweihundert Menschen kamen zur Sitzung, um die Abstimmung zu verfolgen.",
         "Les abonnés du réseau de bus pourront utiliser le ferry sans payer de supplément.",
         "Los usuarios podrán suscribirse a un abono mensual que incluye el ferry y el autobús.",
         "The photo shows the mayor on the first boat: a smiling woman in a yellow coat.",
+        "The opinions expressed by residents were mixed, and not necessarily hostile.",
         "记者们在码头采访了等待渡轮的市民。",
     ],
 )

@@ -70,11 +70,14 @@ _EN_SHAPES = r"""
       | this\ (?:article|story)\ (?:has\ been|was)\ sent\ to.*
       | (?:filed\ under|tags?|topics?|categories|category)\s*:.* | tags | topics
       | (?:\d+\ )?min(?:ute)?s?\ read | (?:estimated\ )?reading\ time\b.*
+      # blog software's post footer and trackbacks, and a site's disclaimer
+      | this\ entry\ was\ posted\b.* | trackback\ url\b.* | listed\ below\ are\ links\ to\ weblogs\b.*
+      | .*\bopinions\ expressed\b[^.]{0,40}\b(?:(?:are|do)\ not\ necessarily|are\ (?:solely\ )?those\ of)\b.*
       # a caption that ends with its credit ("The ferry in May. Photo: Jane Doe")
       | .*\b(?-i:Photo|Image|Foto|Bild|Crédits?\ photos?|Fotografía|Imagen)\s*:\s*[^.!?]{1,60}
 """
 _DE_SHAPES = r"""
-        (?:fotos?|bild(?:er|quelle)?|grafik|quelle|mitarbeit)\s*:.* | mit\ material\ (?:von|der)\ .*
+        (?:fotos?|bild(?:er|quelle)?|grafik|quelle|mitarbeit|(?:schluss)?redaktion|übersetzung)\s*:.* | mit\ material\ (?:von|der)\ .*
       | (?:.*[(/.])?\s*(?:dpa|imago(?:\ images)?|picture[\ -]alliance|keystone|apa)(?:/[^()/]*)?\)?
       | .*\balle\ rechte\ vorbehalten\b.* | werbung | anzeige | gesponsert
       | (?:artikel\ )?teilen | drucken | (?:\d+\ )?kommentare? | merken | vorlesen
@@ -98,7 +101,7 @@ _ES_SHAPES = r"""
 # Chinese and Japanese: picture credits and sources, editors and reporters, the original
 # headline of a reprint ("图片来源：", "写真：", "责任编辑：", "原标题：").
 _CJK_SHAPES = r"""
-        (?:图片(?:来源)?|来源|责任编辑|编辑|记者|摄影|原标题|写真|画像|出典|提供)\s*[:：／/].*
+        (?:图片(?:来源|说明)?\d*|来源|责任编辑|编辑|记者|摄影|原标题|写真|画像|出典|提供)\s*[:：／/].*
 """
 # Blocks that are furniture by their shape, wherever they appear (matched against the whole block).
 _SHAPES = re.compile(
@@ -111,7 +114,7 @@ _EN_PROMPTS = r"""
         listen\ to\ (?:this|the)\ (?:article|story) | you\ can\ now\ listen | listen\ (?:live|again|back|now)
       | (?:audio|voice|narration)\b.*\b(?:generated|created|produced|narrated)\b.*
         \b(?:ai|artificial\ intelligence)
-      | ai[-\ ](?:generated|narrated|voiced)
+      | ai[-\ ](?:generated|narrated|voiced) | did\ you\ (?:enjoy|like)\ this\ (?:article|story|post)
       # newsletters and subscriptions, in the words of a prompt rather than of a story about them
       | (?:our|free|daily|weekly|morning|evening)\ (?:\w+\ )?newsletters? | your\ inbox
       | (?:subscribe|sign\ up|register)
@@ -186,7 +189,7 @@ _ES_RELATED = r"""
       | ver\ (?:también|más) | más\ (?:noticias|información)\b.{0,40}
 """
 _CJK_RELATED = r"""
-        相关(?:阅读|新闻|文章|推荐|报道) | 延伸阅读 | 推荐阅读 | 热门(?:文章|新闻) | 関連(?:記事|ニュース)
+        相关(?:阅读|新闻|文章|推荐|报道|内容|链接) | 延伸阅读 | 推荐阅读 | 热门(?:文章|新闻) | 関連(?:記事|ニュース)
       | あわせて読みたい | こちらもおすすめ | おすすめ記事
 """
 _RELATED = re.compile(
