@@ -77,7 +77,8 @@ _EN_SHAPES = r"""
       | .*\b(?-i:Photo|Image|Foto|Bild|Crédits?\ photos?|Fotografía|Imagen)\s*:\s*[^.!?]{1,60}
 """
 _DE_SHAPES = r"""
-        (?:fotos?|bild(?:er|quelle)?|grafik|quelle|mitarbeit|(?:schluss)?redaktion|übersetzung)\s*:.* | mit\ material\ (?:von|der)\ .*
+        (?:fotos?|bild(?:er|quelle)?|grafik|quelle|mitarbeit|(?:schluss)?redaktion|übersetzung)\s*:.*
+      | mit\ material\ (?:von|der)\ .*
       | (?:.*[(/.])?\s*(?:dpa|imago(?:\ images)?|picture[\ -]alliance|keystone|apa)(?:/[^()/]*)?\)?
       | .*\balle\ rechte\ vorbehalten\b.* | werbung | anzeige | gesponsert
       | (?:artikel\ )?teilen | drucken | (?:\d+\ )?kommentare? | merken | vorlesen
@@ -189,7 +190,8 @@ _ES_RELATED = r"""
       | ver\ (?:también|más) | más\ (?:noticias|información)\b.{0,40}
 """
 _CJK_RELATED = r"""
-        相关(?:阅读|新闻|文章|推荐|报道|内容|链接) | 延伸阅读 | 推荐阅读 | 热门(?:文章|新闻) | 関連(?:記事|ニュース)
+        相关(?:阅读|新闻|文章|推荐|报道|内容|链接) | 延伸阅读 | 推荐阅读 | 热门(?:文章|新闻)
+      | 関連(?:記事|ニュース)
       | あわせて読みたい | こちらもおすすめ | おすすめ記事
 """
 _RELATED = re.compile(
