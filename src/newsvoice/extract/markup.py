@@ -48,9 +48,9 @@ def drop_furniture(tree: lxml_html.HtmlElement) -> None:
     found = [
         element
         for element in tree.iter()
-        if isinstance(element.tag, str)
+        if sizes.text[element] <= limit
+        and isinstance(element.tag, str)
         and element not in holding
-        and sizes.text[element] <= limit
         and (_named_furniture(element) or (element not in inside and sizes.is_menu(element)))
     ]
     for element in found:  # (one inside another goes with it; dropping it again does nothing)
@@ -77,18 +77,24 @@ class _Sizes:
         self._linked: dict[lxml_html.HtmlElement, int] = {}
         self._links: dict[lxml_html.HtmlElement, int] = {}
         for element in reversed(list(tree.iter())):
-            children = list(element)
+            tag = element.tag
             # (a comment's text, a script's or a style sheet's is not the page's)
-            own = element.text if isinstance(element.tag, str) and element.tag not in _CODE else None
-            direct = len((own or "").strip()) + sum(len((child.tail or "").strip()) for child in children)
-            text = direct + sum(self.text[child] for child in children)
-            self.text[element] = text
-            self.prose[element] = direct + sum(self.text[child] for child in children if child.tag == "p")
-            if element.tag == "a" and not element.get("href", "#").startswith("#"):
-                self._linked[element], self._links[element] = text, 1
-            else:
-                self._linked[element] = sum(self._linked[child] for child in children)
-                self._links[element] = sum(self._links[child] for child in children)
+            own = element.text if isinstance(tag, str) and tag not in _CODE else None
+            direct = len(own.strip()) if own else 0
+            nested = paragraphs = linked = links = 0
+            for child in element:  # one loop for every sum: this runs for every element of the page
+                if child.tail:
+                    direct += len(child.tail.strip())
+                size = self.text[child]
+                nested += size
+                paragraphs += size if child.tag == "p" else 0
+                linked += self._linked[child]
+                links += self._links[child]
+            self.text[element] = direct + nested
+            self.prose[element] = direct + paragraphs
+            if tag == "a" and not element.get("href", "#").startswith("#"):
+                linked, links = direct + nested, 1
+            self._linked[element], self._links[element] = linked, links
 
     def is_menu(self, element: lxml_html.HtmlElement) -> bool:
         """A container of links to other pages, and little else."""
