@@ -389,3 +389,10 @@ def test_a_post_quoting_one_signed_comment_is_read_whole() -> None:
     quoted = "<p>Posted by: Andrew | Mar 26, 2007 2:00:18 PM</p>"
     html = page("en", *paragraphs("en", {1: quoted}))
     assert read(html).paragraphs[:2] == BODIES["en"][:2] and BODIES["en"][3] in read(html).paragraphs
+
+
+@pytest.mark.parametrize("language", ["zh", "ja"])
+def test_chinese_and_japanese_text_pages_are_read_whole(language: str) -> None:
+    text = "\n\n".join([TITLES[language], *BODIES[language]])
+    article = extract(Document(text, "text", url=None, name="p"))
+    assert article.title == TITLES[language] and article.paragraphs == BODIES[language]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 # Han ideographs (with extension A and the compatibility block), hiragana and katakana. Korean
 # is written with spaces between words, and its words are counted as words.
@@ -24,10 +25,11 @@ CJK_CHARS_PER_WORD = 2
 SENTENCE_END = re.compile(r"""[.!?…。！？]["'”’)」』）]?$""")
 
 
-def word_count(text: str) -> int:
-    """TEXT's words: its space-separated words, and its CJK characters at two to a word."""
+def word_count(text: str, words: Callable[[str], list[str]] = str.split) -> int:
+    """TEXT's words as WORDS finds them (by default, those between spaces), and its CJK
+    characters at two to a word."""
     if text.isascii():
-        return len(text.split())
+        return len(words(text))
     cjk = len(_CJK.findall(text))
     rest = _CJK_OTHER.sub(" ", _CJK.sub(" ", text))
-    return len(rest.split()) + math.ceil(cjk / CJK_CHARS_PER_WORD)
+    return len(words(rest)) + math.ceil(cjk / CJK_CHARS_PER_WORD)
