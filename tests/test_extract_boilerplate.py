@@ -13,7 +13,7 @@ import pytest
 from newsvoice.article import Article, Block
 from newsvoice.errors import NoArticleError
 from newsvoice.extract import extract, too_short
-from newsvoice.extract.cleanup import clean, is_furniture, is_related_label, key
+from newsvoice.extract.cleanup import byline_authors, clean, is_furniture, is_related_label, key
 from newsvoice.extract.html import extract_html
 from newsvoice.extract.structure import Piece
 from newsvoice.extract.words import word_count
@@ -396,3 +396,24 @@ def test_chinese_and_japanese_text_pages_are_read_whole(language: str) -> None:
     text = "\n\n".join([TITLES[language], *BODIES[language]])
     article = extract(Document(text, "text", url=None, name="p"))
     assert article.title == TITLES[language] and article.paragraphs == BODIES[language]
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("Von Anna Schmidt und Jan Weber", ("Anna Schmidt", "Jan Weber")),
+        ("Par Jean Dupont", ("Jean Dupont",)),
+        ("Por María López y Juan Pérez", ("María López", "Juan Pérez")),
+        ("Von Berlin nach Hamburg", ()),
+        ("Par exemple, le maire a dit non.", ()),
+    ],
+)
+def test_bylines_in_german_french_and_spanish(byline: str, authors: tuple[str, ...]) -> None:
+    assert byline_authors(byline) == authors
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es"])
+def test_the_byline_of_a_german_french_or_spanish_page_is_not_read_as_text(language: str) -> None:
+    byline = {"de": "Von Anna Schmidt", "fr": "Par Anna Schmidt", "es": "Por Anna Schmidt"}[language]
+    article = read(page(language, f'<p class="byline">{byline}</p>', *paragraphs(language)))
+    assert_article_without(article, language, byline)

@@ -203,9 +203,12 @@ _RELATED = re.compile(
 _LABEL = re.compile(r"^\W*[^:：|»›>\]]{1,30}[:：|»›>\]]\s*")
 
 _NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
-# "By A, B and C", then perhaps a role or an outlet ("| Staff Writer", ", CNN"), but not a sentence.
+# "By A, B and C" (German "Von A und B", French "Par A et B", Spanish "Por A y B"), then perhaps
+# a role or an outlet ("| Staff Writer", ", CNN"), but not a sentence.
+_BY = r"(?i:by|von|par|por)"
+_AND = r"(?:,|\b(?:and|und|et|y)\b|&)"
 _BYLINE = re.compile(
-    rf"^\W*(?i:by)\s+(?P<names>{_NAME}(?:\s*(?:,|\band\b|&)\s*{_NAME})*)(?:\s*[,|/–—-]\s*[^.!?]{{0,60}})?\s*$"
+    rf"^\W*{_BY}\s+(?P<names>{_NAME}(?:\s*{_AND}\s*{_NAME})*)(?:\s*[,|/–—-]\s*[^.!?]{{0,60}})?\s*$"
 )
 # A date or a time: "Nov. 19", "19 November", "2019-11-19", "11/19/2019", "8:45".
 _DATE = re.compile(
@@ -216,7 +219,7 @@ _DATE = re.compile(
 # A journalist's role after the name ("By Jane Doe, Political Editor").
 _ROLE = re.compile(r"(?:writer|reporter|correspondent|editor|contributor|columnist)s?")
 # Words a byline or a date stamp is made of, besides names, dates and times.
-_BYLINE_WORD = re.compile(rf"by|and|staff|{_ROLE.pattern}")
+_BYLINE_WORD = re.compile(rf"by|von|par|por|and|staff|{_ROLE.pattern}")
 # (and time zones: "ET", "PST", "GMT", "CEST")
 _STAMP_WORD = re.compile(
     rf"""\d+ | [apm] | am | pm | (?:(?i:{MONTH})|mon|tue|wed|thu|fri|sat|sun)[a-z]*
@@ -283,7 +286,7 @@ def byline_authors(text: str) -> tuple[str, ...]:
         return ()
     names = [
         name
-        for name in re.split(r"\s*(?:,|\band\b|&)\s*", match.group("names"))
+        for name in re.split(rf"\s*{_AND}\s*", match.group("names"))
         if not all(_BYLINE_WORD.fullmatch(word) for word in _WORD.findall(name.lower()))
     ]
     # A role after a name is not an author ("By Jane Doe, Political Editor"); a role alone
