@@ -176,6 +176,8 @@ def test_furniture_phrased_in_each_language_is_not_read(language: str) -> None:
         "Did you enjoy this article?",
         "Übersetzung: Tristan Kast, Redaktion: Theresa Bauer",
         "[图片说明1：漫画/冷洁]",
+        "Loading Slideshow",
+        "HIDE CAPTION",
     ],
 )
 def test_footers_disclaimers_and_credits_are_furniture(furniture: str) -> None:
@@ -190,6 +192,7 @@ def test_footers_disclaimers_and_credits_are_furniture(furniture: str) -> None:
         "Los usuarios podrán suscribirse a un abono mensual que incluye el ferry y el autobús.",
         "The photo shows the mayor on the first boat: a smiling woman in a yellow coat.",
         "The opinions expressed by residents were mixed, and not necessarily hostile.",
+        "Loading the ferry took an hour.",
         "记者们在码头采访了等待渡轮的市民。",
     ],
 )
@@ -383,6 +386,11 @@ def test_the_comments_after_a_blog_post_are_not_read() -> None:
     stamp = "<p>Posted by Kathy on April 6, 2007 | Permalink</p>"
     article = read(page("en", *paragraphs("en"), stamp, f'<div id="feedback">{comments}</div>'))
     assert_article_without(article, "en", "Wow", "Not cool", "Posted by")
+
+
+def test_a_blog_post_stamp_with_its_comment_count_is_not_read() -> None:
+    stamp = "<p>Posted on November 8, 2012 at 1:24 PM • 14 Comments</p>"
+    assert_article_without(read(page("en", *paragraphs("en"), stamp)), "en", "14 Comments")
 
 
 def test_a_post_quoting_one_signed_comment_is_read_whole() -> None:

@@ -65,6 +65,8 @@ _EN_SHAPES = r"""
       | (?:order\ )?reprints?
       | print(?:\ this)?(?:\ (?:article|story|page))? | e-?mail(?:\ this)?(?:\ (?:article|story))?
       | save(?:\ for\ later)? | text\ size | font\ size | thank\ you | an\ error\ (?:has\ )?occurred.*
+      | loading(?:\ (?:slideshow|gallery|video))? | (?:hide|show)\ caption
+      | enlarge\ (?:this\ )?(?:image|photo) | (?:view|see)\ (?:the\ )?(?:gallery|slideshow)
       | (?:(?:share|tweet|facebook|twitter|whatsapp|pinterest|pint?|linkedin|reddit|telegram|e-?mail|print)
         \W+){2,}\w*
       | this\ (?:article|story)\ (?:has\ been|was)\ sent\ to.*
@@ -220,10 +222,11 @@ _DATE = re.compile(
 _ROLE = re.compile(r"(?:writer|reporter|correspondent|editor|contributor|columnist)s?")
 # Words a byline or a date stamp is made of, besides names, dates and times.
 _BYLINE_WORD = re.compile(rf"by|von|par|por|and|staff|{_ROLE.pattern}")
-# (and time zones: "ET", "PST", "GMT", "CEST")
+# (and time zones: "ET", "PST", "GMT", "CEST"; and a blog's "• 14 Comments | Permalink")
 _STAMP_WORD = re.compile(
     rf"""\d+ | [apm] | am | pm | (?:(?i:{MONTH})|mon|tue|wed|thu|fri|sat|sun)[a-z]*
-      | published | updated | posted | last | on | at | [a-z]{{0,2}}[cempg][sdm]?t | utc""",
+      | published | updated | posted | last | on | at | [a-z]{{0,2}}[cempg][sdm]?t | utc
+      | comments? | permalink""",
     re.X,
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
