@@ -12,7 +12,7 @@ from newsvoice.article import Article
 from newsvoice.errors import LanguageError, NoArticleError
 from newsvoice.extract import DESCRIBED, SHORT, extract, read_html, too_short
 from newsvoice.extract.html import TABLE_NOTE, WITNESSES, extract_html, other_bodies
-from newsvoice.extract.structure import html_pieces, word_count
+from newsvoice.extract.structure import html_pieces
 from newsvoice.narrate import load_article
 from newsvoice.script import write_script
 from newsvoice.sources import Document
@@ -486,19 +486,6 @@ def test_readabilitys_column_is_read_as_it_is() -> None:
         ("paragraph", "Cables were replaced."),
         ("item", "Cost: more"),
     ]
-
-
-def test_chinese_and_japanese_words_are_counted_from_their_characters() -> None:
-    assert word_count("The bridge reopened.") == 3
-    assert word_count("大桥周五重新开放通车") == 5
-    assert word_count("橋が再開した new bridge") == 5
-
-
-def test_a_chinese_page_laid_out_in_a_table_is_read() -> None:
-    sentences = ["大桥在维修八个月后于周五早上重新开放通车，维修费用超出了市政府的预算。"] * 3
-    cells = "".join(f"<tr><td>{sentence}</td></tr>" for sentence in sentences)
-    html = f"<html lang='zh'><body><table>{cells}</table></body></html>"
-    assert TABLE_NOTE not in extract_html(html).paragraphs
 
 
 def test_a_short_article_that_says_more_than_the_description_is_read_with_a_warning() -> None:

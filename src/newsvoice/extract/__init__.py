@@ -10,12 +10,14 @@ from ..errors import NoArticleError
 from ..language import with_language
 from ..sources import Document
 from .text import extract_text
+from .words import word_count
 
 __all__ = ["MIN_WORDS", "extract", "extract_text", "read_html", "too_short"]
 
 # An HTML page whose article has fewer words than this has none: what is left is a paywall's
 # teaser and prompts, or the shell of a page that JavaScript fills in. (A text file is
-# taken as the article it is, however short.)
+# taken as the article it is, however short.) Chinese and Japanese characters are counted
+# at two to a word (`word_count`): 100 of them make an article.
 MIN_WORDS = 50
 # The warnings of a page read although its article is too short (`read_html`).
 SHORT = f"the article found is shorter than {MIN_WORDS} words: it may be only a teaser"
@@ -24,7 +26,7 @@ DESCRIBED = "no article text found; the page's own description is read instead"
 
 def too_short(article: Article) -> bool:
     """Whether an article taken from an HTML page is too short to be one (`MIN_WORDS`)."""
-    return sum(len(paragraph.split()) for paragraph in article.paragraphs) < MIN_WORDS
+    return sum(map(word_count, article.paragraphs)) < MIN_WORDS
 
 
 def read_html(html: str, url: str | None = None) -> Article:
@@ -36,7 +38,6 @@ def read_html(html: str, url: str | None = None) -> Article:
     with a description (og:description) is read rather than refused, with a warning: the
     description, or the short article where it says more."""
     from .html import extract_html, other_bodies  # trafilatura and lxml are only loaded for HTML
-    from .structure import word_count
 
     article = extract_html(html, url=url)
     if not too_short(article):

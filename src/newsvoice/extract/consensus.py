@@ -24,19 +24,18 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .cleanup import key, runs_of
 from .structure import Piece
+from .words import SENTENCE_END
 
 # A block agrees with another witness's text when this share of its four-word runs is
 # also there (the two may split or punctuate a paragraph differently).
 _SHARED = 0.5
 # A paragraph of at least this many words that ends a sentence: the article's own prose.
 _PROSE_WORDS = 20
-_SENTENCE_END = re.compile(r"""[.!?…。！？]["'”’)」』]?$""")
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def _keep(piece: Piece, vote: _Votes, below: bool, vouched: Callable[[Piece, boo
     if vote.agreed:
         return True
     prose = (
-        piece.kind == "paragraph" and piece.words >= _PROSE_WORDS and bool(_SENTENCE_END.search(piece.text))
+        piece.kind == "paragraph" and piece.words >= _PROSE_WORDS and bool(SENTENCE_END.search(piece.text))
     )
     if vote.both_modes:
         return not below or not prose or vouched(piece, False)

@@ -29,6 +29,7 @@ from ..article import Article, Block
 from .cleanup import byline_authors, clean, key
 from .consensus import Witnesses, agree
 from .embeds import insert_posts, take_posts
+from .markup import drop_furniture
 from .structure import Piece, html_pieces, pieces
 
 TABLE_NOTE = "A table is omitted from the audio."
@@ -60,6 +61,7 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
     links = _link_texts(tree)
     posts = take_posts(tree)
     language = _language(tree)
+    drop_furniture(tree)
     # readability changes the tree it reads; trafilatura prunes its own copy of it
     column = _readability(copy.deepcopy(tree)) if "readability" in witnesses else []
     # a page without article text still has its metadata (a description to fall back on)
@@ -220,6 +222,7 @@ def other_bodies(html: str, article: Article) -> Iterator[tuple[Block, ...]]:
     for body in json_ld_bodies(tree):
         yield tuple(Block("paragraph", line) for line in body.splitlines() if line.strip())
     links = _link_texts(tree)
+    drop_furniture(tree)  # as the extractors read it
     agreed = [key(block.text) for block in article.blocks]
     for column in _longest_paragraph_column(tree):
         blocks = _blocks(clean(html_pieces(column), article.title, article.authors, links))

@@ -11,20 +11,17 @@ names them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 from lxml import etree
 
+from .words import word_count
+
 PieceKind = Literal["paragraph", "heading", "item", "table"]
 
 # Elements that start and end a block of text; everything else (<hi>, <ref>, <del>) is inline.
 _BREAKS = frozenset({"p", "head", "item", "list", "quote", "table", "row", "cell", "code", "div", "lb"})
-# Chinese and Japanese are written without spaces between words (Han, kana); a word there
-# is about two characters.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_CHARACTERS_A_WORD = 2
 # HTML's block tags in trafilatura's names; any other tag with block layout is a "div".
 _HTML_TAGS = {
     **{f"h{level}": "head" for level in range(1, 7)},
@@ -63,14 +60,6 @@ class Piece:
     @property
     def words(self) -> int:
         return word_count(self.text)
-
-
-def word_count(text: str) -> int:
-    """The words of TEXT, in Chinese and Japanese as its characters make them (`_UNSPACED`)."""
-    unspaced = len(_UNSPACED.findall(text))
-    if not unspaced:
-        return len(text.split())
-    return len(_UNSPACED.sub(" ", text).split()) + round(unspaced / _CHARACTERS_A_WORD)
 
 
 def pieces(body: etree._Element) -> list[Piece]:
