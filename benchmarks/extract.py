@@ -102,19 +102,33 @@ def score(truth: str, extracted: str) -> Score:
 
 
 class Newsvoice:
-    """newsvoice's body text, noting the pages whose extraction it would refuse as too short."""
+    """newsvoice's body text (`read_html`), noting the pages it would refuse as having no
+    article and those it would read with a warning (a short article, or the description)."""
 
     def __init__(self) -> None:
         self.refused: set[str] = set()
+        self.described: set[str] = set()
 
     def __call__(self, html: str) -> str:
-        from newsvoice.extract import too_short
-        from newsvoice.extract.html import extract_html
+        from newsvoice.extract import read_html, too_short
 
-        article = extract_html(html)
-        if too_short(article):
-            self.refused.add(html)
+        article = read_html(html)
+        if article.warnings:
+            self.described.add(html)
+        elif too_short(article):
+            self.refused.add(html)  # and scored on the little the extractors found
         return "\n".join(block.text for block in article.blocks)
+
+
+def without(witness: str) -> Callable[[str], str]:
+    """newsvoice's agreed article with one witness fewer (`extract_html`'s `witnesses`)."""
+
+    def extract(html: str) -> str:
+        from newsvoice.extract.html import WITNESSES, extract_html
+
+        return "\n".join(block.text for block in extract_html(html, witnesses=WITNESSES - {witness}).blocks)
+
+    return extract
 
 
 def trafilatura_text(html: str) -> str:
@@ -157,6 +171,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", choices=("aeb", "multi"), default="aeb", help="the page set (default aeb)")
     parser.add_argument("--only", help="a comma-separated list of the extractors to run (default all)")
+    parser.add_argument(
+        "--ablation", action="store_true", help="also run newsvoice with each of its witnesses left out"
+    )
     parser.add_argument("--worst", type=int, default=0, help="list newsvoice's N lowest-scoring pages")
     args = parser.parse_args()
     folder = BENCH / args.set
@@ -173,6 +190,12 @@ def main() -> None:
         page_id: gzip.decompress((folder / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8")
         for page_id in truth
     }
+    if args.ablation:
+        from newsvoice.extract.html import WITNESSES
+
+        for witness in sorted(WITNESSES):
+            chosen[f"nv -{witness}"] = without(witness)
+            names.append(f"nv -{witness}")
     results = [run(name, chosen[name], pages, truth) for name in names]
     print(f"{len(pages)} pages of {args.set}")
     report(results, list(pages))
@@ -186,12 +209,15 @@ def main() -> None:
             report(results, ids)
     newsvoice = chosen["newsvoice"]
     if isinstance(newsvoice, Newsvoice) and "newsvoice" in names:
-        refused = [page_id for page_id, html in pages.items() if html in newsvoice.refused]
-        print(f"\nnewsvoice would refuse {len(refused)} pages as too short:")
-        for page_id in refused:
-            print(
-                f"  {page_id[:12]}  {ground_truth[page_id].get('lang', '')}  {ground_truth[page_id]['url']}"
-            )
+        for pages_of, what in (
+            (newsvoice.refused, "refuse as having no article"),
+            (newsvoice.described, "read with a warning, too short or its description"),
+        ):
+            listed = [page_id for page_id, html in pages.items() if html in pages_of]
+            print(f"\nnewsvoice would {what} ({len(listed)} pages):")
+            for page_id in listed:
+                item = ground_truth[page_id]
+                print(f"  {page_id[:12]}  {item.get('lang', '')}  {item['url']}")
     if names[0] == "newsvoice":
         worst = sorted(results[0].scores.items(), key=lambda item: item[1].precision + item[1].recall)
         for page_id, page in worst[: args.worst]:

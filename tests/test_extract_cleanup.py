@@ -10,7 +10,7 @@ import pytest
 
 from newsvoice.article import Article
 from newsvoice.extract.cleanup import byline_authors, pull_quotes
-from newsvoice.extract.consensus import agree
+from newsvoice.extract.consensus import Witnesses, agree
 from newsvoice.extract.html import TABLE_NOTE, extract_html
 from newsvoice.extract.structure import Piece
 from newsvoice.script import write_script
@@ -293,29 +293,64 @@ def pieces_of(*texts: str) -> list[Piece]:
     return [Piece("paragraph", text) for text in texts]
 
 
-def test_agreement_keeps_what_one_extractor_missed_between_agreed_paragraphs() -> None:
-    primary = pieces_of(BODY[0], BODY[1], BODY[3])
-    secondary = pieces_of(BODY[0], BODY[2], BODY[3])
-    assert [piece.text for piece in agree(primary, secondary)] == BODY[:4]
-
-
-def test_agreement_keeps_the_rest_of_an_article_the_primary_cut_short() -> None:
-    primary = pieces_of(*BODY[:2])
-    secondary = pieces_of(*BODY)
-    assert [piece.text for piece in agree(primary, secondary)] == BODY
-
-
-def test_agreement_drops_what_only_the_secondary_keeps_above_the_article() -> None:
-    standfirst = (
-        "A new ferry line will link the old harbour with the northern suburbs from the spring onwards."
+def agreed(**found: list[str]) -> list[str]:
+    """The texts `agree` keeps of the witnesses' FOUND texts (the structure's as they are)."""
+    structure, column = found.pop("structure", []), found.pop("column", [])
+    witnesses = Witnesses(
+        **{name: pieces_of(*texts) for name, texts in found.items()},
+        structure=lambda: structure,
+        column=lambda: column,
     )
-    primary = pieces_of(*BODY)
-    secondary = pieces_of(standfirst, *BODY)
-    assert [piece.text for piece in agree(primary, secondary)] == BODY
+    return [piece.text for piece in agree(witnesses)]
 
 
-@pytest.mark.parametrize("empty", ["primary", "secondary"])
-def test_agreement_with_one_empty_extraction_is_the_other(empty: str) -> None:
-    found = pieces_of(*BODY)
-    primary, secondary = ([], found) if empty == "primary" else (found, [])
-    assert agree(primary, secondary) == found
+ABOUT_US = (
+    "The Coastal Herald has covered the harbour towns since 1887 and is owned by a trust that "
+    "keeps it independent of any party, company or church."
+)
+STANDFIRST = "A new ferry line will link the old harbour with the northern suburbs from the spring onwards."
+
+
+def test_agreement_keeps_a_lead_that_only_trafilatura_keeps_in_both_its_modes() -> None:
+    assert agreed(precision=BODY, default=BODY, readability=BODY[1:]) == BODY
+
+
+def test_agreement_keeps_a_paragraph_both_trafilatura_modes_keep_inside_the_article() -> None:
+    missed = [text for text in BODY if text != BODY[2]]
+    assert agreed(precision=BODY, default=BODY, readability=missed) == BODY
+
+
+def test_agreement_drops_what_one_trafilatura_mode_alone_keeps() -> None:
+    assert agreed(precision=BODY, default=[*BODY[:2], ABOUT_US, *BODY[2:]], readability=BODY) == BODY
+
+
+def test_agreement_keeps_trafilaturas_blocks_below_the_article_only_where_the_page_vouches() -> None:
+    both_modes = [*BODY, ABOUT_US]
+    assert agreed(precision=both_modes, default=both_modes, readability=BODY) == BODY
+    vouched = agreed(precision=both_modes, default=both_modes, readability=BODY, structure=[ABOUT_US])
+    assert vouched == both_modes
+    in_its_column = agreed(precision=both_modes, default=both_modes, readability=BODY, column=[ABOUT_US])
+    assert in_its_column == BODY  # a site's blurb often shares the article's column
+
+
+def test_agreement_keeps_a_short_line_both_trafilatura_modes_keep_below_the_article() -> None:
+    correction = "Correction: the line opens in April, not in March."
+    both_modes = [*BODY, correction]
+    assert agreed(precision=both_modes, default=both_modes, readability=BODY) == both_modes
+
+
+def test_agreement_keeps_the_rest_of_an_article_trafilatura_cut_short_where_the_page_vouches() -> None:
+    assert agreed(precision=BODY[:2], default=BODY[:2], readability=BODY, structure=BODY) == BODY
+    assert agreed(precision=BODY[:2], default=BODY[:2], readability=BODY, column=BODY) == BODY
+    assert agreed(precision=BODY[:2], default=BODY[:2], readability=BODY) == BODY[:2]
+
+
+def test_agreement_drops_what_only_readability_keeps_above_the_article() -> None:
+    found = agreed(precision=BODY, default=BODY, readability=[STANDFIRST, *BODY], structure=[STANDFIRST])
+    assert found == BODY
+
+
+def test_agreement_without_agreement_is_trafilaturas_precision_mode_else_its_default() -> None:
+    assert agreed(precision=BODY[:3], default=BODY) == BODY[:3]
+    assert agreed(default=BODY, readability=[STANDFIRST]) == BODY
+    assert agreed(readability=BODY) == []

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from lxml import html as lxml_html
 
 from newsvoice import voice
 from newsvoice.article import Article
 from newsvoice.errors import LanguageError, NoArticleError
-from newsvoice.extract import extract
-from newsvoice.extract.html import TABLE_NOTE, extract_html
+from newsvoice.extract import DESCRIBED, SHORT, extract, read_html, too_short
+from newsvoice.extract.html import TABLE_NOTE, WITNESSES, extract_html, other_bodies
+from newsvoice.extract.structure import html_pieces
 from newsvoice.narrate import load_article
 from newsvoice.script import write_script
 from newsvoice.sources import Document
@@ -150,7 +153,8 @@ def test_page_with_only_navigation_has_no_article() -> None:
         '<html lang="en"><head><title>Home</title></head><body><nav><ul>'
         '<li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav></body></html>'
     )
-    assert extract_html(html).paragraphs == []
+    article = read_html(html)
+    assert too_short(article) and not article.warnings
     with pytest.raises(NoArticleError, match="no article found"):
         extract(Document(html, "html", name="nav.html"))
 
@@ -410,3 +414,83 @@ def test_html_sample_embedded_tweet_is_read_once_after_its_paragraph(html_sample
 def test_html_sample_has_no_boilerplate(html_sample_article: Article, phrase: str) -> None:
     for text in [html_sample_article.title, *(block.text for block in html_sample_article.blocks)]:
         assert phrase.lower() not in text.lower(), text
+
+
+# --- witnesses, and the article when they agree on too little --------------------------------
+
+LONG_PARAGRAPHS = [f"{text} {text}" for text in PARAGRAPHS]
+
+
+def shell_page(head: str = "", body: str = "") -> str:
+    """A page whose article JavaScript would build: only a menu in its markup."""
+    return f"""<!DOCTYPE html><html lang="en"><head><title>{TITLE}</title>
+<meta property="og:title" content="{TITLE}">{head}</head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>{body}
+<div id="app"></div><script src="/app.js"></script></body></html>"""
+
+
+def test_each_witness_left_out_still_finds_the_article() -> None:
+    for witness in WITNESSES:
+        assert extract_html(ARTICLE_HTML, witnesses=WITNESSES - {witness}).paragraphs == PARAGRAPHS
+
+
+def test_an_unknown_witness_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown witnesses"):
+        extract_html(ARTICLE_HTML, witnesses={"precision", "guesswork"})
+
+
+def test_json_ld_article_body_is_the_article_when_the_markup_has_none() -> None:
+    body = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@graph": [
+                {"@type": "WebPage", "name": TITLE},
+                {"@type": "NewsArticle", "headline": TITLE, "articleBody": "\n".join(LONG_PARAGRAPHS)},
+            ],
+        }
+    )
+    html = shell_page(head=f'<script type="application/ld+json">{body}</script>')
+    article = read_html(html)
+    assert " ".join(article.paragraphs) == " ".join(LONG_PARAGRAPHS)
+    assert article.warnings == ()
+    blocks = next(other_bodies(html, article))
+    assert [block.text for block in blocks] == LONG_PARAGRAPHS
+
+
+def test_broken_json_ld_is_passed_over() -> None:
+    article = read_html(shell_page(head='<script type="application/ld+json">{"articleBody": </script>'))
+    assert too_short(article) and not article.warnings
+
+
+def test_the_longest_paragraphs_column_is_the_article_when_the_extractors_agree_on_too_little() -> None:
+    column = "".join(f"<p>{text}</p>" for text in LONG_PARAGRAPHS)
+    article = read_html(shell_page(body=f'<div class="story">{column}</div>'))
+    assert LONG_PARAGRAPHS[0] in article.paragraphs[0]
+
+
+def test_the_description_is_read_with_a_warning_as_a_last_resort() -> None:
+    description = "The harbour bridge reopened on Friday after eight months of repairs."
+    article = read_html(shell_page(head=f'<meta property="og:description" content="{description}">'))
+    assert article.paragraphs == [description]
+    assert article.warnings == (DESCRIBED,)
+    assert extract(Document(shell_page(head=f'<meta name="description" content="{description}">'), "html"))
+
+
+def test_readabilitys_column_is_read_as_it_is() -> None:
+    column = lxml_html.fromstring(
+        "<div><h2>Repairs</h2><p>The deck was <b>resurfaced</b>.<br>Cables were replaced."
+        "<script>track()</script></p><ul><li>Cost: more</li></ul><!-- ad --></div>"
+    )
+    assert [(piece.kind, piece.text) for piece in html_pieces(column)] == [
+        ("heading", "Repairs"),
+        ("paragraph", "The deck was resurfaced."),
+        ("paragraph", "Cables were replaced."),
+        ("item", "Cost: more"),
+    ]
+
+
+def test_a_short_article_that_says_more_than_the_description_is_read_with_a_warning() -> None:
+    teaser = f"<article><p>{PARAGRAPHS[0]}</p></article>"
+    article = read_html(shell_page(head='<meta name="description" content="Bridge news.">', body=teaser))
+    assert article.paragraphs == [PARAGRAPHS[0]]
+    assert article.warnings == (SHORT,)

@@ -23,7 +23,7 @@ from newsvoice.cli import main
 from newsvoice.errors import CannotNarrate, TooLongError
 from newsvoice.extract import extract
 from newsvoice.extract.cleanup import byline_authors, clean, pull_quotes
-from newsvoice.extract.consensus import agree
+from newsvoice.extract.consensus import Witnesses, agree
 from newsvoice.extract.embeds import Post, insert_posts
 from newsvoice.extract.structure import Piece
 from newsvoice.narrate import Narration, TimedSegment, narrate
@@ -206,7 +206,7 @@ def test_the_regular_expressions_are_quick_on_any_text() -> None:
 def test_agreement_and_embeds_of_many_short_blocks_are_quick() -> None:
     primary = [Piece("paragraph", f"Short {n} line") for n in range(8_000)]
     secondary = [Piece("paragraph", f"Other {n} text") for n in range(8_000)]
-    assert seconds(agree, primary, secondary) < 5
+    assert seconds(agree, Witnesses(precision=primary, default=secondary, readability=primary[::-1])) < 5
     posts = [Post(f"short {n} line", (f"Tweet number {n} here", "— Name (@name)")) for n in range(4_000)]
     assert seconds(insert_posts, primary, posts) < 5
     inserted = insert_posts(primary[:3], posts[:2])

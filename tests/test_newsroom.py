@@ -193,3 +193,27 @@ def test_the_command_line_loads_no_web_framework(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     listing, loaded = done.stdout.splitlines()
     assert listing.startswith("1\tcms\tnv_") and loaded == "[]"
+
+
+def test_a_paragraph_a_site_repeats_on_its_pages_is_not_read(tmp_path: Path) -> None:
+    """The newsroom remembers what each site's pages say (in the data directory) and drops from
+    its next page the paragraph its other pages all end with."""
+    bio = "Maria Lopez covers the harbour for the Herald and has reported from the coast since 2009."
+    with Newsroom.open(service_runtime(data_dir=tmp_path), migrate=True) as newsroom:
+        articles = [
+            newsroom.extract(html=_site_page(number, bio), url=f"https://herald.example/news/{number}")
+            for number in range(4)
+        ]
+    assert all(article.paragraphs[-1] == bio for article in articles[:3])
+    assert bio not in articles[3].paragraphs and len(articles[3].paragraphs) == 3
+    assert [path.name for path in (tmp_path / "sites").iterdir()] == ["herald.example.json"]
+
+
+def _site_page(number: int, bio: str) -> str:
+    """A story of the Herald: three paragraphs of its own, then the author's BIO."""
+    own = "".join(
+        f"<p>Story {number}, part {part}: the council met on day {number} to hear residents of the "
+        f"northern suburbs ask again for a faster way into the centre, point {part} of {number}.</p>"
+        for part in range(3)
+    )
+    return f"<html><body><article><h1>Story {number}</h1>{own}<p>{bio}</p></article></body></html>"

@@ -79,6 +79,7 @@ from .server.store import (
 from .server.versions import Changes, diff_sentences, script_sentences
 from .server.watcher import FeedReport, Watcher, new_feed_state
 from .settings import ConfigError, ServiceSettings
+from .sites import SiteMemory
 from .sources import Document, is_web_address
 from .voice import VoiceInfo, list_voices, voice_for_language
 from .watch import DEFAULT_INTERVAL
@@ -146,6 +147,8 @@ class Newsroom:
         self.policy = AddressPolicy(self.settings.allow)
         """The address guard every URL is fetched through (the `allow` setting)."""
         self.watcher = Watcher(store, self.policy, self._submit_item)
+        self.sites = SiteMemory(self.settings.data_dir / "sites")
+        """The paragraphs each site repeats on its pages, dropped from its articles (`sites`)."""
         self._machinery: _Machinery | None = None
         self._data_lock = DataDirLock(self.settings.data_dir)
         self._lock = threading.Lock()
@@ -249,7 +252,8 @@ class Newsroom:
 
     def extract(self, *, url: str | None = None, html: str | None = None, text: str | None = None) -> Article:
         """The article in HTML or TEXT (URL then only says where it is from), else the one at
-        URL, fetched through the address guard. `Refused`, `SourceError`, `NoArticleError`."""
+        URL, fetched through the address guard; from a page, less what its site repeats on
+        other pages (`sites`). `Refused`, `SourceError`, `NoArticleError`."""
         if html is not None and text is not None:
             raise ValueError("give either html or text, not both")
         if html is not None:
@@ -260,7 +264,12 @@ class Newsroom:
             document = self.fetch(url)
         else:
             raise ValueError("give the article's url, html or text")
-        return extract_article(document)
+        return self._read(document)
+
+    def _read(self, document: Document) -> Article:
+        """The article in DOCUMENT; from a page, less what its site repeats on others."""
+        article = extract_article(document)
+        return self.sites.clean(article, document.url) if document.kind == "html" else article
 
     def check_readable(self, article: Article, *, voice: str | None = None, url: str | None = None) -> None:
         """Raise `CannotNarrate` (`TooLongError`, `LanguageError`, `UnreadableError`,
@@ -372,7 +381,7 @@ class Newsroom:
     def _submit_item(self, document: Document, feed: Feed) -> Submitted:
         """A watched feed's item, extracted and submitted with the feed's tags."""
         publishing = Publishing(add_tags=True)  # a changed item keeps the tags it was given
-        return self.submit(extract_article(document), url=document.url, tags=feed.tags, publishing=publishing)
+        return self.submit(self._read(document), url=document.url, tags=feed.tags, publishing=publishing)
 
     def delete(self, article_id: str) -> None:
         """Forget the article, its versions and jobs, and remove its audio (a narration under way

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from ..written import MONTH
 from .structure import Piece
+from .words import SENTENCE_END, word_count
 
 # Blocks longer than these are prose, whatever words they contain.
 _SHAPE_WORDS = 60
@@ -27,10 +28,23 @@ _PROMPT_WORDS = 35
 _RELATED_WORDS = 25
 # A linked block longer than this that ends a sentence is a paragraph that happens to be a link.
 _LINK_WORDS = 12
+# A linked block of this many words that ends with a full stop is a sentence, not a headline
+# (headlines end without one, or with a question mark).
+_LINKED_SENTENCE_WORDS = 6
+_FULL_STOP = re.compile(r"""[.!…。！]["'”’)」』）]?$""")
+# A blog comment's signature, and the post's own stamp before the comments (see `_without_comments`).
+_SIGNATURE = re.compile(r"(?i:posted|written|submitted)\s+by\s*:")
+_POST_STAMP = re.compile(r"(?i:posted|filed|written|published)\b(?!\s+by\s*:)")
+_STAMP_WORDS = 25
+# A heading of this many words that ends with a full stop is a paragraph set as a heading.
+_PROSE_HEADING_WORDS = 10
 
-# Blocks that are furniture by their shape, wherever they appear (matched against the whole block).
-_SHAPES = re.compile(
-    r"""^\W*(?:
+# Furniture in each language newsvoice reads, as phrases of three kinds: SHAPES are whole
+# blocks (captions, credits, page tools), PROMPTS ask the reader to do something other than
+# read, and RELATED labels introduce links to other stories. All languages apply to every
+# page: the phrases are the site's own words and read as furniture in any article, and a
+# page's declared language is often wrong (a site's template says "en" on its German pages).
+_EN_SHAPES = r"""
       # captions and credits
         (?:photo|image|picture|video|graphic|illustration|file\ photo)s?(?:\ credits?)?\s*[:©|].*
       | (?:credits?|sources?|photography|citation)\s*:.*
@@ -51,23 +65,59 @@ _SHAPES = re.compile(
       | (?:order\ )?reprints?
       | print(?:\ this)?(?:\ (?:article|story|page))? | e-?mail(?:\ this)?(?:\ (?:article|story))?
       | save(?:\ for\ later)? | text\ size | font\ size | thank\ you | an\ error\ (?:has\ )?occurred.*
+      | loading(?:\ (?:slideshow|gallery|video))? | (?:hide|show)\ caption
+      | enlarge\ (?:this\ )?(?:image|photo) | (?:view|see)\ (?:the\ )?(?:gallery|slideshow)
       | (?:(?:share|tweet|facebook|twitter|whatsapp|pinterest|pint?|linkedin|reddit|telegram|e-?mail|print)
         \W+){2,}\w*
       | this\ (?:article|story)\ (?:has\ been|was)\ sent\ to.*
       | (?:filed\ under|tags?|topics?|categories|category)\s*:.* | tags | topics
       | (?:\d+\ )?min(?:ute)?s?\ read | (?:estimated\ )?reading\ time\b.*
-    )\W*$""",
-    re.I | re.X,
+      # blog software's post footer and trackbacks, and a site's disclaimer
+      | this\ entry\ was\ posted\b.* | trackback\ url\b.* | listed\ below\ are\ links\ to\ weblogs\b.*
+      | .*\bopinions\ expressed\b[^.]{0,40}\b(?:(?:are|do)\ not\ necessarily|are\ (?:solely\ )?those\ of)\b.*
+      # a caption that ends with its credit ("The ferry in May. Photo: Jane Doe")
+      | .*\b(?-i:Photo|Image|Foto|Bild|Crédits?\ photos?|Fotografía|Imagen)\s*:\s*[^.!?]{1,60}
+"""
+_DE_SHAPES = r"""
+        (?:fotos?|bild(?:er|quelle)?|grafik|quelle|mitarbeit|(?:schluss)?redaktion|übersetzung)\s*:.*
+      | mit\ material\ (?:von|der)\ .*
+      | (?:.*[(/.])?\s*(?:dpa|imago(?:\ images)?|picture[\ -]alliance|keystone|apa)(?:/[^()/]*)?\)?
+      | .*\balle\ rechte\ vorbehalten\b.* | werbung | anzeige | gesponsert
+      | (?:artikel\ )?teilen | drucken | (?:\d+\ )?kommentare? | merken | vorlesen
+      | (?:schlagw(?:ö|oe)rter|schlagworte|themen)\s*:.* | (?:\d+\ )?min(?:uten)?\.?\ lesezeit | lesezeit\b.*
+"""
+_FR_SHAPES = r"""
+        (?:crédits?(?:\ (?:photos?|images?))?|photos?|illustrations?|légende|sources?)\s*:.*
+      | .*\btous\ droits\ réservés\b.* | (?:avec|par)\ (?:l'|l’)?(?:afp|belga|reuters)
+      | publicité | (?:contenu\ )?sponsorisé | partager(?:\ (?:cet\ article|sur\ \w+))? | imprimer
+      | (?:\d+\ )?commentaires? | (?:mots[\ -]clés|thèmes|sujets)\s*:.*
+      | (?:temps\ de\ )?lecture\s*:?\s*\d+\ min.* | \d+\ min(?:utes)?\ de\ lecture
+"""
+_ES_SHAPES = r"""
+        (?:foto(?:grafía)?s?|imagen(?:es)?|fuente|créditos?)\s*:.*
+      | (?:.*[(/.])?\s*(?:efe|europa\ press)(?:/[^()/]*)?\)?
+      | .*\btodos\ los\ derechos\ reservados\b.* | publicidad | (?:contenido\ )?patrocinado
+      | compartir(?:\ en\ \w+)? | imprimir | (?:\d+\ )?comentarios? | guardar
+      | (?:etiquetas|temas)\s*:.* | (?:tiempo\ de\ )?lectura\s*:?\s*\d+\ min.*
+      | \d+\ min(?:utos)?\ de\ lectura
+"""
+# Chinese and Japanese: picture credits and sources, editors and reporters, the original
+# headline of a reprint ("图片来源：", "写真：", "责任编辑：", "原标题：").
+_CJK_SHAPES = r"""
+        (?:图片(?:来源|说明)?\d*|来源|责任编辑|编辑|记者|摄影|原标题|写真|画像|出典|提供)\s*[:：／/].*
+"""
+# Blocks that are furniture by their shape, wherever they appear (matched against the whole block).
+_SHAPES = re.compile(
+    rf"^\W*(?:{'|'.join((_EN_SHAPES, _DE_SHAPES, _FR_SHAPES, _ES_SHAPES, _CJK_SHAPES))})\W*$", re.I | re.X
 )
 
 # Prompts: what asks the reader to do something other than read the article.
-_PROMPTS = re.compile(
-    r"""\b(?:
+_EN_PROMPTS = r"""
       # "Listen to this article" and AI-audio promos
         listen\ to\ (?:this|the)\ (?:article|story) | you\ can\ now\ listen | listen\ (?:live|again|back|now)
       | (?:audio|voice|narration)\b.*\b(?:generated|created|produced|narrated)\b.*
         \b(?:ai|artificial\ intelligence)
-      | ai[-\ ](?:generated|narrated|voiced)
+      | ai[-\ ](?:generated|narrated|voiced) | did\ you\ (?:enjoy|like)\ this\ (?:article|story|post)
       # newsletters and subscriptions, in the words of a prompt rather than of a story about them
       | (?:our|free|daily|weekly|morning|evening)\ (?:\w+\ )?newsletters? | your\ inbox
       | (?:subscribe|sign\ up|register)
@@ -87,14 +137,32 @@ _PROMPTS = re.compile(
       | follow\ .{1,60}\ at\ https?://
       | (?:write|e-?mail|contact|reach)\ (?:to\ )?(?:\w+\ ){0,4}(?:at|on)\ \S+@ | (?:may|can)\ be\ reached\ at
       | have\ a\ (?:news\ )?tip | reach\ the\ (?:reporter|writer|author)s?
-    )\b""",
-    re.I | re.X,
+"""
+_DE_PROMPTS = r"""
+        (?:jetzt|hier)\ (?:abonnieren|anmelden|registrieren|weiterlesen|testen|kostenlos)
+      | newsletter\ (?:abonnieren|bestellen) | abonnieren\ sie | melden\ sie\ sich\ (?:jetzt\ |hier\ )?an
+      | (?:unser(?:en|em)?|kostenlose[nr]?|täglichen?)\ newsletter
+      | folgen\ sie\ uns | diskutieren\ sie\ mit | (?:kommentar\ schreiben|kommentieren\ sie)
+      | bereits\ abonnent | javascript\ (?:aktivieren|ist\ deaktiviert)
+"""
+_FR_PROMPTS = r"""
+        abonnez-vous | inscrivez-vous | je\ m['’]abonne
+      | (?:notre|nos)\ (?:newsletters?|lettres?\ d['’]information) | suivez-nous
+      | réservé\ aux\ abonnés | déjà\ abonné | recevez\ (?:notre|nos|gratuitement)
+      | (?:laisser|ajouter|voir|écrire)\ (?:un|les|vos)\ commentaires?
+"""
+_ES_PROMPTS = r"""
+        síguenos | suscríbete | regístrate | únete\ a\ nuestr[oa]s?
+      | (?:nuestro|nuestra)\ (?:boletín|newsletter) | ya\ eres\ (?:suscriptor|socio)
+      | hazte\ (?:socio|miembro|suscriptor) | (?:deja|escribe)\ (?:tu|un)\ comentario
+"""
+_PROMPTS = re.compile(
+    rf"\b(?:{'|'.join((_EN_PROMPTS, _DE_PROMPTS, _FR_PROMPTS, _ES_PROMPTS))})\b", re.I | re.X
 )
 
 # Labels that introduce links to other stories, alone ("More:") or before a headline
 # ("Read more: …"): the label and the links after it go.
-_RELATED = re.compile(
-    r"""^\W*(?:
+_EN_RELATED = r"""
         related(?:\ (?:articles?|stories|story|coverage|content|links|posts?|topics|reading|news))?
       | read\ (?:more|next|also|this) | also\ read | see\ (?:more|also) | more(?:\ \w+){0,3} | also
       | further\ reading
@@ -105,16 +173,44 @@ _RELATED = re.compile(
       | don'?t\ miss | what\ to\ read\ next | keep\ reading | up\ next | watch | listen | explore\ further
       | partner\ (?:news|content) | sponsored(?:\ (?:content|stories))? | promoted(?:\ stories)?
       | (?:from|around)\ (?:our\ partners|the\ web)
-    )(?:\s*[:|»›>]|[\s:.…|»›>-]*$)""",
+"""
+_DE_RELATED = r"""
+        auch\ interessant | (?:das\ )?(?:könnte|dürfte)\ sie\ (?:auch\ )?interessieren
+      | lesen\ sie\ (?:auch|mehr|weiter|hier) | weiterlesen | mehr\ (?:zum\ thema|dazu|aus|von)\b.{0,40}
+      | zum\ thema | (?:weitere|verwandte|ähnliche)\ (?:artikel|themen|beiträge|nachrichten)
+      | meistgelesen\w* | empfehlungen | top-?themen | siehe\ auch
+"""
+_FR_RELATED = r"""
+        (?:à\ )?lire\ (?:aussi|également|la\ suite|plus) | à\ lire | voir\ aussi
+      | (?:à\ )?(?:voir|découvrir)\ aussi
+      | sur\ le\ même\ sujet | articles?\ (?:liés|similaires|connexes) | les\ plus\ lus
+      | (?:pour\ )?aller\ plus\ loin | dans\ la\ même\ rubrique | plus\ d['’]infos?
+"""
+_ES_RELATED = r"""
+        le[ea]\ (?:también|más) | leer\ más | sigue\ leyendo | te\ (?:puede|podría)\ interesar
+      | (?:noticias|artículos|contenidos?)\ relacionad[oa]s | relacionad[oa]s | lo\ más\ (?:leído|visto)
+      | ver\ (?:también|más) | más\ (?:noticias|información)\b.{0,40}
+"""
+_CJK_RELATED = r"""
+        相关(?:阅读|新闻|文章|推荐|报道|内容|链接) | 延伸阅读 | 推荐阅读 | 热门(?:文章|新闻)
+      | 関連(?:記事|ニュース)
+      | あわせて読みたい | こちらもおすすめ | おすすめ記事
+"""
+_RELATED = re.compile(
+    rf"""^\W*(?:{"|".join((_EN_RELATED, _DE_RELATED, _FR_RELATED, _ES_RELATED, _CJK_RELATED))})
+    (?:\s*[:：|»›>]|[\s:：.…|»›>-]*$)""",
     re.I | re.X,
 )
 # A short label before a link: "SEE MORE: <a>…</a>", "[VIDEO] <a>…</a>".
-_LABEL = re.compile(r"^\W*[^:|»›>\]]{1,30}[:|»›>\]]\s*")
+_LABEL = re.compile(r"^\W*[^:：|»›>\]]{1,30}[:：|»›>\]]\s*")
 
 _NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
-# "By A, B and C", then perhaps a role or an outlet ("| Staff Writer", ", CNN"), but not a sentence.
+# "By A, B and C" (German "Von A und B", French "Par A et B", Spanish "Por A y B"), then perhaps
+# a role or an outlet ("| Staff Writer", ", CNN"), but not a sentence.
+_BY = r"(?i:by|von|par|por)"
+_AND = r"(?:,|\b(?:and|und|et|y)\b|&)"
 _BYLINE = re.compile(
-    rf"^\W*(?i:by)\s+(?P<names>{_NAME}(?:\s*(?:,|\band\b|&)\s*{_NAME})*)(?:\s*[,|/–—-]\s*[^.!?]{{0,60}})?\s*$"
+    rf"^\W*{_BY}\s+(?P<names>{_NAME}(?:\s*{_AND}\s*{_NAME})*)(?:\s*[,|/–—-]\s*[^.!?]{{0,60}})?\s*$"
 )
 # A date or a time: "Nov. 19", "19 November", "2019-11-19", "11/19/2019", "8:45".
 _DATE = re.compile(
@@ -125,18 +221,19 @@ _DATE = re.compile(
 # A journalist's role after the name ("By Jane Doe, Political Editor").
 _ROLE = re.compile(r"(?:writer|reporter|correspondent|editor|contributor|columnist)s?")
 # Words a byline or a date stamp is made of, besides names, dates and times.
-_BYLINE_WORD = re.compile(rf"by|and|staff|{_ROLE.pattern}")
-# (and time zones: "ET", "PST", "GMT", "CEST")
+_BYLINE_WORD = re.compile(rf"by|von|par|por|and|staff|{_ROLE.pattern}")
+# (and time zones: "ET", "PST", "GMT", "CEST"; and a blog's "• 14 Comments | Permalink")
 _STAMP_WORD = re.compile(
     rf"""\d+ | [apm] | am | pm | (?:(?i:{MONTH})|mon|tue|wed|thu|fri|sat|sun)[a-z]*
-      | published | updated | posted | last | on | at | [a-z]{{0,2}}[cempg][sdm]?t | utc""",
+      | published | updated | posted | last | on | at | [a-z]{{0,2}}[cempg][sdm]?t | utc
+      | comments? | permalink""",
     re.X,
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 # How a block ends when it is a sentence, not a headline or a label.
-_TERMINAL = re.compile(r"""[.!?…"'”’)]$""")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
-_SENTENCE_END = re.compile(r"""[.!?…]["'”’]?$""")
+_TERMINAL = re.compile(r"""[.!?…"'”’)。！？」』）]$""")
+# (Chinese and Japanese write no space after a full stop.)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 # A pull quote is a sentence of at least this many words.
 _QUOTE_WORDS = 8
 # A sentence found in a paragraph this many times its length was lifted out of it.
@@ -153,7 +250,7 @@ def clean(
     pieces: Sequence[Piece], title: str, authors: Sequence[str], links: Collection[str] = ()
 ) -> list[Piece]:
     """The pieces a listener should hear, in order. LINKS: the `key`s of the page's link texts."""
-    kept = _drop_related_links(pieces, links)
+    kept = _drop_related_links([_as_prose(piece) for piece in _without_comments(pieces)], links)
     kept = [
         trimmed
         for piece in kept
@@ -165,7 +262,7 @@ def clean(
 
 def is_furniture(text: str) -> bool:
     """Captions, credits, prompts and promos: short blocks that are page furniture."""
-    words = len(text.split())
+    words = word_count(text)
     return (words <= _SHAPE_WORDS and bool(_SHAPES.match(text))) or (
         words <= _PROMPT_WORDS and bool(_PROMPTS.search(text))
     )
@@ -180,19 +277,19 @@ def _without_prompts(piece: Piece) -> Piece | None:
     if is_furniture(piece.text) or (piece.words <= _SHAPE_WORDS and _PROMPTS.search(sentences[0])):
         return None
     last = sentences[-1]
-    if len(sentences) > 1 and len(last.split()) <= _SHAPE_WORDS and _PROMPTS.search(last):
+    if len(sentences) > 1 and word_count(last) <= _SHAPE_WORDS and _PROMPTS.search(last):
         return replace(piece, text=" ".join(sentences[:-1]))
     return piece
 
 
 def byline_authors(text: str) -> tuple[str, ...]:
     """The names in a "By A and B" line, or none."""
-    match = _BYLINE.match(text) if len(text.split()) <= 12 else None
+    match = _BYLINE.match(text) if word_count(text) <= 12 else None
     if not match:
         return ()
     names = [
         name
-        for name in re.split(r"\s*(?:,|\band\b|&)\s*", match.group("names"))
+        for name in re.split(rf"\s*{_AND}\s*", match.group("names"))
         if not all(_BYLINE_WORD.fullmatch(word) for word in _WORD.findall(name.lower()))
     ]
     # A role after a name is not an author ("By Jane Doe, Political Editor"); a role alone
@@ -223,7 +320,7 @@ def pull_quotes(texts: Sequence[str]) -> set[int]:
     quotes = {
         index
         for index, own in enumerate(keys)
-        if len(words[index]) >= _QUOTE_WORDS and counts[own] <= 2 and _SENTENCE_END.search(texts[index])
+        if len(words[index]) >= _QUOTE_WORDS and counts[own] <= 2 and SENTENCE_END.search(texts[index])
     }
     runs = WordRuns(words)
     repeats: set[int] = set()
@@ -325,27 +422,69 @@ def _short_runs(words: list[str], longer_than: float) -> Iterator[str]:
                 yield run
 
 
+def _without_comments(pieces: Sequence[Piece]) -> Sequence[Piece]:
+    """The pieces before the readers' comments, where a blog's comments are signed in its
+    software's way ("Posted by: Ellen | Mar 26, 2007"; an extractor that keeps the page's
+    column keeps them). They start after the post's own stamp ("Posted by Laurie at
+    September 10, 2012 9:01 AM", without the colon), the last one before the first signature;
+    a page without such a stamp loses what follows the first signature. One signature alone
+    may be the article quoting one: it takes two."""
+    signed = [index for index, piece in enumerate(pieces) if _SIGNATURE.match(piece.text)]
+    if len(signed) < 2:
+        return pieces
+    stamps = [
+        index
+        for index, piece in enumerate(pieces[: signed[0]])
+        if piece.words <= _STAMP_WORDS and _POST_STAMP.match(piece.text) and _DATE.search(piece.text)
+    ]
+    return pieces[: stamps[-1] if stamps else signed[0]]
+
+
+def _as_prose(piece: Piece) -> Piece:
+    """A heading that is a sentence of some length is a paragraph set in heading type (a lead
+    or a standfirst, which is the article's): a headline or a subhead does not end with a full
+    stop, and is shorter."""
+    if piece.kind == "heading" and piece.words >= _PROSE_HEADING_WORDS and _FULL_STOP.search(piece.text):
+        return replace(piece, kind="paragraph")
+    return piece
+
+
 def _drop_related_links(pieces: Sequence[Piece], links: Collection[str]) -> list[Piece]:
     """Links to other stories: blocks that are the text of a link, and a "Related"/"Read more"
-    label with the links or headlines that follow it."""
+    label with the links or headlines that follow it.
+
+    Only a label that stands alone ("Related:") heads a list; after a label with its headline
+    on the same line ("Read more: …") the article goes on. Under a label, a list item or a
+    line that is not a sentence is a headline, but a heading that is not a link's text is the
+    article's next subhead, and ends the list."""
     kept: list[Piece] = []
     in_list = False
     for piece in pieces:
         label = is_related_label(piece.text)
         if label or _is_link(piece, links):
-            in_list = label or in_list
+            in_list = (label and _label_alone(piece.text)) or in_list
             continue
-        if in_list and (piece.kind in ("item", "heading") or not _TERMINAL.search(piece.text)):
+        if in_list and (
+            piece.kind == "item" or (piece.kind != "heading" and not _TERMINAL.search(piece.text))
+        ):
             continue  # a headline or list item under a "Related" label
         in_list = False
         kept.append(piece)
     return kept
 
 
+def _label_alone(text: str) -> bool:
+    """Whether a related-links label has nothing after it ("Related:", not "Read more: …")."""
+    match = _RELATED.match(text)
+    return match is not None and not text[match.end() :].strip(" \t:：|»›>.…-")
+
+
 def _is_link(piece: Piece, links: Collection[str]) -> bool:
     """A link to another story: a headline or a short line that is all link, not a paragraph
     that happens to be linked."""
-    if piece.words > _LINK_WORDS and _TERMINAL.search(piece.text):
+    if (piece.words > _LINK_WORDS and _TERMINAL.search(piece.text)) or (
+        piece.words >= _LINKED_SENTENCE_WORDS and _FULL_STOP.search(piece.text)
+    ):
         return False
     candidates = {key(piece.text), key(_LABEL.sub("", piece.text, count=1))} - {""}
     return not candidates.isdisjoint(links)
@@ -354,7 +493,7 @@ def _is_link(piece: Piece, links: Collection[str]) -> bool:
 def is_related_label(text: str) -> bool:
     """A label that introduces links to other stories: alone ("Related") or before a headline
     ("Read more: …")."""
-    return len(text.split()) <= _RELATED_WORDS and bool(_RELATED.match(text))
+    return word_count(text) <= _RELATED_WORDS and bool(_RELATED.match(text))
 
 
 def _is_byline(piece: Piece, authors: Sequence[str]) -> bool:

@@ -1,17 +1,21 @@
-"""HTML pages: the article as trafilatura and readability agree on it, cleaned for listening.
+"""HTML pages: the article as independent witnesses agree on it, cleaned for listening.
 
-trafilatura, in its precision mode, finds the article and its metadata; readability-lxml
-picks the page's main column by a different method, and trafilatura then reads that column
-too, so that both extractions come in the same structure. Each is cleaned of what a
-listener must not hear (`cleanup`); their agreement is the article (`consensus`); tweets the
-article quotes go back in (`embeds`).
+trafilatura, in its precision mode, finds the article and its metadata, and in its default
+mode a wider choice of blocks; readability-lxml picks the page's main column by a different
+method, and its column is read as it is (read again through trafilatura, it lost whatever
+trafilatura's own filters drop). The page's structure witnesses too: its <article>
+elements, the column of its longest paragraph, and the JSON-LD `articleBody` it may carry.
+Each extraction is cleaned of what a listener must not hear (`cleanup`); their agreement is
+the article (`consensus`); tweets the article quotes go back in (`embeds`).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import re
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 from urllib.parse import urljoin
 
@@ -24,11 +28,14 @@ from trafilatura.settings import Document as TrafilaturaDocument
 from ..article import Article, Block
 from ..language import language_tag
 from .cleanup import byline_authors, clean, key
-from .consensus import agree
+from .consensus import Witnesses, agree
 from .embeds import insert_posts, take_posts
-from .structure import Piece, pieces
+from .markup import drop_furniture
+from .structure import Piece, html_pieces, pieces
 
 TABLE_NOTE = "A table is omitted from the audio."
+WITNESSES = frozenset({"precision", "default", "readability", "structure"})
+"""The witnesses `extract_html` asks by default: all of them (see `consensus`)."""
 
 _OPTIONS: dict[str, Any] = {
     "include_formatting": True,
@@ -42,24 +49,41 @@ for _name in ("trafilatura", "readability", "readability.readability"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 
-def extract_html(html: str, url: str | None = None) -> Article:
-    """The article in an HTML page: text blocks for listening, and the page's metadata."""
-    try:
-        tree = trafilatura.load_html(html)
-    except (etree.ParserError, ValueError):  # not HTML at all
-        tree = None
+def extract_html(html: str, url: str | None = None, witnesses: Collection[str] = WITNESSES) -> Article:
+    """The article in an HTML page: text blocks for listening, and the page's metadata.
+
+    WITNESSES: which of `WITNESSES` to ask (fewer, to measure what each brings); trafilatura's
+    precision mode reads the metadata whether or not it is a witness."""
+    if unknown := set(witnesses) - WITNESSES:
+        raise ValueError(f"unknown witnesses {sorted(unknown)}; choose from {sorted(WITNESSES)}")
+    tree = _tree(html)
     if tree is None:
         return Article(title="", blocks=(), url=url)
     links = _link_texts(tree)
     posts = take_posts(tree)
     language = _language(tree)
-    column = _readability(copy.deepcopy(tree))  # readability changes the tree it reads
-    options = {"with_metadata": True, "favor_precision": True, **_OPTIONS}
-    document = _extraction(tree, url=url, **options) or TrafilaturaDocument()
+    drop_furniture(tree)
+    # readability changes the tree it reads; trafilatura prunes its own copy of it
+    column = _readability(copy.deepcopy(tree)) if "readability" in witnesses else []
+    # a page without article text still has its metadata (a description to fall back on)
+    document = _extraction(tree, url=url, with_metadata=True, favor_precision=True, **_OPTIONS)
+    document = document or trafilatura.extract_metadata(tree, default_url=url)
     title = (document.title or "").strip()
     primary = _pieces(document)
     authors = _authors(document.author) or _byline(primary)
-    found = agree(clean(primary, title, authors, links), clean(column, title, authors, links))
+
+    def cleaned(found: list[Piece]) -> list[Piece]:
+        return clean(found, title, authors, links)
+
+    found = agree(
+        Witnesses(
+            precision=cleaned(primary) if "precision" in witnesses else [],
+            default=cleaned(_pieces(_extraction(tree, **_OPTIONS))) if "default" in witnesses else [],
+            readability=cleaned(column),
+            structure=(lambda: _declared(tree, cleaned)) if "structure" in witnesses else tuple,
+            column=(lambda: _column(tree, cleaned)) if "structure" in witnesses else tuple,
+        )
+    )
     page_url = document.url or url
     return Article(
         title=title,
@@ -74,13 +98,62 @@ def extract_html(html: str, url: str | None = None) -> Article:
     )
 
 
+def _tree(html: str) -> lxml_html.HtmlElement | None:
+    try:
+        return trafilatura.load_html(html)
+    except (etree.ParserError, ValueError):  # not HTML at all
+        return None
+
+
 def _readability(tree: lxml_html.HtmlElement) -> list[Piece]:
-    """readability's choice of the page's main column, read by trafilatura."""
+    """readability's choice of the page's main column."""
     try:
         column = Readability(tree).summary(html_partial=True)
+        return html_pieces(lxml_html.fragment_fromstring(column, create_parent="div"))
     except Exception:  # readability raises its own errors, and lxml's, on pages it cannot read
         return []
-    return _pieces(_extraction(f"<html><body>{column}</body></html>", **_OPTIONS))
+
+
+def _declared(tree: lxml_html.HtmlElement, cleaned: Callable[[list[Piece]], list[Piece]]) -> list[str]:
+    """The texts the page declares its article's: its <article> elements (cleaned) and its
+    JSON-LD `articleBody`."""
+    found = [piece.text for article in tree.iter("article") for piece in cleaned(html_pieces(article))]
+    return found + list(json_ld_bodies(tree))
+
+
+def _column(tree: lxml_html.HtmlElement, cleaned: Callable[[list[Piece]], list[Piece]]) -> list[str]:
+    """The texts of the column of the page's longest paragraph (cleaned)."""
+    return [
+        piece.text for column in _longest_paragraph_column(tree) for piece in cleaned(html_pieces(column))
+    ]
+
+
+def _longest_paragraph_column(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """The element that holds the page's longest <p> (with that paragraph's siblings), if any."""
+    longest = max(tree.iter("p"), key=lambda paragraph: len(paragraph.text_content()), default=None)
+    column = longest.getparent() if longest is not None else None
+    return [column] if column is not None else []
+
+
+def json_ld_bodies(tree: lxml_html.HtmlElement) -> Iterator[str]:
+    """The `articleBody` texts of the page's JSON-LD, at any depth (in an `@graph`, a list)."""
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text_content())
+        except ValueError:  # a site's broken JSON-LD is not the reader's problem
+            continue
+        yield from _article_bodies(data)
+
+
+def _article_bodies(data: Any) -> Iterator[str]:
+    if isinstance(data, dict):
+        body = data.get("articleBody")
+        if isinstance(body, str) and body.strip():
+            yield body
+        data = list(data.values())
+    if isinstance(data, list):
+        for item in data:
+            yield from _article_bodies(item)
 
 
 def _extraction(source: Any, **options: Any) -> TrafilaturaDocument | None:
@@ -137,3 +210,25 @@ def _language(tree: lxml_html.HtmlElement) -> str | None:
         if _LANGUAGE.match((value or "").strip()):
             return language_tag(value)
     return None
+
+
+def other_bodies(html: str, article: Article) -> Iterator[tuple[Block, ...]]:
+    """The article's body as the witnesses that do not vote on blocks give it, for a page whose
+    agreed article is too short to be one: the JSON-LD `articleBody` (a page built by
+    JavaScript often carries its article there), then the column of its longest paragraph,
+    cleaned for listening, where it holds the agreed article."""
+    tree = _tree(html)
+    if tree is None:
+        return
+    for body in json_ld_bodies(tree):
+        yield tuple(Block("paragraph", line) for line in body.splitlines() if line.strip())
+    links = _link_texts(tree)
+    drop_furniture(tree)  # as the extractors read it
+    agreed = [key(block.text) for block in article.blocks]
+    for column in _longest_paragraph_column(tree):
+        blocks = _blocks(clean(html_pieces(column), article.title, article.authors, links))
+        # The column must hold what the extractors agreed on: more of the same article, not a
+        # longer sidebar or comment thread beside a short post.
+        said = " ".join(key(block.text) for block in blocks)
+        if all(own in said for own in agreed):
+            yield blocks

@@ -1,9 +1,12 @@
-"""trafilatura's XML body flattened into `Piece`s: the blocks of the article in reading order.
+"""trafilatura's XML body, or a piece of the page's HTML, flattened into `Piece`s: the blocks
+of the article in reading order.
 
 trafilatura keeps the page's structure in its own XML (<head>, <p>, <list>/<item>, <quote>,
 <table>/<row>/<cell>, <lb/>, with <hi> for emphasis); text may also sit directly in a
 container or in the tail of a block. Each block becomes one piece, and each <lb/> ends
-one: a line break in an article is a spoken pause, not a run-on sentence.
+one: a line break in an article is a spoken pause, not a run-on sentence. HTML (readability's
+column, the page's <article>) is read through the same rules, its tags named as trafilatura
+names them.
 """
 
 from __future__ import annotations
@@ -13,10 +16,35 @@ from typing import Literal
 
 from lxml import etree
 
+from .words import word_count
+
 PieceKind = Literal["paragraph", "heading", "item", "table"]
 
 # Elements that start and end a block of text; everything else (<hi>, <ref>, <del>) is inline.
 _BREAKS = frozenset({"p", "head", "item", "list", "quote", "table", "row", "cell", "code", "div", "lb"})
+# HTML's block tags in trafilatura's names; any other tag with block layout is a "div".
+_HTML_TAGS = {
+    **{f"h{level}": "head" for level in range(1, 7)},
+    "li": "item",
+    "dt": "item",
+    "dd": "item",
+    "ul": "list",
+    "ol": "list",
+    "dl": "list",
+    "blockquote": "quote",
+    "table": "table",
+    "tr": "row",
+    "td": "cell",
+    "th": "cell",
+    "pre": "code",
+    "br": "lb",
+    "p": "p",
+}
+_HTML_BLOCKS = frozenset(
+    "address article aside details div figcaption figure footer header hr main nav section summary".split()
+)
+# Elements whose text is never the article's.
+_HTML_SKIPPED = frozenset({"script", "style", "noscript", "template", "svg", "button", "select", "textarea"})
 # A table whose cells average this many words holds prose (a page laid out with a table);
 # one with shorter cells holds data, which is not read aloud.
 _PROSE_CELL_WORDS = 12
@@ -31,7 +59,7 @@ class Piece:
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        return word_count(self.text)
 
 
 def pieces(body: etree._Element) -> list[Piece]:
@@ -40,6 +68,23 @@ def pieces(body: etree._Element) -> list[Piece]:
     flow.walk(body, "paragraph")
     flow.flush()
     return flow.pieces
+
+
+def html_pieces(element: etree._Element) -> list[Piece]:
+    """The pieces of an HTML element, read as `pieces` reads trafilatura's XML."""
+    return pieces(_as_trafilatura(element))
+
+
+def _as_trafilatura(element: etree._Element) -> etree._Element:
+    """A copy of ELEMENT in trafilatura's vocabulary, less the elements that are never text."""
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""  # a comment has no name
+    copy = etree.Element(_HTML_TAGS.get(tag, "div" if tag in _HTML_BLOCKS else "hi"))
+    copy.text = element.text if tag and tag not in _HTML_SKIPPED else None
+    copy.tail = element.tail
+    for child in element:
+        if tag not in _HTML_SKIPPED:
+            copy.append(_as_trafilatura(child))
+    return copy
 
 
 class _Flow:
@@ -78,5 +123,5 @@ class _Flow:
 
 
 def _holds_prose(table: etree._Element) -> bool:
-    cells = [" ".join(map(str, cell.itertext())).split() for cell in table.iter("cell")]
-    return bool(cells) and sum(map(len, cells)) / len(cells) >= _PROSE_CELL_WORDS
+    cells = [word_count(" ".join(map(str, cell.itertext()))) for cell in table.iter("cell")]
+    return bool(cells) and sum(cells) / len(cells) >= _PROSE_CELL_WORDS

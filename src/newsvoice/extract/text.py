@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ..article import Article, Block
 from ..written import MONTH, is_shouted
 from .cleanup import byline_authors, is_furniture, is_related_label, key, pull_quotes
+from .words import word_count
 
 # Navigation lines of a page saved as text, besides the furniture `is_furniture` knows.
 _NAVIGATION = re.compile(
@@ -41,7 +42,7 @@ _DATELINE = re.compile(
     rf"(?:\b{MONTH}\s+\d{{1,2}}|\b\d{{1,2}}\s+{MONTH}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})[\w\s,:/.()+-]*$",
     re.I,
 )
-_TERMINAL = re.compile(r"""[.!?…:;"'”’)\]]$""")
+_TERMINAL = re.compile(r"""[.!?…:;"'”’)\]。！？：；」』）]$""")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _WRAP_WIDTH = 100
 # The byline sits above the body: right under the headline, or under its standfirst.
@@ -55,7 +56,7 @@ class _Line:
 
     @classmethod
     def of(cls, text: str) -> _Line:
-        return cls(text, len(_WORD.findall(text)))
+        return cls(text, word_count(text, _WORD.findall))
 
     @property
     def is_sentence(self) -> bool:
