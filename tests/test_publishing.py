@@ -238,16 +238,16 @@ def second_voice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     import os
     import shutil
 
-    from newsvoice.voice import default_voice_path
+    from newsvoice.voice import piper_voice_path
 
     voices = tmp_path / "data" / "newsvoice" / "voices"
     voices.mkdir(parents=True)
     model = voices / f"{COASTAL_VOICE}.onnx"
     try:
-        os.link(default_voice_path(), model)
+        os.link(piper_voice_path(), model)
     except OSError:
-        shutil.copyfile(default_voice_path(), model)
-    config = json.loads(Path(f"{default_voice_path()}.json").read_text(encoding="utf-8"))
+        shutil.copyfile(piper_voice_path(), model)
+    config = json.loads(Path(f"{piper_voice_path()}.json").read_text(encoding="utf-8"))
     config["espeak"]["voice"] = "en-gb-x-rp"
     Path(f"{model}.json").write_text(json.dumps(config), encoding="utf-8")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
