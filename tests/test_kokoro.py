@@ -254,8 +254,9 @@ def test_a_british_article_is_read_by_a_british_voice() -> None:
     assert voice_for_language("en-GB", "kokoro:am_michael").name == "kokoro:bm_george"
     assert voice_for_language("en-US", "kokoro:bm_george").name == "kokoro:am_michael"
     assert voice_for_language("en", "kokoro:bf_emma").name == "kokoro:bf_emma"  # no region: as it is
+    assert voice_for_language("en-GB").name == "kokoro:bf_emma"  # the default's British variety
     # Piper's only English voice is joe's, American: it reads British articles too
-    assert voice_for_language("en-GB").name == "en_US-joe-medium"
+    assert voice_for_language("en-GB", "joe").name == "en_US-joe-medium"
     emma = load_voice("kokoro:bf_emma", threads=2)  # and British voices say British phonemes
     assert emma.phonemes("Better water") == "bˈɛtə wˈɔːtə"
     assert load_voice("kokoro:af_heart", threads=2).phonemes("Better water") == "bˈɛɾɚ wˈɔːɾɚ"
