@@ -36,7 +36,7 @@ def run_pipeline(source: str, output: Path, voice_name: str) -> dict:
     from newsvoice.normalization import Normalizer
     from newsvoice.voice import load_voice
 
-    voice = load_voice(voice_name or None)
+    voice = load_voice(voice_name)
     normalizer = Normalizer()
     normalizer.normalize("Loaded on 12 Aug 2025.")  # grammars loaded, like the model
     first: list[float] = []
@@ -128,7 +128,7 @@ def measure(label: str, source: str, work: Path, rounds: int, voice: str) -> lis
     memory = pipeline["rss_mb"] / bare["rss_mb"]
     bare_label = f"bare {engine}".ljust(11)
     return [
-        f"{label}, {engine} ({voice or 'default voice'}): {pipeline['audio']:.1f} s of audio",
+        f"{label}, {engine} ({voice}): {pipeline['audio']:.1f} s of audio",
         f"  newsvoice   {pipeline['wall']:7.2f} s wall  RTF {pipeline['wall'] / pipeline['audio']:.4f}"
         f"  peak RSS {pipeline['rss_mb']:6.0f} MB  first streamed audio {pipeline['first']:.2f} s"
         f"  (load average {pipeline['load']:.1f})",
@@ -163,7 +163,7 @@ def main() -> None:
         return
     if not options.sample.exists():
         sys.exit(f"benchmark needs the sample article at {options.sample}")
-    voices = {"piper": "", "kokoro": options.kokoro_voice}
+    voices = {"piper": "joe", "kokoro": options.kokoro_voice}
     engines = [engine.strip() for engine in options.engine.split(",") if engine.strip()]
     if unknown := set(engines) - set(voices):
         sys.exit(f"unknown engine: {', '.join(sorted(unknown))} (piper, kokoro)")

@@ -62,7 +62,7 @@ def sample_cost() -> str:
     started = time.perf_counter()
     script = write_script(article, fresh.normalize)
     normalizing = time.perf_counter() - started
-    voice = load_voice()
+    voice = load_voice("joe")  # the figures in docs/performance.md are Piper's
     voice.speak("Warm up.")
     started = time.perf_counter()
     for segment in script.segments:

@@ -88,7 +88,7 @@ def main() -> None:
     options = parser.parse_args()
     if not SAMPLE.exists():
         sys.exit(f"benchmark needs the sample article at {SAMPLE}")
-    voice = load_voice()
+    voice = load_voice("joe")  # the figures in docs/performance.md are Piper's
     normalizer = Normalizer()
     normalizer.normalize("Loaded on 12 Aug 2025.")  # grammars loaded, like the model
     # onnxruntime's arena grows to the longest text it has synthesized: grown before timing,

@@ -142,7 +142,7 @@ def main() -> None:
     parser.add_argument("--engine", choices=("piper", "kokoro"), default="piper", help="the engine measured")
     parser.add_argument("--kokoro-voice", default="kokoro:af_heart", help="the Kokoro voice measured")
     args = parser.parse_args()
-    voice = load_voice(args.kokoro_voice if args.engine == "kokoro" else None)
+    voice = load_voice(args.kokoro_voice if args.engine == "kokoro" else "joe")
     normalizer, plain = Normalizer(), Normalizer(lexicon=Lexicon())
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as scratch:

@@ -85,15 +85,16 @@ def sample_article(sample_path: Path) -> Article:
 
 @pytest.fixture(scope="session")
 def voice() -> Voice:
-    return load_voice()
+    """Piper's joe, the fast voice: the pipeline's tests narrate with it (see NEWSVOICE_VOICE below)."""
+    return load_voice("joe")
 
 
 @pytest.fixture
 def piper_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Voices as a Piper-only install has them: the kokoro extra's (French, Spanish, ...) hidden."""
+    """Voices as an install without Kokoro's packages has them: Piper's only, joe the default."""
     from newsvoice import kokoro
 
-    monkeypatch.setattr(kokoro, "list_voices", list)
+    monkeypatch.setattr(kokoro, "available", lambda: False)
 
 
 @pytest.fixture(scope="session")
@@ -252,6 +253,9 @@ def wait_for_job(client, job: dict, timeout: float = 60) -> dict:
 # read the user's config file.
 os.environ.setdefault("NEWSVOICE_CACHE_DIR", tempfile.mkdtemp(prefix="newsvoice-test-cache-"))
 os.environ.setdefault("NEWSVOICE_CONFIG", str(Path(tempfile.mkdtemp(prefix="newsvoice-test-")) / "none.toml"))
+# And they narrate with Piper's joe, which takes a seventh of the default Kokoro voice's time,
+# unless a test is about the default (test_voice_default.py clears this).
+os.environ.setdefault("NEWSVOICE_VOICE", "joe")
 
 
 def service_runtime(normalizer: Normalizer | None = None, **settings: Any) -> Runtime:

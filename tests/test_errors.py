@@ -16,7 +16,7 @@ import pytest
 
 from newsvoice.language import language_name
 from newsvoice.narrate import narrate
-from newsvoice.voice import default_voice_path, list_voices
+from newsvoice.voice import list_voices, piper_voice_path
 
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -218,7 +218,7 @@ def test_voice_config_that_is_not_json(workdir: Path) -> None:
 
 def test_voice_model_that_is_not_a_model(workdir: Path) -> None:
     (workdir / "broken.onnx").write_bytes(b"this is not an onnx model")
-    shutil.copy(f"{default_voice_path()}.json", workdir / "broken.onnx.json")
+    shutil.copy(f"{piper_voice_path()}.json", workdir / "broken.onnx.json")
     result = run_cli("narrate", "article.txt", "-o", "out.mp3", "--voice", "broken.onnx", cwd=workdir)
     assert_one_line_error(result, "broken.onnx", "not an ONNX voice model")
     assert not (workdir / "out.mp3").exists()

@@ -238,16 +238,16 @@ def second_voice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     import os
     import shutil
 
-    from newsvoice.voice import default_voice_path
+    from newsvoice.voice import piper_voice_path
 
     voices = tmp_path / "data" / "newsvoice" / "voices"
     voices.mkdir(parents=True)
     model = voices / f"{COASTAL_VOICE}.onnx"
     try:
-        os.link(default_voice_path(), model)
+        os.link(piper_voice_path(), model)
     except OSError:
-        shutil.copyfile(default_voice_path(), model)
-    config = json.loads(Path(f"{default_voice_path()}.json").read_text(encoding="utf-8"))
+        shutil.copyfile(piper_voice_path(), model)
+    config = json.loads(Path(f"{piper_voice_path()}.json").read_text(encoding="utf-8"))
     config["espeak"]["voice"] = "en-gb-x-rp"
     Path(f"{model}.json").write_text(json.dumps(config), encoding="utf-8")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
@@ -269,11 +269,11 @@ def test_sites_and_articles_choose_their_voice_intro_and_outro(
         },
         "Harbour Times": {"hosts": ["harbour.example"]},
     }
-    with running(tmp_path / "server", normalizer, sites=sites) as (client, headers):
+    with running(tmp_path / "server", normalizer, sites=sites, voice="joe") as (client, headers):
         voices = {v["name"]: v for v in client.get("/api/voices").json()["voices"]}
         assert voices[second_voice] == {"name": second_voice, "language": "en-gb-x-rp", "sample_rate": 22050}
-        default = next(name for name in voices if name != second_voice)
-        assert voices[default]["language"].startswith("en")
+        default = "en_US-joe-medium"  # the deployment's voice
+        assert voices[default]["language"] == "en-us"
 
         answer = client.post("/api/articles", json={"text": FIRST, "voice": "nobody"}, headers=headers)
         assert answer.status_code == 422

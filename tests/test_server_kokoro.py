@@ -17,8 +17,6 @@ from newsvoice import kokoro
 from newsvoice.normalization import Normalizer
 from newsvoice.script import DISCLOSURES
 
-pytestmark = pytest.mark.skipif(not kokoro.available(), reason="the kokoro extra is not installed")
-
 SHORT = "The island ferry runs again from Monday. Tickets are on sale now.\n"
 FRENCH = (
     "Le bac revient\n\n"

@@ -30,10 +30,10 @@ SECRET = "webhook-secret-for-language-tests"
 
 @pytest.fixture(autouse=True, scope="module")
 def _piper_only() -> Iterator[None]:
-    """French refused, as a Piper-only install refuses it (with the kokoro extra, a Kokoro voice
-    reads it: see test_kokoro.py)."""
+    """French refused, as an install without Kokoro's packages refuses it (with them, a Kokoro
+    voice reads it: see test_server_kokoro.py)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(kokoro, "list_voices", list)
+        patch.setattr(kokoro, "available", lambda: False)
         yield
 
 

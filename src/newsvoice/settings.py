@@ -135,8 +135,9 @@ class PipelineSettings(_Section):
 
     voice: str | None = None
     """A voice's name (`newsvoice voices`: "en_US-joe-medium" or "joe", "kokoro:af_heart") or the
-    path to a Piper `.onnx` or a Kokoro `.bin`; by default the installed voice for the article's
-    language."""
+    path to a Piper `.onnx` or a Kokoro `.bin`; by default Kokoro's "kokoro:af_heart" for English
+    ("joe", Piper's, is about seven times faster), and the installed voice for the article's
+    language for another."""
     language_voices: Names = ()
     """The voice for articles in a language, as LANGUAGE=VOICE: `fr=kokoro:ff_siwis`,
     `en=kokoro:bf_emma`, `en-GB=kokoro:bm_george` (comma-separated in the environment); it wins

