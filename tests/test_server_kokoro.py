@@ -84,10 +84,7 @@ def test_a_kokoro_narration_streams_while_it_is_made(kokoro_server: tuple, decod
 
 def test_a_french_article_is_read_in_french(kokoro_server: tuple) -> None:
     api, key, _ = kokoro_server
-    article = api.post("/api/articles", json={"text": FRENCH}, headers=key).json()["article"]
-    job = wait_for_job(api, article["job"], timeout=600)
-    assert job["status"] == "done", job
-    published = api.get(article["links"]["self"]).json()
+    published = _narrated(api, key, {"text": FRENCH})
     assert published["language"] == "fr"
     assert not [w for w in published["warnings"] if "numbers are read" in w]
     timings = api.get(published["links"]["timings"]).json()
@@ -101,11 +98,16 @@ def test_a_french_article_is_read_in_french(kokoro_server: tuple) -> None:
 
 def test_a_british_page_is_read_by_a_british_voice(kokoro_server: tuple) -> None:
     api, key, _ = kokoro_server
-    article = api.post("/api/articles", json={"html": BRITISH}, headers=key).json()["article"]
-    job = wait_for_job(api, article["job"], timeout=600)
-    assert job["status"] == "done", job
-    published = api.get(article["links"]["self"]).json()
+    published = _narrated(api, key, {"html": BRITISH})
     assert published["language"] == "en-GB"
     timings = api.get(published["links"]["timings"]).json()
     assert timings["voice"] == "kokoro:bf_emma"  # the deployment's af_heart, in her British variety
     assert timings["estimated_words"] == 0
+
+
+def _narrated(api: httpx.Client, key: dict[str, str], submission: dict[str, str]) -> dict:
+    """The article SUBMISSION makes, once its narration is done."""
+    article = api.post("/api/articles", json=submission, headers=key).json()["article"]
+    job = wait_for_job(api, article["job"], timeout=600)
+    assert job["status"] == "done", job
+    return api.get(article["links"]["self"]).json()
