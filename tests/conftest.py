@@ -6,6 +6,7 @@ Narrating the sample takes about 15 seconds, so it is done once per session and 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -27,7 +28,7 @@ from newsvoice.article import Article
 from newsvoice.narrate import Narration, load_article, narrate
 from newsvoice.normalization import Normalizer
 from newsvoice.script import Script, write_script
-from newsvoice.voice import Voice, load_voice
+from newsvoice.voice import Voice, load_voice, piper_voice_path
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -134,6 +135,19 @@ def sample_narration(
     """The sample article narrated once to MP3 (with .vtt and .json beside it)."""
     output = tmp_path_factory.mktemp("sample") / "sample.mp3"
     return narrate(str(sample_path), output, voice=voice, normalizer=normalizer)
+
+
+def install_piper_voice(model: Path, espeak_voice: str) -> Path:
+    """A Piper voice at MODEL (a .onnx path) that is joe's model with ESPEAK_VOICE in its
+    config: a voice of another language or variety, without shipping one."""
+    try:
+        os.link(piper_voice_path(), model)
+    except OSError:  # another file system
+        shutil.copyfile(piper_voice_path(), model)
+    config = json.loads(Path(f"{piper_voice_path()}.json").read_text(encoding="utf-8"))
+    config["espeak"]["voice"] = espeak_voice
+    Path(f"{model}.json").write_text(json.dumps(config), encoding="utf-8")
+    return model
 
 
 def read_audio(path: Path) -> tuple[np.ndarray, int]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import idle_service, postgres_database
+from conftest import idle_service, install_piper_voice, postgres_database
 from fastapi.testclient import TestClient
 
 from newsvoice.sources import Document
@@ -235,21 +235,9 @@ COASTAL_VOICE = "en_GB-coastal-medium"
 def second_voice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A second installed Piper voice, made of the shipped one's files under another name, its
     config saying another espeak voice (British English): nothing is downloaded."""
-    import os
-    import shutil
-
-    from newsvoice.voice import piper_voice_path
-
     voices = tmp_path / "data" / "newsvoice" / "voices"
     voices.mkdir(parents=True)
-    model = voices / f"{COASTAL_VOICE}.onnx"
-    try:
-        os.link(piper_voice_path(), model)
-    except OSError:
-        shutil.copyfile(piper_voice_path(), model)
-    config = json.loads(Path(f"{piper_voice_path()}.json").read_text(encoding="utf-8"))
-    config["espeak"]["voice"] = "en-gb-x-rp"
-    Path(f"{model}.json").write_text(json.dumps(config), encoding="utf-8")
+    install_piper_voice(voices / f"{COASTAL_VOICE}.onnx", "en-gb-x-rp")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return COASTAL_VOICE
 

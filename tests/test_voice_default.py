@@ -4,13 +4,11 @@ packages are missing."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import install_piper_voice
 
 from newsvoice import voice
 from newsvoice.cli import main
@@ -36,14 +34,7 @@ def no_configured_voice(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def german_piper_voice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A Piper voice for German installed in the user's voices (joe's model, its espeak voice German)."""
-    model = tmp_path / "de_DE-test-medium.onnx"
-    try:
-        os.link(piper_voice_path(), model)
-    except OSError:
-        shutil.copyfile(piper_voice_path(), model)
-    config = json.loads(Path(f"{piper_voice_path()}.json").read_text(encoding="utf-8"))
-    config["espeak"]["voice"] = "de"
-    Path(f"{model}.json").write_text(json.dumps(config), encoding="utf-8")
+    model = install_piper_voice(tmp_path / "de_DE-test-medium.onnx", "de")
     monkeypatch.setattr(voice, "voice_dirs", lambda: [tmp_path])
     return model
 
