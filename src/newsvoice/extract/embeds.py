@@ -38,6 +38,8 @@ def take_posts(tree: lxml_html.HtmlElement) -> list[Post]:
     """The page's embedded tweets, each with the paragraph it follows, taken out of TREE (so
     that an extractor that keeps one does not keep its links too)."""
     embeds = set(tree.xpath(_EMBEDS))
+    if not embeds:  # most pages: no need to read every paragraph for a post's place
+        return []
     posts: list[Post] = []
     before = ""
     for element in tree.iter():
