@@ -11,6 +11,7 @@ page's own cues (a block that is the text of a link is a link to another story).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -244,6 +245,10 @@ _RUN = 4
 _PLACES = 16
 _POSITION_BITS = 40
 _POSITION_MASK = (1 << _POSITION_BITS) - 1
+# The witnesses of a page keep much the same blocks, and each witness is cleaned and compared
+# with the others: what depends on a block's text alone (`key`, `_without_prompts`) is worked
+# out once for the blocks of the last page or so.
+_REMEMBERED = 4096
 
 
 def clean(
@@ -268,6 +273,7 @@ def is_furniture(text: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=_REMEMBERED)
 def _without_prompts(piece: Piece) -> Piece | None:
     """The piece, less a prompt sentence that closes it ("… Leave a comment and let us know
     what you think."); None if it is furniture or a promo that opens with a prompt ("If you
@@ -298,6 +304,7 @@ def byline_authors(text: str) -> tuple[str, ...]:
     return tuple(people or names)
 
 
+@functools.lru_cache(maxsize=_REMEMBERED)
 def key(text: str) -> str:
     """A block's words, for telling repeats apart from typography."""
     return " ".join(_WORD.findall(text.casefold().replace("’", "'")))
