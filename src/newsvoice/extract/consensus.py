@@ -134,12 +134,16 @@ class _Text:
     """One witness's words, to ask whether a block of another is in it."""
 
     def __init__(self, words: str) -> None:
-        tokens = words.split()
-        self._runs = _runs(tokens, 4)
-        # A block of fewer than four words is in it when those words are, in a row (looked up,
-        # not searched for: a page of many short blocks would search the whole text for each).
-        self._short = _runs(tokens, 1) | _runs(tokens, 2) | _runs(tokens, 3)
+        self._tokens = words.split()
+        self._runs = _runs(self._tokens, 4)
         self._empty = "  " in f" {words} "  # an empty block's key between two others
+
+    @functools.cached_property
+    def _short(self) -> set[tuple[str, ...]]:
+        """Its runs of fewer than four words: a block that short is in it when its words are, in
+        a row (looked up, not searched for: a page of many short blocks would search the whole
+        text for each). Made when first needed: a witness asked only about longer blocks never is."""
+        return _runs(self._tokens, 1) | _runs(self._tokens, 2) | _runs(self._tokens, 3)
 
     def shares(self, words: str) -> bool:
         tokens = words.split()
