@@ -247,8 +247,10 @@ _POSITION_BITS = 40
 _POSITION_MASK = (1 << _POSITION_BITS) - 1
 # The witnesses of a page keep much the same blocks, and each witness is cleaned and compared
 # with the others: what depends on a block's text alone (`key`, `_without_prompts`) is worked
-# out once for the blocks of the last page or so.
-_REMEMBERED = 4096
+# out once, and remembered for the last 32,768 texts: every block of a page of 16,000
+# paragraphs (a smaller cache would forget them before the next witness asks, and time per
+# paragraph would grow with the page), about 12 MB of text on the benchmark's pages.
+_REMEMBERED = 1 << 15
 
 
 def clean(
