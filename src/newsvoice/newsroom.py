@@ -189,7 +189,7 @@ class Newsroom:
         machinery.dispatcher.start()
         if self.settings.analytics:
             self._flusher.start()
-        else:  # the salt of the last day it was on is not kept while it is off
+        else:  # no flusher takes the day's salt, deleting the past days': they go now
             self.store.forget_listener_salts(analytics.today())
         if watching:
             self.watcher.start()
