@@ -587,7 +587,7 @@ def _pair(match: re.Match[str]) -> str:
     if named and model and not set(before) & (_VOTE_WORDS | _SCORE_BEFORE):
         return f"{year_words(left)} {year_words(right)}"  # a model: "Boeing 737-800"
     if following in _ODDS:
-        return _pair_words(left, right, to=True)
+        return _odds_at(match, left, right)
     if {word.rstrip("s") for word in next_two} & _VOTED or (
         set(before) & _VOTE_WORDS and not set(before) & _PLAYED
     ):
@@ -772,19 +772,60 @@ def _keyword(words: str) -> str:
     )
 
 
-_BETTING = re.compile(
-    r"\b(?:bet|bets|betting|odds|pays|bookmakers?|bookies|priced|punters?|favourites?|favorites?|"
-    r"outsiders?|shot)\b"
-)
-
-
 def _cricket_slash(match: re.Match[str]) -> str:
     """ "312/4" is "three hundred and twelve for four" (a total, then wickets)."""
     runs, wickets = match.groups()
-    if _BETTING.search(match.string) and not _CRICKET.search(match.string):
-        return f"{cardinal(runs)} to {cardinal(wickets)}"  # odds: "the bet pays 100/1"
     if int(runs) >= 100 or (int(runs) > 20 and _CRICKET.search(match.string)):
         return f"{cardinal(runs)} for {cardinal(wickets)}"
+    return match.group(0)
+
+
+# --- betting odds ------------------------------------------------------------------------------
+
+# Words that make a sentence about betting, where "11/4" is odds ("eleven to four"), not a fraction.
+_BETTING = re.compile(
+    r"\b(?:bets?|betting|odds(?:-on)?|evens|bookmakers?|bookies|priced|punters?|favourites?|favorites?|"
+    r"outsiders?|each-way|shot)\b",
+    re.IGNORECASE,
+)
+# Words after a pair that make it odds in any sentence: "4/1 to win", "a 5/2 shot", "2/5 on."
+_ODDS_AFTER = re.compile(
+    r"\s+(?:to\s+(?:win|be|take|lift|finish|claim|beat)\b|shots?\b|favourites?\b|favorites?\b|"
+    r"outsiders?\b|chance\b|on\b(?!\s+\w))"
+)
+# A slash pair that stays a fraction or a date, even among bets: "3/4 of punters", "on 5/6"
+# (but a price moves "from 2/1 to 9/2").
+_FRACTION_AFTER = re.compile(r"\s+of\b")
+_DATE_BEFORE = re.compile(rf"\b(?i:(?!from\b)(?:{_DATE_WORDS})),?\s$")
+
+
+def _odds(winner: str, stake: str, *, after_article: bool = False) -> str:
+    """Odds as a bookmaker says them: "11/4" is "eleven to four", "1/1" "evens", and "100/1"
+    "a hundred to one" (AFTER_ARTICLE, "the hundred to one outsider")."""
+    if winner == stake:
+        return "evens"
+    words = f"{cardinal(winner)} to {cardinal(stake)}"
+    if words.startswith(("one hundred", "one thousand")):
+        words = ("" if after_article else "a ") + words.removeprefix("one ")
+    return words
+
+
+def _odds_at(match: re.Match[str], winner: str, stake: str) -> str:
+    """The odds matched, with what the word before them asks ("the 100/1 outsider")."""
+    return _odds(winner, stake, after_article=_words_before(match) in (["a"], ["an"], ["the"]))
+
+
+def _slash_odds(match: re.Match[str]) -> str:
+    """A pair with a slash is odds where the words after it say so ("a 5/2 favourite") or the
+    sentence is about betting; never a fraction of something or a date ("3/4 of voters", "on 5/6"),
+    nor a cricket total in a sentence about cricket."""
+    after, before = _after(match), match.string[max(0, match.start() - _CONTEXT) : match.start()]
+    if _FRACTION_AFTER.match(after) or _DATE_BEFORE.search(before):
+        return match.group(0)
+    winner, stake = match.groups()
+    total = int(winner) > 20 and int(stake) <= 10 and _CRICKET.search(match.string)  # "312/4" at stumps
+    if _ODDS_AFTER.match(after) or (_BETTING.search(match.string) and not total):
+        return _odds_at(match, winner, stake)
     return match.group(0)
 
 
@@ -856,8 +897,12 @@ _RULES: list[Rule] = [
     # A ratio's colon is "to" ("3:1", "16:9"): a clock's minutes always have two digits.
     (re.compile(r"(?<![\d:.])(\d{1,3}):(\d)\b(?![\d:])"), lambda m: f"{m.group(1)} to {m.group(2)}"),
     (
-        re.compile(r"\b((?:ratio|odds|margin) of )(\d+)[:/-](\d+)\b"),
+        re.compile(r"\b((?:ratio|margin) of )(\d+)[:/-](\d+)\b"),
         lambda m: f"{m.group(1)}{m.group(2)} to {m.group(3)}",
+    ),
+    (
+        re.compile(r"\b((?i:odds|price) of |(?i:priced|backed) at )(\d+)[:/-](\d+)\b"),
+        lambda m: m.group(1) + _odds(m.group(2), m.group(3)),
     ),
     # 24-hour clock times before a time zone: "0900 GMT" is "oh nine hundred", "1430 hrs".
     (re.compile(rf"\b([01]\d|2[0-3])([0-5]\d)(?=\s?(?:{_TIME_ZONES}|Z)\b)"), _clock),
@@ -919,14 +964,8 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<![\w<>-])<\s?(?=[\d$£€¥])"), "less than "),
     (re.compile(r"(?<!\w)≥\s?(?=[\d$£€¥])"), "at least "),
     (re.compile(r"(?<!\w)≤\s?(?=[\d$£€¥])"), "at most "),
-    # Betting odds with a slash: "Leeds are 4/1 to win" is "four to one".
-    (
-        re.compile(
-            r"\b(\d{1,3})/(\d{1,2})(?=\s+(?:to\s+(?:win|be|take|lift|finish|claim|beat)|shot|favourites?|"
-            r"favorites?|outsiders?|chance|on)\b)"
-        ),
-        lambda m: f"{cardinal(m.group(1))} to {cardinal(m.group(2))}",
-    ),
+    # Betting odds: "Leeds are 11/4 to win", "the 100/1 outsider", "odds of 5-1" (see `odds`).
+    (re.compile(r"(?<![\w/.,$£€])(\d{1,4})/(\d{1,3})\b(?![/\d]|[.,]\d)"), _slash_odds),
     # "10,000+ signatures", "aged 18+": the plus sign after a number is "plus".
     (re.compile(rf"(?<![\w.,+])({NUMBER})\+(?![\w+])"), lambda m: f"{cardinal(m.group(1))} plus"),
     # A signed change: "+1.4%" is "plus one point four percent".
