@@ -122,6 +122,7 @@ _NOT_NOUNS = frozenset(
     above below about after before since until through between among against per than as if so
     towards toward via
     that this these those it its he she they we you i his her their our my your who which what
+    them whom
     when where while whether is was are were be been being has have had will would could should
     may might can must do does did not no more less most least each every all both either neither
     last next this year years month months week weeks day days annually apiece worth total
@@ -383,6 +384,39 @@ def _described_thing(match: re.Match[str]) -> bool:
     )
 
 
+# A bare measure placed by the words after it: "150m from the shore", "fell 10m onto rocks".
+_PLACED_AFTER = re.compile(
+    r"\s+(?:onto|off|along|apart|inland|offshore|upstream|downstream|underwater|uphill|downhill)\b|"
+    r"\s+(?:from|into)\s+(?:the|a|an|his|her|its|their)\b"
+)
+_OF_THING = re.compile(r"\s+of\s+([a-z]+)\b")  # "300m of coastline", not "3m of them"
+# Verbs before a measure that move, stand or stretch something over it: "climbed 3,000m".
+_LENGTH_VERBS = frozenset(
+    """climb climbs climbed climbing dived dove diving swam swum descended ascended travelled traveled
+    walked crawled drifted stood stands standing stretches stretched stretching measures measured
+    measuring spans spanning extends extended extending within""".split()
+)
+# Verbs before an amount of money or of things: "raised 3m from investors", "put 3m into it".
+_GAINED = frozenset(
+    """raise raises raised raising receive received earn earned make made take took collect collected
+    attract attracted drew generated won secured saved invested put poured pumped injected lost""".split()
+)
+
+
+def _placed(match: re.Match[str], following: str, counted: bool) -> bool:
+    """Whether a bare measure says where something is or how far it went, so it is a length:
+    a verb of moving or standing before it ("climbed 3,000m hours later": a span of time after
+    it starts a new phrase), or a place after it ("2m from the door", "300m of coastline")."""
+    before = _words_before(match)
+    verb = before[0] if before else ""
+    if verb in _GAINED:
+        return False
+    if verb in _LENGTH_VERBS and (not counted or following in _NOT_PLURALS):
+        return True
+    of = _OF_THING.match(_after(match))
+    return bool(_PLACED_AFTER.match(_after(match)) or (of and _is_thing(of.group(1))))
+
+
 def _is_metres(match: re.Match[str]) -> bool:
     if _METRES_AFTER.match(_after(match)):
         return True
@@ -395,7 +429,7 @@ def _is_metres(match: re.Match[str]) -> bool:
     counted = (len(following) > 3 and following.endswith("s") and following not in _NOT_NOUNS) or (
         following in _PEOPLE
     )
-    if _FIELD_EVENTS.search(match.string) and not counted:
+    if (_FIELD_EVENTS.search(match.string) and not counted) or _placed(match, following, counted):
         return True
     number = match.group(1)
     noun_after = _LOWER_WORD_NEXT.match(_after(match)) and following not in _NOT_NOUNS
