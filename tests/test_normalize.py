@@ -116,3 +116,9 @@ def test_unspeakable_characters_are_dropped(normalizer: Normalizer) -> None:
 def test_word_cases_cover_every_word_category() -> None:
     categories = {category.split()[0] for category, _, _ in read_cases()}
     assert categories >= {"politics", "abbreviation", "title", "saint", "street", "symbol", "tech", "market"}
+
+
+def test_a_date_written_with_points_is_no_version(normalizer: Normalizer) -> None:
+    """ "17.4.1" is a version, "12.03.24" a date (NeMo's reading of it is its own)."""
+    assert "point" in normalizer.normalize("The fix is in 17.4.1.")
+    assert "point" not in normalizer.normalize("The court met on 12.03.24.")

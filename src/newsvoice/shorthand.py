@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .numerals import integer_words, plural, year_words
+from .numerals import digits, integer_words, plural, year_words
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
@@ -242,6 +242,29 @@ def _aircraft(match: re.Match[str]) -> str:
     return f"{maker}{paired(model)}" + (f" {paired(variant)}" if variant else "")
 
 
+def _version(number: str) -> str:
+    """A version's parts said one by one: "2.10.3" is "two point ten point three", "1.05" "one
+    point oh five"."""
+    return " point ".join(
+        digits(part) if part.startswith("0") and len(part) > 1 else integer_words(int(part))
+        for part in number.split(".")
+    )
+
+
+def _bare_version(match: re.Match[str]) -> str:
+    """Three numbers joined by points are a version, unless they can be a date ("12.03.24")."""
+    first, second, third = match.group(0).split(".")
+    if int(first) <= 31 and 1 <= int(second) <= 12 and len(third) == 2:
+        return match.group(0)
+    return _version(match.group(0))
+
+
+_SOFTWARE = (
+    r"Python|Java|Ruby|PHP|Perl|Kotlin|Swift|Node|Linux|Android|iOS|iPadOS|macOS|watchOS|Firefox|Chrome|"
+    r"Safari|Windows|Ubuntu|Debian|Django|Kubernetes|[Vv]ersion"
+)
+
+
 _STATE = _alternation([*_AP_STATES, *_POSTAL_STATES, *_STATE_NAMES])
 # Not after a city: "Washington, D.C." keeps its letters.
 _AP_STATE = _alternation(set(_AP_STATES) - {"P.R.", "D.C."})
@@ -395,19 +418,20 @@ BEFORE_TN: list[Rule] = [
         re.compile(rf"\b({'|'.join(sorted(WORD_ACRONYMS | {'COVID'}))})-?(\d{{1,3}})\b"),
         lambda m: f"{m.group(1).capitalize()} {m.group(2)}",
     ),
+    # A software version's parts are numbers, not decimals: "Python 3.12" is "three point twelve",
+    # "version 2.10.3" and "v2.10.3" "version two point ten point three", and so is a bare
+    # "17.4.1" (three parts, never a date such as "12.03.24").
+    (re.compile(r"\bv(?=\d+(?:\.\d+)+\b)"), "version "),
+    (
+        re.compile(rf"\b({_SOFTWARE})\s(\d+(?:\.\d+)+)\b(?![.,]\d|%)"),
+        lambda m: f"{m.group(1)} {_version(m.group(2))}",
+    ),
+    (re.compile(r"(?<![\w.,])\d{1,3}\.\d{1,3}\.\d{1,3}\b(?![.,]\d|%)"), _bare_version),
     # A lower-case letter before capitals is spelled with them: "mRNA", "iOS"; "pH" too.
     (re.compile(r"\b([a-z])([A-Z]{2,5})(s?)\b"), lambda m: f"{m.group(1)} {spell(m.group(2))}{m.group(3)}"),
     (re.compile(r"\bpH\b"), "P H"),
     # Operating systems: "macOS" is "mac O S".
     (re.compile(r"\b([a-z][A-Za-z]*?[a-z])OS\b"), r"\1 O S"),
-    # A software version's parts are numbers, not decimals: "Python 3.12" is "three point twelve".
-    (
-        re.compile(
-            r"\b(Python|Java|Ruby|PHP|Perl|Kotlin|Swift|Node|Linux|Android|iOS|iPadOS|macOS|watchOS|"
-            r"Firefox|Chrome|Safari|[Vv]ersion)\s(\d+)\.([1-9]\d+)\b(?![.,]?\d|%)"
-        ),
-        lambda m: f"{m.group(1)} {m.group(2)} point {integer_words(int(m.group(3)))}",
-    ),
     # Graphics cards in pairs: "RTX 5090" is "RTX fifty ninety".
     (re.compile(r"\b(RTX|GTX|RX)\s?(\d{4})\b"), lambda m: f"{m.group(1)} {paired(m.group(2))}"),
     # Aircraft and flight numbers in pairs: "Boeing 737" is "seven thirty seven", "A320" "A three twenty".
