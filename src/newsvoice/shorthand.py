@@ -265,6 +265,33 @@ _SOFTWARE = (
 )
 
 
+# What a transcript notes in square brackets besides the words said.
+_SOUNDS = (
+    r"laughs|laughing|laughter|chuckles|chuckling|applause|claps|clapping|cheers|cheering|boos|booing|"
+    r"jeers|jeering|inaudible|unintelligible|indistinct|crosstalk|cross-talk|pause|pauses|sighs|coughs|"
+    r"gasps|sobs|sobbing|crying|silence|music|noise|laugh|cheer|applaud"
+)
+# ... and who made it, and how: "[both laugh]", "[laughs nervously]", "[inaudible 00:12:03]".
+_SOUND_NOTE = (
+    rf"\[(?:(?:both|all|audience|crowd|he|she|they)\s)?(?:{_SOUNDS})"
+    rf"(?:\s(?:and\s(?:{_SOUNDS})|[a-z]+ly|[\d:]+))*\]"
+)
+_PRONOUNS = r"he|she|they|it|we|you|I|him|her|them|us"
+
+
+def _gap(match: re.Match[str]) -> str:
+    """A pause where a sound or gap was noted, unless punctuation after it pauses already."""
+    return " " if re.match(r"[.,;:!?]|$", match.string[match.end() :]) else ", "
+
+
+def _aside(match: re.Match[str]) -> str:
+    """ "He [Biden] said" is "He, Biden, said": who the pronoun means, as an aside (the second
+    pause only where words follow, so a sentence keeps its full stop)."""
+    pronoun, added = match.groups()
+    words_follow = re.match(r"\s*\w", match.string[match.end() :])
+    return f"{pronoun}, {added}" + ("," if words_follow else "")
+
+
 _STATE = _alternation([*_AP_STATES, *_POSTAL_STATES, *_STATE_NAMES])
 # Not after a city: "Washington, D.C." keeps its letters.
 _AP_STATE = _alternation(set(_AP_STATES) - {"P.R.", "D.C."})
@@ -277,8 +304,16 @@ BEFORE_TN: list[Rule] = [
     # Spaced periods (". . .") and a doubled hyphen between words are pauses, like "…" and "—".
     (re.compile(r"\s*\.(?:\s\.){2,}\s*"), ", "),
     (re.compile(r"(?<=[A-Za-z])\s*--\s*(?=[A-Za-z])"), ", "),
-    # "(sic)" marks a quoted mistake for the reader's eye; it is never read.
+    # Editorial brackets. "(sic)" marks a quoted mistake, and "[3]" after a word a footnote: for
+    # the reader's eye, never read. A transcript's note of a sound or a gap ("[laughs]",
+    # "[inaudible]") is no word of the speaker's: a pause where it stood. Words an editor adds
+    # after a pronoun to say who is meant ("He [Biden] said") are an aside, with a pause either
+    # side; other added words are read as the quote ("to win [the election]"). (A cut, "[…]",
+    # is an ellipsis: a pause, as typography.)
     (re.compile(r"\s*[\[(]sic[\])]", re.IGNORECASE), ""),
+    (re.compile(r"(?<=[^\W\d]|[.,;:!?\"'”’)])\[\d{1,3}\]"), ""),
+    (re.compile(rf"\s*(?<!\[){_SOUND_NOTE}(?!\])\s*", re.IGNORECASE), _gap),
+    (re.compile(rf"\b((?i:{_PRONOUNS}))\s+\[([^\[\]]+)\](?!\])"), _aside),
     # A rating in stars: "a 5* hotel" is "a five star hotel".
     (re.compile(r"\b([1-5])\s?\*(?=-?\s?[a-z])"), r"\1 star"),
     # A batter's score with an asterisk after the name is not out: "(Root 120*)".
