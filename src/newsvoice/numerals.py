@@ -3,7 +3,8 @@
 NeMo reads a number written plainly ("5 kg", "$7 billion", "March 3") well, but news copy is
 terse: "the 100m final" is metres and "1.8m barrels" is million; "a $7bn loan" is a "seven
 billion dollar loan"; "60-65%" is a range, "won 3-1" a score, "a 5-4 ruling" a vote and
-"312-4" a cricket total; "-40C" keeps its minus; "0800 555 111" is said digit by digit.
+"312-4" a cricket total; "11/4" is odds in a sentence about betting and "3/4 of voters" a
+fraction in any; "-40C" keeps its minus; "0800 555 111" is said digit by digit.
 The rules in `BEFORE_TN` (applied in order, before NeMo) either rewrite such shorthand into
 the plain form NeMo reads right, or spell the words out where NeMo cannot know the reading.
 Each rule has a line saying why it exists. Every pattern is compiled once, at import.
@@ -998,7 +999,7 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<![\w<>-])<\s?(?=[\d$£€¥])"), "less than "),
     (re.compile(r"(?<!\w)≥\s?(?=[\d$£€¥])"), "at least "),
     (re.compile(r"(?<!\w)≤\s?(?=[\d$£€¥])"), "at most "),
-    # Betting odds: "Leeds are 11/4 to win", "the 100/1 outsider", "odds of 5-1" (see `odds`).
+    # Betting odds: "Leeds are 11/4 to win", "the 100/1 outsider", "odds of 5-1" (see `_odds`).
     (re.compile(r"(?<![\w/.,$£€])(\d{1,4})/(\d{1,3})\b(?![/\d]|[.,]\d)"), _slash_odds),
     # "10,000+ signatures", "aged 18+": the plus sign after a number is "plus".
     (re.compile(rf"(?<![\w.,+])({NUMBER})\+(?![\w+])"), lambda m: f"{cardinal(m.group(1))} plus"),

@@ -3,9 +3,10 @@
 The rules here turn written shorthand that is not about quantities into words before NeMo
 sees the text: party and state after a lawmaker's name ("(D-Calif.)": "Democrat of
 California"), titles, "Jr." and "Mt.", "St." as Saint or Street, "aka", "est.", symbols
-("AT&T", "he/she", "#MeToo", "@handle", e-mail and web addresses, asterisks, "(sic)"),
-tech and science names ("mRNA", "pH", "COP29", "Boeing 737") and market shorthand ("FTSE",
-"p/e", "FY2024", "y/y"). `normalization` composes `BEFORE_TN` into its own rules, and adds
+("AT&T", "he/she", "#MeToo", "@handle", e-mail and web addresses, asterisks), editorial
+brackets ("(sic)", "[laughs]", "He [Biden] said"), tech and science names ("mRNA", "pH",
+"COP29", "Boeing 737", "version 2.10.3") and market shorthand ("FTSE", "p/e", "FY2024",
+"y/y"). `normalization` composes `BEFORE_TN` into its own rules, and adds
 `WORD_ACRONYMS` to the acronyms it says as words. Each rule is a line in a table below,
 with the reason it exists. Numbers, money, units, dates and scores are `numerals`' rules.
 """
