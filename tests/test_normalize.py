@@ -124,6 +124,7 @@ def test_word_cases_cover_every_word_category() -> None:
         ('"He [the minister] said no," she said.', "He, the minister, said no, she said."),
         ('"I met him [the minister]."', "I met him, the minister."),
         ('"We will win [the election]."', "We will win the election."),
+        ('"I told him [to] go home."', "I told him to go home."),
         ('"It was [laughs] fun."', "It was, fun."),
         ('"Thank you [applause]. Thank you."', "Thank you. Thank you."),
         ('He called it "a disaster [...] for us".', "He called it a disaster, for us."),

@@ -278,6 +278,9 @@ _SOUND_NOTE = (
     rf"(?:\s(?:and\s(?:{_SOUNDS})|[a-z]+ly|[\d:]+))*\]"
 )
 _PRONOUNS = r"he|she|they|it|we|you|I|him|her|them|us"
+# Who a pronoun means is a name or a noun with its determiner ("[Biden]", "[the bill]"), not a
+# missing little word ("him [to] go").
+_DETERMINERS = r"the|a|an|this|that|these|those|his|her|their|its|our|my|your"
 
 
 def _gap(match: re.Match[str]) -> str:
@@ -309,12 +312,12 @@ BEFORE_TN: list[Rule] = [
     # the reader's eye, never read. A transcript's note of a sound or a gap ("[laughs]",
     # "[inaudible]") is no word of the speaker's: a pause where it stood. Words an editor adds
     # after a pronoun to say who is meant ("He [Biden] said") are an aside, with a pause either
-    # side; other added words are read as the quote ("to win [the election]"). (A cut, "[…]",
-    # is an ellipsis: a pause, as typography.)
+    # side; other added words are read as the quote ("to win [the election]", "told him [to]
+    # go"). (A cut, "[…]", is an ellipsis: a pause, as typography.)
     (re.compile(r"\s*[\[(]sic[\])]", re.IGNORECASE), ""),
     (re.compile(r"(?<=[^\W\d]|[.,;:!?\"'”’)])\[\d{1,3}\]"), ""),
     (re.compile(rf"\s*(?<!\[){_SOUND_NOTE}(?!\])\s*", re.IGNORECASE), _gap),
-    (re.compile(rf"\b((?i:{_PRONOUNS}))\s+\[([^\[\]]+)\](?!\])"), _aside),
+    (re.compile(rf"\b((?i:{_PRONOUNS}))\s+\[((?:[A-Z]|(?:{_DETERMINERS})\s+\w)[^\[\]]*)\](?!\])"), _aside),
     # A rating in stars: "a 5* hotel" is "a five star hotel".
     (re.compile(r"\b([1-5])\s?\*(?=-?\s?[a-z])"), r"\1 star"),
     # A batter's score with an asterisk after the name is not out: "(Root 120*)".
