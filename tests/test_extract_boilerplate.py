@@ -345,6 +345,27 @@ def test_a_date_stamp_in_german_french_or_spanish_is_not_read(stamp: str) -> Non
     assert texts(clean(found, TITLES["en"], ())) == BODIES["en"]
 
 
+# What a closing paragraph adds to the lead it says again.
+RECAPS = {
+    "en": "Until then, passengers will have to take the bus over the old bridge, as they have done "
+    "for the last forty years.",
+    "de": "Bis dahin müssen die Fahrgäste weiter mit dem Bus über die alte Brücke fahren, wie schon "
+    "in den letzten vierzig Jahren.",
+    "es": "Hasta entonces, los pasajeros tendrán que tomar el autobús por el puente viejo, como han "
+    "hecho durante los últimos cuarenta años.",
+    "fr": "D'ici là, les passagers devront prendre le bus sur le vieux pont, comme ils le font "
+    "depuis quarante ans.",
+}
+
+
+@pytest.mark.parametrize("language", sorted(RECAPS))
+def test_a_lead_said_again_in_a_longer_paragraph_is_read_where_it_first_stands(language: str) -> None:
+    lead, *rest = BODIES[language]
+    recap = f"{lead} {RECAPS[language]}"
+    found = pieces_of([lead, *rest, recap])
+    assert texts(clean(found, TITLES[language], ())) == [lead, *rest, recap]
+
+
 def pieces_of(texts: list[str]) -> list[Piece]:
     return [Piece("paragraph", text) for text in texts]
 

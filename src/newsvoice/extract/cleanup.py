@@ -365,7 +365,9 @@ def pull_quotes(texts: Sequence[str]) -> set[int]:
     or a paragraph said before, alone or with a few words more ("… Click to tweet").
 
     Short lines, and lines said three times or more, are the article's own refrains (a
-    recipe's "1 cup blueberries", the question put to each guest of a series), not quotes.
+    recipe's "1 cup blueberries", the question put to each guest of a series), not quotes;
+    nor is the first text: a quote is set beside the text it is pulled from, never at its head,
+    and a lead said again inside a longer paragraph further down is heard where it stands.
 
     A text is in another when its words are said in a row there. Each is looked for where a
     rare run of its words is said (`WordRuns`), never in every other text: the time this
@@ -378,7 +380,7 @@ def pull_quotes(texts: Sequence[str]) -> set[int]:
         index
         for index, own in enumerate(keys)
         if len(words[index]) >= _QUOTE_WORDS and counts[own] <= 2 and SENTENCE_END.search(texts[index])
-    }
+    } - {0}
     runs = WordRuns(words)
     repeats: set[int] = set()
     # Lifted out of another text: an earlier one, or one much longer than itself.
