@@ -366,6 +366,16 @@ def test_a_lead_said_again_in_a_longer_paragraph_is_read_where_it_first_stands(l
     assert texts(clean(found, TITLES[language], ())) == [lead, *rest, recap]
 
 
+@pytest.mark.parametrize("language", ["en", "de", "fr", "es"])
+def test_the_body_saying_a_sentence_of_the_lead_again_is_read_and_the_lead_said_again_is_not(
+    language: str,
+) -> None:
+    first, second, *rest = BODIES[language]
+    lead = f"{first} {second}"  # a lead that sums up what the body then says
+    assert texts(clean(pieces_of([lead, second, *rest]), TITLES[language], ())) == [lead, second, *rest]
+    assert texts(clean(pieces_of([lead, *rest, lead]), TITLES[language], ())) == [lead, *rest]
+
+
 def pieces_of(texts: list[str]) -> list[Piece]:
     return [Piece("paragraph", text) for text in texts]
 

@@ -365,9 +365,12 @@ def pull_quotes(texts: Sequence[str]) -> set[int]:
     or a paragraph said before, alone or with a few words more ("… Click to tweet").
 
     Short lines, and lines said three times or more, are the article's own refrains (a
-    recipe's "1 cup blueberries", the question put to each guest of a series), not quotes;
-    nor is the first text: a quote is set beside the text it is pulled from, never at its head,
-    and a lead said again inside a longer paragraph further down is heard where it stands.
+    recipe's "1 cup blueberries", the question put to each guest of a series), not quotes.
+    The first text, the lead, is never a quote (a quote is set beside the text it is pulled
+    from, never at its head: a lead said again inside a longer paragraph further down is heard
+    where it stands), nor a paragraph a sentence is lifted out of (a lead sums up what the
+    body then says in full, so a paragraph of the body that says one of its sentences is the
+    body's own); said again whole, it is a repeat.
 
     A text is in another when its words are said in a row there. Each is looked for where a
     rare run of its words is said (`WordRuns`), never in every other text: the time this
@@ -383,10 +386,10 @@ def pull_quotes(texts: Sequence[str]) -> set[int]:
     } - {0}
     runs = WordRuns(words)
     repeats: set[int] = set()
-    # Lifted out of another text: an earlier one, or one much longer than itself.
+    # Lifted out of another text than the lead: an earlier one, or one much longer than itself.
     for index in quotes:
         if any(
-            other != index and (other < index or len(keys[other]) >= _LIFTED * len(keys[index]))
+            other not in (0, index) and (other < index or len(keys[other]) >= _LIFTED * len(keys[index]))
             for other in runs.holding(words[index])
         ):
             repeats.add(index)
