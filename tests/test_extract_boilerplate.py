@@ -326,8 +326,12 @@ LEADS_OF_TWO_SENTENCES = {
 @pytest.mark.parametrize("language", sorted(LEADS_OF_TWO_SENTENCES))
 def test_a_lead_of_two_sentences_set_as_a_heading_is_read(language: str) -> None:
     lead = LEADS_OF_TWO_SENTENCES[language]
-    headline = "Ferry line to open when the new landing stages are ready on Nov. 18"  # one sentence
-    found = [Piece("heading", headline), Piece("heading", lead), *pieces_of(BODIES[language])]
+    # headlines of one sentence, with an abbreviation or an ordinal in them
+    headlines = [
+        Piece("heading", "Ferry line to open when the new landing stages are ready on Nov. 18"),
+        Piece("heading", "Die Stadt feiert den 1. Mai mit einer neuen Fähre zwischen Hafen und Vororten"),
+    ]
+    found = [*headlines, Piece("heading", lead), *pieces_of(BODIES[language])]
     assert texts(clean(found, TITLES[language], ())) == [lead, *BODIES[language]]
 
 

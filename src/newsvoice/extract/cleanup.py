@@ -41,7 +41,7 @@ _STAMP_WORDS = 25
 _PROSE_HEADING_WORDS = 10
 # What ends with a full stop without ending a sentence: a number ("1."), a short capitalized
 # word ("Nov.", "Dr.").
-_ABBREVIATION = re.compile(r"(?:\b(?-i:[A-Z])\w{0,3}|\d+)\.$")
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]\w{0,3}|\d+)\.$")
 
 # Furniture in each language newsvoice reads, as phrases of three kinds: SHAPES are whole
 # blocks (captions, credits, page tools), PROMPTS ask the reader to do something other than
