@@ -329,7 +329,7 @@ def test_a_lead_of_two_sentences_set_as_a_heading_is_read(language: str) -> None
     # headlines of one sentence, with an abbreviation or an ordinal in them
     headlines = [
         Piece("heading", "Ferry line to open when the new landing stages are ready on Nov. 18"),
-        Piece("heading", "Die Stadt feiert den 1. Mai mit einer neuen Fähre zwischen Hafen und Vororten"),
+        Piece("heading", "Die ganze Stadt feiert am kommenden 1. Mai die neue Fähre zum Hafen"),
     ]
     found = [*headlines, Piece("heading", lead), *pieces_of(BODIES[language])]
     assert texts(clean(found, TITLES[language], ())) == [lead, *BODIES[language]]
