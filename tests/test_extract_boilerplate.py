@@ -278,6 +278,7 @@ NOT_PROMPTS = [
     "We created a repository for developers to see, fork and use the code in our posts.",
     "What would you do if you received hundreds of pitches in your inbox every week?",
     "Just because I follow you on Twitter, it does not mean you can sell me something.",
+    "Most readers don’t leave a comment, but they do read the ones others leave.",
 ]
 
 

@@ -166,7 +166,7 @@ _EN_ASKS = re.compile(
 _NOT_ASKING = re.compile(
     r"""(?:\b(?:i|you|we|they|he|she|it|who|which|that|can|could|will|would|may|might|must|should
         |shall|be|been|being|is|are|was|were|do|does|did|not)
-      | n't | ['’](?:ll|d|re|ve|s)
+      | n['’]t | ['’](?:ll|d|re|ve|s)
       | (?<!sure\ )(?<!free\ )(?<!forget\ )(?<!remember\ )(?<!here\ )\bto
     )\s+$""",
     re.I | re.X,
