@@ -381,6 +381,22 @@ def test_the_body_saying_a_sentence_of_the_lead_again_is_read_and_the_lead_said_
     assert texts(clean(pieces_of([lead, *rest, lead]), TITLES[language], ())) == [lead, *rest]
 
 
+def test_a_click_to_tweet_box_is_read_as_its_sentence_once_without_its_button() -> None:
+    first, second, *rest = BODIES["en"]
+    quote = "The ferry is the first new public transport route in the city for a decade."
+    box = Piece("paragraph", f"{quote}Click To Tweet")  # the whole box is one link
+    links = {key(box.text)}
+    alone = [Piece("paragraph", first), box, *pieces_of([second, *rest])]
+    assert texts(clean(alone, TITLES["en"], (), links)) == [first, quote, second, *rest]
+    said_in_the_body = [
+        Piece("paragraph", first),
+        Piece("paragraph", f"{second} {quote}"),
+        box,
+        *pieces_of(rest),
+    ]
+    assert texts(clean(said_in_the_body, TITLES["en"], (), links)) == [first, f"{second} {quote}", *rest]
+
+
 def pieces_of(texts: list[str]) -> list[Piece]:
     return [Piece("paragraph", text) for text in texts]
 

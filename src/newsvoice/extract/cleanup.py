@@ -32,6 +32,8 @@ _LINK_WORDS = 12
 # (headlines end without one, or with a question mark).
 _LINKED_SENTENCE_WORDS = 6
 _FULL_STOP = re.compile(r"""[.!…。！]["'”’)」』）]?$""")
+# The button after a quotable sentence ("… every day.Click To Tweet").
+_TWEET_BUTTON = re.compile(r"\s*click\s*to\s*tweet\W*$", re.I)
 # A blog comment's signature, and the post's own stamp before the comments (see `_without_comments`).
 _SIGNATURE = re.compile(r"(?i:posted|written|submitted)\s+by\s*:")
 _POST_STAMP = re.compile(r"(?i:posted|filed|written|published)\b(?!\s+by\s*:)")
@@ -296,7 +298,8 @@ def clean(
     pieces: Sequence[Piece], title: str, authors: Sequence[str], links: Collection[str] = ()
 ) -> list[Piece]:
     """The pieces a listener should hear, in order. LINKS: the `key`s of the page's link texts."""
-    kept = _drop_related_links([_as_prose(piece) for piece in _without_comments(pieces)], links)
+    kept = [_as_prose(_without_tweet_button(piece)) for piece in _without_comments(pieces)]
+    kept = _drop_related_links(kept, links)
     kept = [
         trimmed
         for piece in kept
@@ -500,6 +503,14 @@ def _without_comments(pieces: Sequence[Piece]) -> Sequence[Piece]:
         if piece.words <= _STAMP_WORDS and _POST_STAMP.match(piece.text) and _DATE.search(piece.text)
     ]
     return pieces[: stamps[-1] if stamps else signed[0]]
+
+
+def _without_tweet_button(piece: Piece) -> Piece:
+    """A "Click to tweet" box's sentence without its button: the sentence is the article's
+    (where the body says it too, it goes as a pull quote), the button, which makes the whole
+    box one link, is not."""
+    text = _TWEET_BUTTON.sub("", piece.text)
+    return replace(piece, text=text) if text != piece.text else piece
 
 
 def _as_prose(piece: Piece) -> Piece:
