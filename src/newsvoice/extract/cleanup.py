@@ -113,10 +113,12 @@ _ES_SHAPES = r"""
 """
 # Chinese and Japanese: picture credits and sources, editors and reporters, the original
 # headline of a reprint ("图片来源：", "写真：", "责任编辑：", "原标题："), but not a sentence after
-# the label: that is an interview's question ("记者：请问你怎样看待……？").
+# the label: that is an interview's question ("记者：请问你怎样看待……？"); and a row of page
+# tools in lenticular brackets ("页面功能 【推荐】【打印】【关闭】").
 _CJK_SHAPES = r"""
         (?:图片(?:来源|说明)?\d*|来源|责任编辑|编辑|记者|摄影|原标题|写真|画像|出典|提供)\s*[:：／/]
         (?![^。！？?]*[。！？?]).*
+      | [^【】]{0,8}(?:【[^【】]{1,12}】\s*){2,}
 """
 # Blocks that are furniture by their shape, wherever they appear (matched against the whole block).
 _SHAPES = re.compile(
