@@ -1,6 +1,6 @@
 """Article extraction against human ground truth: newsvoice, trafilatura and readability-lxml.
 
-    python benchmarks/extract.py [--set aeb|multi] [--only newsvoice,trafilatura] [--worst 10]
+    python benchmarks/extract.py [--set aeb|multi] [--only newsvoice,trafilatura] [--worst 10] [--misses]
 
 Reads a set of saved pages with their human ground truth (../shared/bench/SET: html/<id>.html.gz
 and ground-truth.json): `aeb`, the 181 pages of scrapinghub's article extraction benchmark,
@@ -14,7 +14,8 @@ or `multi`, 1,704 pages in 25 languages from three public sets. It scores, in on
 - readability-lxml (`Document(html).summary()`), its HTML turned into text with a newline
   after every block, as the benchmark does with html-text.
 
-The metric is the benchmark's own (evaluate.py): a text's word tokens (`\\w+`) make a multiset
+The metric is the benchmark's own (evaluate.py), on texts in Unicode's composed form (NFC,
+which changes nothing on all but three pages of multi): a text's word tokens (`\\w+`) make a multiset
 of 4-token shingles; per page, shingles in both are true positives, only in the extraction
 false positives, only in the truth false negatives, and the three are scaled to sum to one.
 Precision and recall are the means over pages of tp/(tp+fp) and tp/(tp+fn), F1 comes from
@@ -24,7 +25,8 @@ page with nothing on either side is a perfect match; with only one side empty it
 an empty extraction for a page with a ground truth, so the two agree on these pages).
 Milliseconds are per page, for the extraction alone, on this machine. On `multi` the
 figures are also given by source and by language, and the pages newsvoice would refuse as
-"no article found" (`newsvoice.extract.too_short`) are listed.
+"no article found" (`newsvoice.extract.too_short`) are listed. `--misses` splits the recall
+newsvoice loses into reference text another extractor here found and text none found.
 Targets for newsvoice: on aeb, F1 >= 0.975; on multi, F1 >= trafilatura's + 0.02, with
 precision and recall >= 0.92; a mean under 60 ms a page and a maximum under 500 ms.
 """
@@ -39,6 +41,7 @@ import re
 import statistics
 import sys
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,9 +67,15 @@ class Result:
     name: str
     scores: dict[str, Score]
     milliseconds: dict[str, float]
+    texts: dict[str, str]
 
     def only(self, ids: list[str]) -> Result:
-        return Result(self.name, {i: self.scores[i] for i in ids}, {i: self.milliseconds[i] for i in ids})
+        return Result(
+            self.name,
+            {i: self.scores[i] for i in ids},
+            {i: self.milliseconds[i] for i in ids},
+            {i: self.texts[i] for i in ids},
+        )
 
     @property
     def precision(self) -> float:
@@ -92,6 +101,9 @@ def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
 
 
 def score(truth: str, extracted: str) -> Score:
+    # Unicode's two forms of an accented letter are one text (NFC composes it, as newsvoice reads
+    # it); `\w+` would cut a decomposed "ü" into two tokens on one side only.
+    truth, extracted = unicodedata.normalize("NFC", truth), unicodedata.normalize("NFC", extracted)
     true, found = shingles(truth), shingles(extracted)
     tp, fp, fn = sum((true & found).values()), sum((found - true).values()), sum((true - found).values())
     exact = TOKEN.findall(truth) == TOKEN.findall(extracted)
@@ -159,12 +171,33 @@ def run(name: str, extract: Callable[[str], str], pages: dict[str, str], truth: 
     extract(next(iter(pages.values())))  # imports and first-call set-up are not the extractor's speed
     scores: dict[str, Score] = {}
     milliseconds: dict[str, float] = {}
+    texts: dict[str, str] = {}
     for page_id, html in pages.items():
         started = time.perf_counter()
-        text = extract(html)
+        texts[page_id] = extract(html)
         milliseconds[page_id] = 1000 * (time.perf_counter() - started)
-        scores[page_id] = score(truth[page_id], text)
-    return Result(name, scores, milliseconds)
+        scores[page_id] = score(truth[page_id], texts[page_id])
+    return Result(name, scores, milliseconds, texts)
+
+
+def misses(results: list[Result], truth: dict[str, str]) -> None:
+    """Where the reference text the first extractor misses is: in another's extraction (text
+    it dropped or never chose) or in none (what no extractor here takes for article text: a
+    headline, a byline, reader comments the reference kept). Shares of the mean recall."""
+    first, others = results[0], results[1:]
+    elsewhere = nowhere = 0.0
+    for page_id, reference in truth.items():
+        true = shingles(unicodedata.normalize("NFC", reference))
+        missed = true - shingles(unicodedata.normalize("NFC", first.texts[page_id]))
+        found = Counter[tuple[str, ...]]()
+        for other in others:
+            found |= shingles(unicodedata.normalize("NFC", other.texts[page_id]))
+        total = sum(true.values()) or 1
+        elsewhere += sum((missed & found).values()) / total
+        nowhere += sum((missed - found).values()) / total
+    names = ", ".join(other.name for other in others)
+    print(f"\n{first.name} misses {(elsewhere + nowhere) / len(truth):.3f} of recall:")
+    print(f"  {elsewhere / len(truth):.3f} that {names} found, {nowhere / len(truth):.3f} that none found")
 
 
 def main() -> None:
@@ -175,6 +208,9 @@ def main() -> None:
         "--ablation", action="store_true", help="also run newsvoice with each of its witnesses left out"
     )
     parser.add_argument("--worst", type=int, default=0, help="list newsvoice's N lowest-scoring pages")
+    parser.add_argument(
+        "--misses", action="store_true", help="say where the reference text newsvoice misses is"
+    )
     args = parser.parse_args()
     folder = BENCH / args.set
     if not (folder / "ground-truth.json").is_file():
@@ -218,6 +254,8 @@ def main() -> None:
             for page_id in listed:
                 item = ground_truth[page_id]
                 print(f"  {page_id[:12]}  {item.get('lang', '')}  {item['url']}")
+    if args.misses and names[0] == "newsvoice" and len(results) > 1:
+        misses([result for result in results if not result.name.startswith("nv -")], truth)
     if names[0] == "newsvoice":
         worst = sorted(results[0].scores.items(), key=lambda item: item[1].precision + item[1].recall)
         for page_id, page in worst[: args.worst]:

@@ -3,6 +3,7 @@ the reports (JSON, CSV, the dashboard's page), and that nothing personal is stor
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -18,6 +19,7 @@ from sqlalchemy import inspect, select
 from newsvoice import analytics
 from newsvoice.analytics import BadBatch, hll_add, hll_count, parse_batch
 from newsvoice.article import Article, Block
+from newsvoice.server.store import Listening
 from newsvoice.server.store.versions import publish
 
 DURATION = 60.0
@@ -213,6 +215,29 @@ def test_postgresql_keeps_the_same_figures(tmp_path: Path) -> None:
         assert_nothing_personal(newsroom.store, ["testclient", "Edg/", BROWSER[:20], "Mozilla"])
 
 
+def test_the_service_asks_for_the_salt_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A play's batch is answered on the event loop; the day's salt, asked of the database
+    there, would hold up every other request while it waits."""
+    on_the_loop: list[bool] = []
+    asked = Listening.listener_salt
+
+    def listener_salt(store: Listening, day: str) -> bytes:
+        try:
+            asyncio.get_running_loop()
+            on_the_loop.append(True)
+        except RuntimeError:
+            on_the_loop.append(False)
+        return asked(store, day)
+
+    monkeypatch.setattr(Listening, "listener_salt", listener_salt)
+    with service(tmp_path) as (client, headers, article_id, _newsroom):
+        assert send(client, batch(article_id, ("play", 0, 1))).status_code == 204
+        assert on_the_loop == [False]
+        assert client.get(f"/api/listening/articles/{article_id}", headers=headers).json()["listeners"] == 1
+
+
 def test_deleting_an_article_deletes_its_figures(tmp_path: Path) -> None:
     with service(tmp_path) as (client, _headers, article_id, newsroom):
         send(client, batch(article_id, ("load", 0, 1)))
@@ -224,10 +249,14 @@ def test_deleting_an_article_deletes_its_figures(tmp_path: Path) -> None:
 
 def assert_nothing_personal(store, forbidden: list[str]) -> None:
     """Every table of the database, every row: no address, user agent or hash of them. The
-    only binary column is the HyperLogLog registers: small numbers (ranks), 256 of them."""
+    binary columns are the HyperLogLog registers, small numbers (ranks), 256 of them; and the
+    salt of the day, random, the only one kept."""
     with store.read() as db:
         for table in inspect(db).get_table_names():
             for row in db.exec_driver_sql(f'SELECT * FROM "{table}"'):
+                if table == "listening_salts":
+                    assert row.day == analytics.today() and len(row.salt) == analytics.SALT_BYTES
+                    continue
                 for value in row:
                     if isinstance(value, bytes | memoryview) and table.startswith("listening"):
                         value = bytes(value)

@@ -152,8 +152,12 @@ FURNITURE = {
         ("Síguenos", "Lea también", "Reabre", "EFE"),
     ),
     "zh": (
-        {0: "<p>图片来源：新华社</p>", 2: '<p>相关阅读：<a href="/bridge">大桥重新开放</a></p>'},
-        ("图片来源", "新华社", "相关阅读", "大桥"),
+        {
+            0: "<p>图片来源：新华社</p>",
+            1: "<p>页面功能 【我来说两句】【推荐】【字体：大 中 小】【打印】 【关闭】</p>",
+            2: '<p>相关阅读：<a href="/bridge">大桥重新开放</a></p>',
+        },
+        ("图片来源", "新华社", "页面功能", "打印", "相关阅读", "大桥"),
     ),
     "ja": (
         {0: "<p>写真：共同通信</p>", 2: '<p>関連記事：<a href="/bridge">橋が再開通</a></p>'},
@@ -178,6 +182,18 @@ def test_furniture_phrased_in_each_language_is_not_read(language: str) -> None:
         "[图片说明1：漫画/冷洁]",
         "Loading Slideshow",
         "HIDE CAPTION",
+        "View all 12 comments",
+        "334 comments | Add comment | 0 recs",
+        "Lesedauer: 4 Minuten",
+        "Mit Agenturmaterial.",
+        "mit dpa",
+        "Aus dem Englischen von Jan Doolan",
+        "Externer Inhalt nicht verfügbar",
+        "Fehler gefunden? Jetzt melden.",
+        "Wie hat Ihnen dieser Artikel gefallen?",
+        "Unabhängiger Journalismus braucht deine Unterstützung.",
+        "Il vous reste 57 % de cet article à lire. La suite est réservée aux abonnés.",
+        "记者：张三 李四",
     ],
 )
 def test_footers_disclaimers_and_credits_are_furniture(furniture: str) -> None:
@@ -194,6 +210,8 @@ def test_footers_disclaimers_and_credits_are_furniture(furniture: str) -> None:
         "The opinions expressed by residents were mixed, and not necessarily hostile.",
         "Loading the ferry took an hour.",
         "记者们在码头采访了等待渡轮的市民。",
+        "记者：请问你怎样看待渡轮航线的开通？",  # an interview's question, not a credit
+        "Der Stand der Arbeiten am 22.04.2024 um 10 Uhr war gut, sagte der Bürgermeister.",
     ],
 )
 def test_prose_using_the_phrase_lists_words_is_not_furniture(prose: str) -> None:
@@ -245,6 +263,150 @@ def test_a_sentence_that_is_all_link_is_read_and_a_linked_headline_is_not(langua
     found = [Piece("paragraph", text) for text in [update, sentence, headline, *rest]]
     links = {key(sentence), key("The council has since approved the budget."), key(headline)}
     assert [piece.text for piece in clean(found, TITLES[language], (), links)] == [update, *BODIES[language]]
+
+
+# An ask put to the reader, beside sentences that say the same verbs of someone: after a subject,
+# an auxiliary or "to", a verb is not asking the reader anything.
+PROMPTS = [
+    "Follow us on Twitter for updates.",
+    "Be sure to follow us on Twitter and Facebook.",
+    "Feel free to leave a comment below.",
+    "Sign up for our newsletter to get the top stories every morning.",
+    "Use code SAVE20 at checkout.",
+]
+NOT_PROMPTS = [
+    "If you follow me on Twitter (which you should), you'll see me tweet out a lot of new polls.",
+    "Under the rules of the prize, teams have until next May to register for the competition.",
+    "When you leave a comment, the author reads it and answers within a day or two.",
+    "It is also easier to share photos, view comments and edit captions on the go.",
+    "We created a repository for developers to see, fork and use the code in our posts.",
+    "What would you do if you received hundreds of pitches in your inbox every week?",
+    "Just because I follow you on Twitter, it does not mean you can sell me something.",
+    "Most readers don’t leave a comment, but they do read the ones others leave.",
+]
+
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+def test_a_prompt_alone_or_closing_a_paragraph_is_not_read(prompt: str) -> None:
+    first, *rest = BODIES["en"]
+    closing = pieces_of([f"{first} {prompt}", *rest])
+    alone = pieces_of([first, prompt, *rest])
+    assert texts(clean(closing, TITLES["en"], ())) == texts(clean(alone, TITLES["en"], ())) == BODIES["en"]
+
+
+@pytest.mark.parametrize("sentence", NOT_PROMPTS)
+def test_a_sentence_using_a_prompts_verbs_of_someone_is_read(sentence: str) -> None:
+    first, *rest = BODIES["en"]
+    for found in ([f"{first} {sentence}", *rest], [first, sentence, *rest]):
+        assert texts(clean(pieces_of(found), TITLES["en"], ())) == found
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [
+        ("en", "More reasons to unschool:"),
+        ("de", "Lesen Sie auch:"),
+        ("fr", "À lire aussi :"),
+        ("es", "Lea también:"),
+    ],
+)
+def test_a_related_label_does_not_take_the_articles_own_list_with_it(language: str, label: str) -> None:
+    first, *reasons = BODIES[language]
+    headlines = [Piece("item", "Harbour bridge reopens after repairs"), Piece("item", "Night buses return")]
+    opening = [Piece("paragraph", first), Piece("paragraph", label)]
+    own_list = [*opening, *(Piece("item", text) for text in reasons)]
+    assert texts(clean(own_list, TITLES[language], ())) == BODIES[language]
+    related = [*opening, *headlines]
+    assert texts(clean(related, TITLES[language], ())) == [first]
+
+
+LEADS_OF_TWO_SENTENCES = {
+    "en": "The council voted for a new ferry line on Tuesday. The first boats sail in the spring",
+    "de": "Der Stadtrat hat am Dienstag eine neue Fährlinie beschlossen. Die ersten Boote fahren im Frühjahr",
+    "fr": "Le conseil a voté mardi une nouvelle ligne de ferry. Les premiers bateaux partiront au printemps",
+    "es": "El ayuntamiento aprobó el martes una nueva línea de ferry. Los barcos zarparán en primavera",
+}
+
+
+@pytest.mark.parametrize("language", sorted(LEADS_OF_TWO_SENTENCES))
+def test_a_lead_of_two_sentences_set_as_a_heading_is_read(language: str) -> None:
+    lead = LEADS_OF_TWO_SENTENCES[language]
+    # headlines of one sentence, with an abbreviation or an ordinal in them
+    headlines = [
+        Piece("heading", "Ferry line to open when the new landing stages are ready on Nov. 18"),
+        Piece("heading", "Die ganze Stadt feiert am kommenden 1. Mai die neue Fähre zum Hafen"),
+    ]
+    found = [*headlines, Piece("heading", lead), *pieces_of(BODIES[language])]
+    assert texts(clean(found, TITLES[language], ())) == [lead, *BODIES[language]]
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "Stand: 22.04.2024, 06:00 Uhr",
+        "Freitag, 28.04.2023, 19:25",
+        "Publié le 12/03/2024 à 10h30",
+        "Actualizado el 12/03/2024 a las 10:30",
+    ],
+)
+def test_a_date_stamp_in_german_french_or_spanish_is_not_read(stamp: str) -> None:
+    found = [Piece("paragraph", stamp), *pieces_of(BODIES["en"])]
+    assert texts(clean(found, TITLES["en"], ())) == BODIES["en"]
+
+
+# What a closing paragraph adds to the lead it says again.
+RECAPS = {
+    "en": "Until then, passengers will have to take the bus over the old bridge, as they have done "
+    "for the last forty years.",
+    "de": "Bis dahin müssen die Fahrgäste weiter mit dem Bus über die alte Brücke fahren, wie schon "
+    "in den letzten vierzig Jahren.",
+    "es": "Hasta entonces, los pasajeros tendrán que tomar el autobús por el puente viejo, como han "
+    "hecho durante los últimos cuarenta años.",
+    "fr": "D'ici là, les passagers devront prendre le bus sur le vieux pont, comme ils le font "
+    "depuis quarante ans.",
+}
+
+
+@pytest.mark.parametrize("language", sorted(RECAPS))
+def test_a_lead_said_again_in_a_longer_paragraph_is_read_where_it_first_stands(language: str) -> None:
+    lead, *rest = BODIES[language]
+    recap = f"{lead} {RECAPS[language]}"
+    found = pieces_of([lead, *rest, recap])
+    assert texts(clean(found, TITLES[language], ())) == [lead, *rest, recap]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "es"])
+def test_the_body_saying_a_sentence_of_the_lead_again_is_read_and_the_lead_said_again_is_not(
+    language: str,
+) -> None:
+    first, second, *rest = BODIES[language]
+    lead = f"{first} {second}"  # a lead that sums up what the body then says
+    assert texts(clean(pieces_of([lead, second, *rest]), TITLES[language], ())) == [lead, second, *rest]
+    assert texts(clean(pieces_of([lead, *rest, lead]), TITLES[language], ())) == [lead, *rest]
+
+
+def test_a_click_to_tweet_box_is_read_as_its_sentence_once_without_its_button() -> None:
+    first, second, *rest = BODIES["en"]
+    quote = "The ferry is the first new public transport route in the city for a decade."
+    box = Piece("paragraph", f"{quote}Click To Tweet")  # the whole box is one link
+    links = {key(box.text)}
+    alone = [Piece("paragraph", first), box, *pieces_of([second, *rest])]
+    assert texts(clean(alone, TITLES["en"], (), links)) == [first, quote, second, *rest]
+    said_in_the_body = [
+        Piece("paragraph", first),
+        Piece("paragraph", f"{second} {quote}"),
+        box,
+        *pieces_of(rest),
+    ]
+    assert texts(clean(said_in_the_body, TITLES["en"], (), links)) == [first, f"{second} {quote}", *rest]
+
+
+def pieces_of(texts: list[str]) -> list[Piece]:
+    return [Piece("paragraph", text) for text in texts]
+
+
+def texts(found: list[Piece]) -> list[str]:
+    return [piece.text for piece in found]
 
 
 # --- markup -------------------------------------------------------------------------------------------

@@ -352,5 +352,8 @@ def test_agreement_drops_what_only_readability_keeps_above_the_article() -> None
 
 def test_agreement_without_agreement_is_trafilaturas_precision_mode_else_its_default() -> None:
     assert agreed(precision=BODY[:3], default=BODY) == BODY[:3]
+    # what the default mode adds, where the page's structure vouches for it
+    assert agreed(precision=BODY[:1], default=BODY, readability=[STANDFIRST], structure=BODY) == BODY
+    assert agreed(precision=BODY[:1], default=[*BODY, ABOUT_US], column=BODY) == BODY
     assert agreed(default=BODY, readability=[STANDFIRST]) == BODY
     assert agreed(readability=BODY) == []

@@ -494,3 +494,11 @@ def test_a_short_article_that_says_more_than_the_description_is_read_with_a_warn
     article = read_html(shell_page(head='<meta name="description" content="Bridge news.">', body=teaser))
     assert article.paragraphs == [PARAGRAPHS[0]]
     assert article.warnings == (SHORT,)
+
+
+def test_a_page_with_markup_before_its_html_tag_is_read() -> None:
+    """A saved page that opens with a script before its doctype and <html> is read from its
+    <html> tag on: with a CMS's unclosed tag in its head, the parser put the whole page there."""
+    page = ARTICLE_HTML.replace("<head>", "<head>\n<cms-include><link href=/site.css rel=stylesheet>")
+    article = extract_html("<script>\nfunction checkName() { return true; }\n</script>\n" + page)
+    assert [block.text for block in article.blocks if block.kind == "paragraph"] == PARAGRAPHS

@@ -16,6 +16,7 @@ from conftest import idle_service, postgres_database, service_runtime
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.exc import OperationalError
 
 from newsvoice.server import create_app
 from newsvoice.webhook import sign
@@ -191,6 +192,21 @@ def test_an_unexpected_error_is_500_in_json(tmp_path: Path, caplog: pytest.LogCa
         answer = client.get("/api/articles")
         assert answer.status_code == 500 and answer.json() == {"detail": "internal server error"}
         assert "RuntimeError: a bug" in caplog.text
+        assert client.get(f"/api/articles/{known}").status_code == 200
+
+
+def test_the_database_out_of_reach_is_503_with_a_retry(tmp_path: Path) -> None:
+    """A database restarting or failing over is not a bug: 503 and Retry-After, not 500."""
+    with idle_service(tmp_path) as (client, _, known):
+        newsroom = client.app.state.newsroom  # type: ignore[attr-defined]
+
+        def away(*args: Any, **kwargs: Any) -> None:
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+        newsroom.articles = away
+        answer = client.get("/api/articles")
+        assert answer.status_code == 503 and "database is unreachable" in answer.json()["detail"]
+        assert answer.headers["retry-after"] == "5"
         assert client.get(f"/api/articles/{known}").status_code == 200
 
 

@@ -116,3 +116,30 @@ def test_unspeakable_characters_are_dropped(normalizer: Normalizer) -> None:
 def test_word_cases_cover_every_word_category() -> None:
     categories = {category.split()[0] for category, _, _ in read_cases()}
     assert categories >= {"politics", "abbreviation", "title", "saint", "street", "symbol", "tech", "market"}
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ('"He [the minister] said no," she said.', "He, the minister, said no, she said."),
+        ('"I met him [the minister]."', "I met him, the minister."),
+        ('"We will win [the election]."', "We will win the election."),
+        ('"I told him [to] go home."', "I told him to go home."),
+        ('"It was [laughs] fun."', "It was, fun."),
+        ('"Thank you [applause]. Thank you."', "Thank you. Thank you."),
+        ('He called it "a disaster [...] for us".', "He called it a disaster, for us."),
+        ('They "was [sic] wrong".', "They was wrong."),
+    ],
+)
+def test_editorial_brackets_pause_where_a_newsreader_does(
+    normalizer: Normalizer, written: str, spoken: str
+) -> None:
+    """Pauses are commas, which the cases compare without: an aside after a pronoun has one
+    either side, a noted sound or a cut one where it stood, and added words none."""
+    assert normalizer.normalize(written) == spoken
+
+
+def test_a_date_written_with_points_is_no_version(normalizer: Normalizer) -> None:
+    """ "17.4.1" is a version, "12.03.24" a date (NeMo's reading of it is its own)."""
+    assert "point" in normalizer.normalize("The fix is in 17.4.1.")
+    assert "point" not in normalizer.normalize("The court met on 12.03.24.")

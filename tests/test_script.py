@@ -185,6 +185,22 @@ def test_abbreviations_spoken_in_full(normalizer: Normalizer) -> None:
     assert not re.search(r"\d", spoken)
 
 
+def test_editorial_brackets_are_shown_as_written_and_said_with_pauses(normalizer: Normalizer) -> None:
+    paragraph = '"He [the minister] was, well [laughs], tired [...] of it." The war began in 1939.[4]'
+    script = write_script(
+        article_of(Block("paragraph", paragraph)), speak=normalizer.normalize, disclosure=None
+    )
+    sentences = [segment for segment in script.segments if segment.kind == "sentence"]
+    assert [segment.text for segment in sentences] == [
+        '"He [the minister] was, well [laughs], tired [...] of it."',
+        "The war began in 1939.[4]",
+    ]
+    assert [segment.spoken for segment in sentences] == [
+        "He, the minister, was, well, tired, of it.",
+        "The war began in nineteen thirty nine.",
+    ]
+
+
 def test_disclosure_none_removes_it(sample_article: Article, normalizer: Normalizer) -> None:
     script = write_script(sample_article, speak=normalizer.normalize, disclosure=None)
     assert all(segment.kind != "disclosure" for segment in script.segments)

@@ -9,9 +9,14 @@ no database write. Nothing of a listener is kept:
 
 - the client's address is used twice, never stored: to rate-limit (a token bucket keyed by a
   salted hash whose salt is replaced every hour, with the buckets) and to estimate how many
-  people listened (a hash with a salt of the day, kept in memory only and replaced at the end
-  of the UTC day, sets one of the day's HyperLogLog registers: the registers, 256 small
-  numbers, are all that is stored, and no listener can be found in them);
+  people listened (a hash with a salt of the day sets one of the day's HyperLogLog registers:
+  the registers, 256 small numbers, are all that is stored of it, and no listener can be
+  found in them);
+- the salt of the day is random, and one for every process on the database (`DaySalt`), so
+  that a listener counts once a day whichever server, worker or restart took their batches: the
+  store makes it for the first process to ask and hands the same to the others, each keeps it
+  in memory for the day, and the past days' are deleted as a day begins, after which no one
+  can tell whose hash set a register;
 - the user agent only filters out robots (crawlers, HTTP libraries, headless browsers);
 - the page's host name is kept per article and day, counted.
 """
@@ -56,6 +61,8 @@ BOTS = re.compile(
 )
 REGISTERS = 256
 """HyperLogLog registers a day and article version (a standard error of about 6.5%)."""
+SALT_BYTES = 16
+"""The random salt of a day (blake2b's keys are at most 64 bytes)."""
 
 
 class BadBatch(NewsvoiceError):
@@ -265,15 +272,38 @@ class RateLimit:
         return True
 
 
-class Counter:
-    """Batches counted in memory until taken (`take`) to be written."""
+class DaySalt:
+    """The salt listeners are hashed with on a UTC day, the same in every process on one store:
+    SHARED(day) is the day's salt (made by the first process to ask, the past days' deleted).
+    It is asked once a day, and held in memory until the next."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: Callable[[str], bytes]) -> None:
+        self._shared = shared
+        self._held = ("", b"")
+        """(day, salt) in one attribute: a thread never pairs a day with another day's salt."""
+
+    def known(self, day: str) -> bool:
+        """Whether DAY's salt is held (else `of` asks the store: do it off the event loop)."""
+        return self._held[0] == day
+
+    def of(self, day: str) -> bytes:
+        """DAY's salt, asked of the store unless held."""
+        held_day, salt = self._held
+        if held_day != day:
+            salt = self._shared(day)
+            self._held = (day, salt)
+        return salt
+
+
+class Counter:
+    """Batches counted in memory until taken (`take`) to be written; listeners are hashed with
+    SALT's salt of the day."""
+
+    def __init__(self, salt: DaySalt) -> None:
         self._lock = threading.Lock()
         self.tallies: dict[TallyKey, Tally] = {}
         self.hosts: dict[HostKey, list[int]] = {}
-        self._salt = b""
-        self._day = ""
+        self._salt = salt
 
     def count(self, batch: Batch, duration: float, listener: str, now: float | None = None) -> None:
         """Count BATCH of an audio DURATION long; LISTENER (address and user agent) is hashed
@@ -303,23 +333,26 @@ class Counter:
                 tally.speed_sum += event.speed
                 tally.speed_count += 1
         tally.buckets = dict.fromkeys(reached, 1)
+        # Hashed before the lock is taken: the salt is asked of the store once a day.
+        digest = self._hash(listener, day) if tally.plays else None
         with self._lock:
             key = (batch.article, batch.version, day)
             if (stored := self.tallies.get(key)) is None:
                 stored = self.tallies[key] = tally
             else:
                 stored.add(tally)
-            if tally.plays:
-                if day != self._day:
-                    self._salt, self._day = secrets.token_bytes(16), day
-                digest = hashlib.blake2b(listener.encode(), key=self._salt, digest_size=8).digest()
+            if digest is not None:
                 if stored.registers is None:
                     stored.registers = bytearray(REGISTERS)
-                hll_add(stored.registers, int.from_bytes(digest, "big"))
+                hll_add(stored.registers, digest)
             if tally.loads or tally.plays:
                 counts = self.hosts.setdefault((batch.article, day, batch.host), [0, 0])
                 counts[0] += tally.loads
                 counts[1] += tally.plays
+
+    def _hash(self, listener: str, day: str) -> int:
+        digest = hashlib.blake2b(listener.encode(), key=self._salt.of(day), digest_size=8).digest()
+        return int.from_bytes(digest, "big")
 
     def take(self) -> tuple[dict[TallyKey, Tally], dict[HostKey, list[int]]]:
         """What was counted since the last take."""
@@ -432,19 +465,21 @@ class Audience:
     """Takes the players' batches (checked, rate-limited, robots left out) and counts them in
     memory; `flush` hands the counts to WRITE. LISTENABLE(article id) is the durations of a
     public article's versions, by number (None: no such public article); it is asked once a
-    minute an article at most."""
+    minute an article at most. SALT(day) is the store's salt of the day (see `DaySalt`)."""
 
     def __init__(
         self,
         listenable: Callable[[str], dict[int, float] | None],
         write: Callable[[Mapping[TallyKey, Tally], Mapping[HostKey, list[int]]], None],
+        salt: Callable[[str], bytes],
         rate: float,
         burst: int = 30,
     ) -> None:
         self._listenable = listenable
         self._write = write
         self.limit = RateLimit(rate, burst)
-        self.counter = Counter()
+        self.salt = DaySalt(salt)
+        self.counter = Counter(self.salt)
         self._durations: dict[str, tuple[float, dict[int, float] | None]] = {}
         self._flushing = threading.Lock()
 
@@ -483,8 +518,10 @@ class Audience:
         self.counter.count(batch, duration, f"{listener}\0{user_agent}")
         return True
 
-    def flush(self) -> None:
-        """Write what was counted (kept, to be written next time, if the database fails)."""
+    def flush(self, now: float | None = None) -> None:
+        """Write what was counted (kept, to be written next time, if the database fails), and
+        take the day's salt as the day begins: the past day's is then deleted from the store
+        even if no one plays, and the first listener of the day waits for no database."""
         with self._flushing:
             tallies, hosts = self.counter.take()
             try:
@@ -492,3 +529,4 @@ class Audience:
             except BaseException:
                 self.counter.give_back(tallies, hosts)
                 raise
+        self.salt.of(today(now))

@@ -154,7 +154,9 @@ class Newsroom:
         self._lock = threading.Lock()
         self._cache: dict[Any, Any] = {}
         self._cached_at: tuple[int, int] = (-1, -1)
-        self.audience = Audience(store.listenable, store.add_listening, self.settings.analytics_rate)
+        self.audience = Audience(
+            store.listenable, store.add_listening, store.listener_salt, self.settings.analytics_rate
+        )
         """Listening figures counted in memory, written every `analytics_flush` seconds."""
         self._flusher = Periodic("listening figures", self.audience.flush, self.settings.analytics_flush)
 
@@ -187,6 +189,8 @@ class Newsroom:
         machinery.dispatcher.start()
         if self.settings.analytics:
             self._flusher.start()
+        else:  # no flusher takes the day's salt, deleting the past days': they go now
+            self.store.forget_listener_salts(analytics.today())
         if watching:
             self.watcher.start()
 

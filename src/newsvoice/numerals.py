@@ -3,7 +3,8 @@
 NeMo reads a number written plainly ("5 kg", "$7 billion", "March 3") well, but news copy is
 terse: "the 100m final" is metres and "1.8m barrels" is million; "a $7bn loan" is a "seven
 billion dollar loan"; "60-65%" is a range, "won 3-1" a score, "a 5-4 ruling" a vote and
-"312-4" a cricket total; "-40C" keeps its minus; "0800 555 111" is said digit by digit.
+"312-4" a cricket total; "11/4" is odds in a sentence about betting and "3/4 of voters" a
+fraction in any; "-40C" keeps its minus; "0800 555 111" is said digit by digit.
 The rules in `BEFORE_TN` (applied in order, before NeMo) either rewrite such shorthand into
 the plain form NeMo reads right, or spell the words out where NeMo cannot know the reading.
 Each rule has a line saying why it exists. Every pattern is compiled once, at import.
@@ -122,6 +123,7 @@ _NOT_NOUNS = frozenset(
     above below about after before since until through between among against per than as if so
     towards toward via
     that this these those it its he she they we you i his her their our my your who which what
+    them whom
     when where while whether is was are were be been being has have had will would could should
     may might can must do does did not no more less most least each every all both either neither
     last next this year years month months week weeks day days annually apiece worth total
@@ -383,6 +385,39 @@ def _described_thing(match: re.Match[str]) -> bool:
     )
 
 
+# A bare measure placed by the words after it: "150m from the shore", "fell 10m onto rocks".
+_PLACED_AFTER = re.compile(
+    r"\s+(?:onto|off|along|apart|inland|offshore|upstream|downstream|underwater|uphill|downhill)\b|"
+    r"\s+(?:from|into)\s+(?:the|a|an|his|her|its|their)\b"
+)
+_OF_THING = re.compile(r"\s+of\s+([a-z]+)\b")  # "300m of coastline", not "3m of them"
+# Verbs before a measure that move, stand or stretch something over it: "climbed 3,000m".
+_LENGTH_VERBS = frozenset(
+    """climb climbs climbed climbing dived dove diving swam swum descended ascended travelled traveled
+    walked crawled drifted stood stands standing stretches stretched stretching measures measured
+    measuring spans spanning extends extended extending within""".split()
+)
+# Verbs before an amount of money or of things: "raised 3m from investors", "put 3m into it".
+_GAINED = frozenset(
+    """raise raises raised raising receive received earn earned make made take took collect collected
+    attract attracted drew generated won secured saved invested put poured pumped injected lost""".split()
+)
+
+
+def _placed(match: re.Match[str], following: str, counted: bool) -> bool:
+    """Whether a bare measure says where something is or how far it went, so it is a length:
+    a verb of moving or standing before it ("climbed 3,000m hours later": a span of time after
+    it starts a new phrase), or a place after it ("2m from the door", "300m of coastline")."""
+    before = _words_before(match)
+    verb = before[0] if before else ""
+    if verb in _GAINED:
+        return False
+    if verb in _LENGTH_VERBS and (not counted or following in _NOT_PLURALS):
+        return True
+    of = _OF_THING.match(_after(match))
+    return bool(_PLACED_AFTER.match(_after(match)) or (of and _is_thing(of.group(1))))
+
+
 def _is_metres(match: re.Match[str]) -> bool:
     if _METRES_AFTER.match(_after(match)):
         return True
@@ -395,7 +430,7 @@ def _is_metres(match: re.Match[str]) -> bool:
     counted = (len(following) > 3 and following.endswith("s") and following not in _NOT_NOUNS) or (
         following in _PEOPLE
     )
-    if _FIELD_EVENTS.search(match.string) and not counted:
+    if (_FIELD_EVENTS.search(match.string) and not counted) or _placed(match, following, counted):
         return True
     number = match.group(1)
     noun_after = _LOWER_WORD_NEXT.match(_after(match)) and following not in _NOT_NOUNS
@@ -587,7 +622,7 @@ def _pair(match: re.Match[str]) -> str:
     if named and model and not set(before) & (_VOTE_WORDS | _SCORE_BEFORE):
         return f"{year_words(left)} {year_words(right)}"  # a model: "Boeing 737-800"
     if following in _ODDS:
-        return _pair_words(left, right, to=True)
+        return _odds_at(match, left, right)
     if {word.rstrip("s") for word in next_two} & _VOTED or (
         set(before) & _VOTE_WORDS and not set(before) & _PLAYED
     ):
@@ -772,19 +807,60 @@ def _keyword(words: str) -> str:
     )
 
 
-_BETTING = re.compile(
-    r"\b(?:bet|bets|betting|odds|pays|bookmakers?|bookies|priced|punters?|favourites?|favorites?|"
-    r"outsiders?|shot)\b"
-)
-
-
 def _cricket_slash(match: re.Match[str]) -> str:
     """ "312/4" is "three hundred and twelve for four" (a total, then wickets)."""
     runs, wickets = match.groups()
-    if _BETTING.search(match.string) and not _CRICKET.search(match.string):
-        return f"{cardinal(runs)} to {cardinal(wickets)}"  # odds: "the bet pays 100/1"
     if int(runs) >= 100 or (int(runs) > 20 and _CRICKET.search(match.string)):
         return f"{cardinal(runs)} for {cardinal(wickets)}"
+    return match.group(0)
+
+
+# --- betting odds ------------------------------------------------------------------------------
+
+# Words that make a sentence about betting, where "11/4" is odds ("eleven to four"), not a fraction.
+_BETTING = re.compile(
+    r"\b(?:bets?|betting|odds(?:-on)?|evens|bookmakers?|bookies|priced|punters?|favourites?|favorites?|"
+    r"outsiders?|each-way|shot)\b",
+    re.IGNORECASE,
+)
+# Words after a pair that make it odds in any sentence: "4/1 to win", "a 5/2 shot", "2/5 on."
+_ODDS_AFTER = re.compile(
+    r"\s+(?:to\s+(?:win|be|take|lift|finish|claim|beat)\b|shots?\b|favourites?\b|favorites?\b|"
+    r"outsiders?\b|chance\b|on\b(?!\s+\w))"
+)
+# A slash pair that stays a fraction or a date, even among bets: "3/4 of punters", "on 5/6"
+# (but a price moves "from 2/1 to 9/2").
+_FRACTION_AFTER = re.compile(r"\s+of\b")
+_DATE_BEFORE = re.compile(rf"\b(?i:(?!from\b)(?:{_DATE_WORDS})),?\s$")
+
+
+def _odds(winner: str, stake: str, *, after_article: bool = False) -> str:
+    """Odds as a bookmaker says them: "11/4" is "eleven to four", "1/1" "evens", and "100/1"
+    "a hundred to one" (AFTER_ARTICLE, "the hundred to one outsider")."""
+    if winner == stake:
+        return "evens"
+    words = f"{cardinal(winner)} to {cardinal(stake)}"
+    if words.startswith(("one hundred", "one thousand")):
+        words = ("" if after_article else "a ") + words.removeprefix("one ")
+    return words
+
+
+def _odds_at(match: re.Match[str], winner: str, stake: str) -> str:
+    """The odds matched, with what the word before them asks ("the 100/1 outsider")."""
+    return _odds(winner, stake, after_article=_words_before(match) in (["a"], ["an"], ["the"]))
+
+
+def _slash_odds(match: re.Match[str]) -> str:
+    """A pair with a slash is odds where the words after it say so ("a 5/2 favourite") or the
+    sentence is about betting; never a fraction of something or a date ("3/4 of voters", "on 5/6"),
+    nor a cricket total in a sentence about cricket."""
+    after, before = _after(match), match.string[max(0, match.start() - _CONTEXT) : match.start()]
+    if _FRACTION_AFTER.match(after) or _DATE_BEFORE.search(before):
+        return match.group(0)
+    winner, stake = match.groups()
+    total = int(winner) > 20 and int(stake) <= 10 and _CRICKET.search(match.string)  # "312/4" at stumps
+    if _ODDS_AFTER.match(after) or (_BETTING.search(match.string) and not total):
+        return _odds_at(match, winner, stake)
     return match.group(0)
 
 
@@ -856,8 +932,12 @@ _RULES: list[Rule] = [
     # A ratio's colon is "to" ("3:1", "16:9"): a clock's minutes always have two digits.
     (re.compile(r"(?<![\d:.])(\d{1,3}):(\d)\b(?![\d:])"), lambda m: f"{m.group(1)} to {m.group(2)}"),
     (
-        re.compile(r"\b((?:ratio|odds|margin) of )(\d+)[:/-](\d+)\b"),
+        re.compile(r"\b((?:ratio|margin) of )(\d+)[:/-](\d+)\b"),
         lambda m: f"{m.group(1)}{m.group(2)} to {m.group(3)}",
+    ),
+    (
+        re.compile(r"\b((?i:odds|price) of |(?i:priced|backed) at )(\d+)[:/-](\d+)\b"),
+        lambda m: m.group(1) + _odds(m.group(2), m.group(3)),
     ),
     # 24-hour clock times before a time zone: "0900 GMT" is "oh nine hundred", "1430 hrs".
     (re.compile(rf"\b([01]\d|2[0-3])([0-5]\d)(?=\s?(?:{_TIME_ZONES}|Z)\b)"), _clock),
@@ -919,14 +999,8 @@ _RULES: list[Rule] = [
     (re.compile(r"(?<![\w<>-])<\s?(?=[\d$£€¥])"), "less than "),
     (re.compile(r"(?<!\w)≥\s?(?=[\d$£€¥])"), "at least "),
     (re.compile(r"(?<!\w)≤\s?(?=[\d$£€¥])"), "at most "),
-    # Betting odds with a slash: "Leeds are 4/1 to win" is "four to one".
-    (
-        re.compile(
-            r"\b(\d{1,3})/(\d{1,2})(?=\s+(?:to\s+(?:win|be|take|lift|finish|claim|beat)|shot|favourites?|"
-            r"favorites?|outsiders?|chance|on)\b)"
-        ),
-        lambda m: f"{cardinal(m.group(1))} to {cardinal(m.group(2))}",
-    ),
+    # Betting odds: "Leeds are 11/4 to win", "the 100/1 outsider", "odds of 5-1" (see `_odds`).
+    (re.compile(r"(?<![\w/.,$£€])(\d{1,4})/(\d{1,3})\b(?![/\d]|[.,]\d)"), _slash_odds),
     # "10,000+ signatures", "aged 18+": the plus sign after a number is "plus".
     (re.compile(rf"(?<![\w.,+])({NUMBER})\+(?![\w+])"), lambda m: f"{cardinal(m.group(1))} plus"),
     # A signed change: "+1.4%" is "plus one point four percent".

@@ -3,9 +3,10 @@
 The rules here turn written shorthand that is not about quantities into words before NeMo
 sees the text: party and state after a lawmaker's name ("(D-Calif.)": "Democrat of
 California"), titles, "Jr." and "Mt.", "St." as Saint or Street, "aka", "est.", symbols
-("AT&T", "he/she", "#MeToo", "@handle", e-mail and web addresses, asterisks, "(sic)"),
-tech and science names ("mRNA", "pH", "COP29", "Boeing 737") and market shorthand ("FTSE",
-"p/e", "FY2024", "y/y"). `normalization` composes `BEFORE_TN` into its own rules, and adds
+("AT&T", "he/she", "#MeToo", "@handle", e-mail and web addresses, asterisks), editorial
+brackets ("(sic)", "[laughs]", "He [Biden] said"), tech and science names ("mRNA", "pH",
+"COP29", "Boeing 737", "version 2.10.3") and market shorthand ("FTSE", "p/e", "FY2024",
+"y/y"). `normalization` composes `BEFORE_TN` into its own rules, and adds
 `WORD_ACRONYMS` to the acronyms it says as words. Each rule is a line in a table below,
 with the reason it exists. Numbers, money, units, dates and scores are `numerals`' rules.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .numerals import integer_words, plural, year_words
+from .numerals import digits, integer_words, plural, year_words
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
@@ -242,6 +243,59 @@ def _aircraft(match: re.Match[str]) -> str:
     return f"{maker}{paired(model)}" + (f" {paired(variant)}" if variant else "")
 
 
+def _version(number: str) -> str:
+    """A version's parts said one by one: "2.10.3" is "two point ten point three", "1.05" "one
+    point oh five"."""
+    return " point ".join(
+        digits(part) if part.startswith("0") and len(part) > 1 else integer_words(int(part))
+        for part in number.split(".")
+    )
+
+
+def _bare_version(match: re.Match[str]) -> str:
+    """Three numbers joined by points are a version, unless they can be a date ("12.03.24")."""
+    first, second, third = match.group(0).split(".")
+    if int(first) <= 31 and 1 <= int(second) <= 12 and len(third) == 2:
+        return match.group(0)
+    return _version(match.group(0))
+
+
+_SOFTWARE = (
+    r"Python|Java|Ruby|PHP|Perl|Kotlin|Swift|Node|Linux|Android|iOS|iPadOS|macOS|watchOS|Firefox|Chrome|"
+    r"Safari|Windows|Ubuntu|Debian|Django|Kubernetes|[Vv]ersion"
+)
+
+
+# What a transcript notes in square brackets besides the words said.
+_SOUNDS = (
+    r"laughs|laughing|laughter|chuckles|chuckling|applause|claps|clapping|cheers|cheering|boos|booing|"
+    r"jeers|jeering|inaudible|unintelligible|indistinct|crosstalk|cross-talk|pause|pauses|sighs|coughs|"
+    r"gasps|sobs|sobbing|crying|silence|music|noise|laugh|cheer|applaud"
+)
+# ... and who made it, and how: "[both laugh]", "[laughs nervously]", "[inaudible 00:12:03]".
+_SOUND_NOTE = (
+    rf"\[(?:(?:both|all|audience|crowd|he|she|they)\s)?(?:{_SOUNDS})"
+    rf"(?:\s(?:and\s(?:{_SOUNDS})|[a-z]+ly|[\d:]+))*\]"
+)
+_PRONOUNS = r"he|she|they|it|we|you|I|him|her|them|us"
+# Who a pronoun means is a name or a noun with its determiner ("[Biden]", "[the bill]"), not a
+# missing little word ("him [to] go").
+_DETERMINERS = r"the|a|an|this|that|these|those|his|her|their|its|our|my|your"
+
+
+def _gap(match: re.Match[str]) -> str:
+    """A pause where a sound or gap was noted, unless punctuation after it pauses already."""
+    return " " if re.match(r"[.,;:!?]|$", match.string[match.end() :]) else ", "
+
+
+def _aside(match: re.Match[str]) -> str:
+    """ "He [Biden] said" is "He, Biden, said": who the pronoun means, as an aside (the second
+    pause only where words follow, so a sentence keeps its full stop)."""
+    pronoun, added = match.groups()
+    words_follow = re.match(r"\s*\w", match.string[match.end() :])
+    return f"{pronoun}, {added}" + ("," if words_follow else "")
+
+
 _STATE = _alternation([*_AP_STATES, *_POSTAL_STATES, *_STATE_NAMES])
 # Not after a city: "Washington, D.C." keeps its letters.
 _AP_STATE = _alternation(set(_AP_STATES) - {"P.R.", "D.C."})
@@ -254,8 +308,16 @@ BEFORE_TN: list[Rule] = [
     # Spaced periods (". . .") and a doubled hyphen between words are pauses, like "…" and "—".
     (re.compile(r"\s*\.(?:\s\.){2,}\s*"), ", "),
     (re.compile(r"(?<=[A-Za-z])\s*--\s*(?=[A-Za-z])"), ", "),
-    # "(sic)" marks a quoted mistake for the reader's eye; it is never read.
+    # Editorial brackets. "(sic)" marks a quoted mistake, and "[3]" after a word a footnote: for
+    # the reader's eye, never read. A transcript's note of a sound or a gap ("[laughs]",
+    # "[inaudible]") is no word of the speaker's: a pause where it stood. Words an editor adds
+    # after a pronoun to say who is meant ("He [Biden] said") are an aside, with a pause either
+    # side; other added words are read as the quote ("to win [the election]", "told him [to]
+    # go"). (A cut, "[…]", is an ellipsis: a pause, as typography.)
     (re.compile(r"\s*[\[(]sic[\])]", re.IGNORECASE), ""),
+    (re.compile(r"(?<=[^\W\d]|[.,;:!?\"'”’)])\[\d{1,3}\]"), ""),
+    (re.compile(rf"\s*(?<!\[){_SOUND_NOTE}(?!\])\s*", re.IGNORECASE), _gap),
+    (re.compile(rf"\b((?i:{_PRONOUNS}))\s+\[((?:[A-Z]|(?:{_DETERMINERS})\s+\w)[^\[\]]*)\](?!\])"), _aside),
     # A rating in stars: "a 5* hotel" is "a five star hotel".
     (re.compile(r"\b([1-5])\s?\*(?=-?\s?[a-z])"), r"\1 star"),
     # A batter's score with an asterisk after the name is not out: "(Root 120*)".
@@ -395,19 +457,20 @@ BEFORE_TN: list[Rule] = [
         re.compile(rf"\b({'|'.join(sorted(WORD_ACRONYMS | {'COVID'}))})-?(\d{{1,3}})\b"),
         lambda m: f"{m.group(1).capitalize()} {m.group(2)}",
     ),
+    # A software version's parts are numbers, not decimals: "Python 3.12" is "three point twelve",
+    # "version 2.10.3" and "v2.10.3" "version two point ten point three", and so is a bare
+    # "17.4.1" (three parts, never a date such as "12.03.24").
+    (re.compile(r"\bv(?=\d+(?:\.\d+)+\b)"), "version "),
+    (
+        re.compile(rf"\b({_SOFTWARE})\s(\d+(?:\.\d+)+)\b(?![.,]\d|%)"),
+        lambda m: f"{m.group(1)} {_version(m.group(2))}",
+    ),
+    (re.compile(r"(?<![\w.,])\d{1,3}\.\d{1,3}\.\d{1,3}\b(?![.,]\d|%)"), _bare_version),
     # A lower-case letter before capitals is spelled with them: "mRNA", "iOS"; "pH" too.
     (re.compile(r"\b([a-z])([A-Z]{2,5})(s?)\b"), lambda m: f"{m.group(1)} {spell(m.group(2))}{m.group(3)}"),
     (re.compile(r"\bpH\b"), "P H"),
     # Operating systems: "macOS" is "mac O S".
     (re.compile(r"\b([a-z][A-Za-z]*?[a-z])OS\b"), r"\1 O S"),
-    # A software version's parts are numbers, not decimals: "Python 3.12" is "three point twelve".
-    (
-        re.compile(
-            r"\b(Python|Java|Ruby|PHP|Perl|Kotlin|Swift|Node|Linux|Android|iOS|iPadOS|macOS|watchOS|"
-            r"Firefox|Chrome|Safari|[Vv]ersion)\s(\d+)\.([1-9]\d+)\b(?![.,]?\d|%)"
-        ),
-        lambda m: f"{m.group(1)} {m.group(2)} point {integer_words(int(m.group(3)))}",
-    ),
     # Graphics cards in pairs: "RTX 5090" is "RTX fifty ninety".
     (re.compile(r"\b(RTX|GTX|RX)\s?(\d{4})\b"), lambda m: f"{m.group(1)} {paired(m.group(2))}"),
     # Aircraft and flight numbers in pairs: "Boeing 737" is "seven thirty seven", "A320" "A three twenty".

@@ -33,12 +33,18 @@ _LINK_WORDS = 12
 # (headlines end without one, or with a question mark).
 _LINKED_SENTENCE_WORDS = 6
 _FULL_STOP = re.compile(r"""[.!…。！]["'”’)」』）]?$""")
+# The button after a quotable sentence ("… every day.Click To Tweet").
+_TWEET_BUTTON = re.compile(r"\s*click\s*to\s*tweet\W*$", re.I)
 # A blog comment's signature, and the post's own stamp before the comments (see `_without_comments`).
 _SIGNATURE = re.compile(r"(?i:posted|written|submitted)\s+by\s*:")
 _POST_STAMP = re.compile(r"(?i:posted|filed|written|published)\b(?!\s+by\s*:)")
 _STAMP_WORDS = 25
-# A heading of this many words that ends with a full stop is a paragraph set as a heading.
+# A heading of this many words that ends with a full stop, or holds two sentences, is a
+# paragraph set as a heading.
 _PROSE_HEADING_WORDS = 10
+# What ends with a full stop without ending a sentence: a number ("1."), a short capitalized
+# word ("Nov.", "Dr.").
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]\w{0,3}|\d+)\.$")
 
 # Furniture in each language newsvoice reads, as phrases of three kinds: SHAPES are whole
 # blocks (captions, credits, page tools), PROMPTS ask the reader to do something other than
@@ -63,6 +69,7 @@ _EN_SHAPES = r"""
       # advertising and page tools
       | (?:advertisement|advertising|advert|sponsored|promoted|paid\ (?:content|post|partnership))\b.* | ad
       | share(?:\ this)?(?:\ (?:article|story|page|on\ \w+|via\ \w+))? | (?:\d+\ )?comments?
+      | (?:view|show|hide|read|see)(?:\ all)?(?:\ \d+)?\ comments? | comments?\ \(\d+\)
       | (?:order\ )?reprints?
       | print(?:\ this)?(?:\ (?:article|story|page))? | e-?mail(?:\ this)?(?:\ (?:article|story))?
       | save(?:\ for\ later)? | text\ size | font\ size | thank\ you | an\ error\ (?:has\ )?occurred.*
@@ -80,12 +87,15 @@ _EN_SHAPES = r"""
       | .*\b(?-i:Photo|Image|Foto|Bild|Crédits?\ photos?|Fotografía|Imagen)\s*:\s*[^.!?]{1,60}
 """
 _DE_SHAPES = r"""
-        (?:fotos?|bild(?:er|quelle)?|grafik|quelle|mitarbeit|(?:schluss)?redaktion|übersetzung)\s*:.*
-      | mit\ material\ (?:von|der)\ .*
+        (?:fotos?|bild(?:er|quelle)?|grafik|quellen?|mitarbeit|(?:schluss)?redaktion|übersetzung)\s*:.*
+      | mit\ material\ (?:von|der)\ .* | mit\ agenturmaterial\b.* | mit\ (?:dpa|afp|ap|reuters|kna|epd)\b.*
+      | aus\ dem\ \w+en\ (?:übersetzt\ )?von\ .* | (?:externer|eingebetteter|empfohlener\ \w+)\ inhalt\b.*
+      | fehler\ (?:gefunden|melden)\b.*
       | (?:.*[(/.])?\s*(?:dpa|imago(?:\ images)?|picture[\ -]alliance|keystone|apa)(?:/[^()/]*)?\)?
       | .*\balle\ rechte\ vorbehalten\b.* | werbung | anzeige | gesponsert
       | (?:artikel\ )?teilen | drucken | (?:\d+\ )?kommentare? | merken | vorlesen
-      | (?:schlagw(?:ö|oe)rter|schlagworte|themen)\s*:.* | (?:\d+\ )?min(?:uten)?\.?\ lesezeit | lesezeit\b.*
+      | (?:schlagw(?:ö|oe)rter|schlagworte|themen)\s*:.*
+      | (?:\d+\ )?min(?:uten)?\.?\ lesezeit | lese(?:zeit|dauer)\b.*
 """
 _FR_SHAPES = r"""
         (?:crédits?(?:\ (?:photos?|images?))?|photos?|illustrations?|légende|sources?)\s*:.*
@@ -103,9 +113,13 @@ _ES_SHAPES = r"""
       | \d+\ min(?:utos)?\ de\ lectura
 """
 # Chinese and Japanese: picture credits and sources, editors and reporters, the original
-# headline of a reprint ("图片来源：", "写真：", "责任编辑：", "原标题：").
+# headline of a reprint ("图片来源：", "写真：", "责任编辑：", "原标题："), but not a sentence after
+# the label: that is an interview's question ("记者：请问你怎样看待……？"); and a row of page
+# tools in lenticular brackets ("页面功能 【推荐】【打印】【关闭】").
 _CJK_SHAPES = r"""
-        (?:图片(?:来源|说明)?\d*|来源|责任编辑|编辑|记者|摄影|原标题|写真|画像|出典|提供)\s*[:：／/].*
+        (?:图片(?:来源|说明)?\d*|来源|责任编辑|编辑|记者|摄影|原标题|写真|画像|出典|提供)\s*[:：／/]
+        (?![^。！？?]*[。！？?]).*
+      | [^【】]{0,8}(?:【[^【】]{1,12}】\s*){2,}
 """
 # Blocks that are furniture by their shape, wherever they appear (matched against the whole block).
 _SHAPES = re.compile(
@@ -120,36 +134,63 @@ _EN_PROMPTS = r"""
         \b(?:ai|artificial\ intelligence)
       | ai[-\ ](?:generated|narrated|voiced) | did\ you\ (?:enjoy|like)\ this\ (?:article|story|post)
       # newsletters and subscriptions, in the words of a prompt rather than of a story about them
-      | (?:our|free|daily|weekly|morning|evening)\ (?:\w+\ )?newsletters? | your\ inbox
-      | (?:subscribe|sign\ up|register)
-        \ (?:now|today|here|for\ (?:free|our|the)|to\ (?:our|the|get|read|continue|receive))
+      | (?:our|free|daily|weekly|morning|evening)\ (?:\w+\ )?newsletters?
+      | (?:delivered|sent|straight|right|directly)\ (?:to|into|in)\ your\ inbox
       | ^\W*(?:subscribe|sign\ up|log\ ?in|sign\ in)\b | already\ a\ (?:subscriber|member)
-      | become\ a\ (?:member|subscriber) | delivered\ (?:to|through)\ your\ (?:door|letterbox|mailbox)
-      | use\ (?:the\ )?(?:promo\ |coupon\ |discount\ )?code | support\ (?:our|independent)\ journalism
+      | delivered\ (?:to|through)\ your\ (?:door|letterbox|mailbox)
       | if\ you\ (?:enjoyed|liked|value)\ (?:this|our) | personal,?\ non-commercial\ use
       # the page of a site that JavaScript builds
-      | (?:enable|turn\ on|activate)\ javascript | javascript\ (?:is\ )?(?:required|disabled)
-      # sharing, comments, following, contacting
-      | share\ (?:it|this)\ with | join\ the\ (?:conversation|discussion) | tell\ us\ what\ you\ think
-      | (?:leave|post|add|submit\w*|moderat\w*|view|show)\ (?:\w+\ ){0,2}comments?
+      | javascript\ (?:is\ )?(?:required|disabled)
+      # comments, contacting
+      | join\ the\ (?:conversation|discussion) | (?:may|can)\ be\ reached\ at
+"""
+# English asks with the bare verb ("Follow us on Twitter", "Leave a comment"), which is also how
+# a sentence goes on after its subject, an auxiliary or "to" ("If you follow me on Twitter,
+# you'll see …", "teams have until May to register for the competition"): an ask is a prompt
+# only where none of those comes just before it (`_asks`).
+_EN_ASKS = re.compile(
+    r"""\b(?:
+        (?:subscribe|sign\ up|register)
+        \ (?:now|today|here|for\ (?:free|our|the)|to\ (?:our|the|get|read|continue|receive))
+      | become\ a\ (?:member|subscriber) | support\ (?:our|independent)\ journalism
+      | use\ (?:the\ )?(?:promo|coupon|discount|voucher)\ code | use\ code\b
+      | (?:enable|turn\ on|activate)\ javascript
+      | share\ (?:it|this)\ with | tell\ us\ what\ you\ think
+      | (?:leave|post|add|submit|write)\ (?:(?:us\ )?(?:a|an|your)\ (?:\w+\ )?)?comments?
       | follow\ (?:us|me|him|her|them|@\w+|[\w\ .']{1,40}?)
         \ on\ (?:twitter|facebook|instagram|x|linkedin|youtube|tiktok)
       | follow\ (?:us|me|him|her|them)\ (?:at\ |on\ )?(?:@|twitter|facebook|instagram)
       | follow\ .{1,60}\ at\ https?://
-      | (?:write|e-?mail|contact|reach)\ (?:to\ )?(?:\w+\ ){0,4}(?:at|on)\ \S+@ | (?:may|can)\ be\ reached\ at
+      | (?:write|e-?mail|contact|reach)\ (?:to\ )?(?:\w+\ ){0,4}(?:at|on)\ \S+@
       | have\ a\ (?:news\ )?tip | reach\ the\ (?:reporter|writer|author)s?
-"""
+    )\b""",
+    re.I | re.X,
+)
+# A subject, an auxiliary or "to" just before an ask, but not the "to" of an ask's own lead-in
+# ("Be sure to follow us", "Feel free to leave a comment", "Click here to subscribe").
+_NOT_ASKING = re.compile(
+    r"""(?:\b(?:i|you|we|they|he|she|it|who|which|that|can|could|will|would|may|might|must|should
+        |shall|be|been|being|is|are|was|were|do|does|did|not)
+      | n['’]t | ['’](?:ll|d|re|ve|s)
+      | (?<!sure\ )(?<!free\ )(?<!forget\ )(?<!remember\ )(?<!here\ )\bto
+    )\s+$""",
+    re.I | re.X,
+)
 _DE_PROMPTS = r"""
         (?:jetzt|hier)\ (?:abonnieren|anmelden|registrieren|weiterlesen|testen|kostenlos)
       | newsletter\ (?:abonnieren|bestellen) | abonnieren\ sie | melden\ sie\ sich\ (?:jetzt\ |hier\ )?an
       | (?:unser(?:en|em)?|kostenlose[nr]?|täglichen?)\ newsletter
-      | folgen\ sie\ uns | diskutieren\ sie\ mit | (?:kommentar\ schreiben|kommentieren\ sie)
+      | folgen\ sie\ uns | folg[et]\ uns | folgst\ du | diskutieren\ sie\ mit
+      | (?:kommentar\ schreiben|kommentieren\ sie) | wie\ hat\ (?:ihnen|dir)\ (?:dieser|der)\ \w+\ gefallen
+      | unterstützen\ sie\ (?:uns|unseren\ journalismus)
+      | journalismus\ braucht\ (?:ihre|deine)\ unterstützung
       | bereits\ abonnent | javascript\ (?:aktivieren|ist\ deaktiviert)
 """
 _FR_PROMPTS = r"""
         abonnez-vous | inscrivez-vous | je\ m['’]abonne
       | (?:notre|nos)\ (?:newsletters?|lettres?\ d['’]information) | suivez-nous
-      | réservé\ aux\ abonnés | déjà\ abonné | recevez\ (?:notre|nos|gratuitement)
+      | réservée?s?\ aux\ abonnés | déjà\ abonné | recevez\ (?:notre|nos|gratuitement)
+      | il\ vous\ reste\ [\d.,]+\s*%
       | (?:laisser|ajouter|voir|écrire)\ (?:un|les|vos)\ commentaires?
 """
 _ES_PROMPTS = r"""
@@ -177,7 +218,8 @@ _EN_RELATED = r"""
 """
 _DE_RELATED = r"""
         auch\ interessant | (?:das\ )?(?:könnte|dürfte)\ sie\ (?:auch\ )?interessieren
-      | lesen\ sie\ (?:auch|mehr|weiter|hier) | weiterlesen | mehr\ (?:zum\ thema|dazu|aus|von)\b.{0,40}
+      | lesen\ sie\ (?:auch|mehr|weiter|hier) | weiterlesen
+      | mehr(?:\ (?:zum\ thema|dazu|aus|von|themen|infos?)\b.{0,40})?
       | zum\ thema | (?:weitere|verwandte|ähnliche)\ (?:artikel|themen|beiträge|nachrichten)
       | meistgelesen\w* | empfehlungen | top-?themen | siehe\ auch
 """
@@ -189,6 +231,7 @@ _FR_RELATED = r"""
 """
 _ES_RELATED = r"""
         le[ea]\ (?:también|más) | leer\ más | sigue\ leyendo | te\ (?:puede|podría)\ interesar
+      | te\ recomendamos
       | (?:noticias|artículos|contenidos?)\ relacionad[oa]s | relacionad[oa]s | lo\ más\ (?:leído|visto)
       | ver\ (?:también|más) | más\ (?:noticias|información)\b.{0,40}
 """
@@ -223,11 +266,18 @@ _DATE = re.compile(
 _ROLE = re.compile(r"(?:writer|reporter|correspondent|editor|contributor|columnist)s?")
 # Words a byline or a date stamp is made of, besides names, dates and times.
 _BYLINE_WORD = re.compile(rf"by|von|par|por|and|staff|{_ROLE.pattern}")
-# (and time zones: "ET", "PST", "GMT", "CEST"; and a blog's "• 14 Comments | Permalink")
+# (and time zones: "ET", "PST", "GMT", "CEST"; and a blog's "• 14 Comments | Permalink"; and
+# German, French and Spanish stamps: "Stand: 22.04.2024, 06:00 Uhr", "Publié le 12/03/2024 à 10h30",
+# "Actualizado el 12/03/2024 a las 10:30")
 _STAMP_WORD = re.compile(
     rf"""\d+ | [apm] | am | pm | (?:(?i:{MONTH})|mon|tue|wed|thu|fri|sat|sun)[a-z]*
       | published | updated | posted | last | on | at | [a-z]{{0,2}}[cempg][sdm]?t | utc
-      | comments? | permalink""",
+      | comments? | permalink
+      | \d+h\d* | stand | uhr | aktualisiert | veröffentlicht | um
+      | (?:diens|donners|frei|sams|sonn)tag | mittwoch
+      | publié | mis | à | jour | le | (?:lun|mar|mercre|jeu|vendre|same)di | dimanche
+      | actualizado | publicado | el | a | las | lunes | martes | miércoles | jueves | viernes | sábado
+      | domingo""",
     re.X,
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
@@ -257,7 +307,8 @@ def clean(
     pieces: Sequence[Piece], title: str, authors: Sequence[str], links: Collection[str] = ()
 ) -> list[Piece]:
     """The pieces a listener should hear, in order. LINKS: the `key`s of the page's link texts."""
-    kept = _drop_related_links([_as_prose(piece) for piece in _without_comments(pieces)], links)
+    kept = [_as_prose(_without_tweet_button(piece)) for piece in _without_comments(pieces)]
+    kept = _drop_related_links(kept, links)
     kept = [
         trimmed
         for piece in kept
@@ -271,8 +322,19 @@ def is_furniture(text: str) -> bool:
     """Captions, credits, prompts and promos: short blocks that are page furniture."""
     words = word_count(text)
     return (words <= _SHAPE_WORDS and bool(_SHAPES.match(text))) or (
-        words <= _PROMPT_WORDS and bool(_PROMPTS.search(text))
+        words <= _PROMPT_WORDS and _prompts(text)
     )
+
+
+def _prompts(text: str) -> bool:
+    """Whether TEXT asks the reader to do something other than read (`_PROMPTS`, `_EN_ASKS`)."""
+    return bool(_PROMPTS.search(text)) or _asks(text)
+
+
+def _asks(text: str) -> bool:
+    """Whether an English ask in TEXT is put to the reader, not said of someone ("Follow us on
+    Twitter", not "If you follow me on Twitter")."""
+    return any(not _NOT_ASKING.search(text, 0, ask.start()) for ask in _EN_ASKS.finditer(text))
 
 
 @functools.lru_cache(maxsize=_REMEMBERED)
@@ -282,10 +344,10 @@ def _without_prompts(piece: Piece) -> Piece | None:
     enjoyed this article, … Members get …")."""
     # A rough split is enough here: only a whole sentence is cut, never part of one.
     sentences = _SENTENCE_BREAK.split(piece.text)
-    if is_furniture(piece.text) or (piece.words <= _SHAPE_WORDS and _PROMPTS.search(sentences[0])):
+    if is_furniture(piece.text) or (piece.words <= _SHAPE_WORDS and _prompts(sentences[0])):
         return None
     last = sentences[-1]
-    if len(sentences) > 1 and word_count(last) <= _SHAPE_WORDS and _PROMPTS.search(last):
+    if len(sentences) > 1 and word_count(last) <= _SHAPE_WORDS and _prompts(last):
         return replace(piece, text=" ".join(sentences[:-1]))
     return piece
 
@@ -318,6 +380,11 @@ def pull_quotes(texts: Sequence[str]) -> set[int]:
 
     Short lines, and lines said three times or more, are the article's own refrains (a
     recipe's "1 cup blueberries", the question put to each guest of a series), not quotes.
+    The first text, the lead, is never a quote (a quote is set beside the text it is pulled
+    from, never at its head: a lead said again inside a longer paragraph further down is heard
+    where it stands), nor a paragraph a sentence is lifted out of (a lead sums up what the
+    body then says in full, so a paragraph of the body that says one of its sentences is the
+    body's own); said again whole, it is a repeat.
 
     A text is in another when its words are said in a row there. Each is looked for where a
     rare run of its words is said (`WordRuns`), never in every other text: the time this
@@ -330,13 +397,13 @@ def pull_quotes(texts: Sequence[str]) -> set[int]:
         index
         for index, own in enumerate(keys)
         if len(words[index]) >= _QUOTE_WORDS and counts[own] <= 2 and SENTENCE_END.search(texts[index])
-    }
+    } - {0}
     runs = WordRuns(words)
     repeats: set[int] = set()
-    # Lifted out of another text: an earlier one, or one much longer than itself.
+    # Lifted out of another text than the lead: an earlier one, or one much longer than itself.
     for index in quotes:
         if any(
-            other != index and (other < index or len(keys[other]) >= _LIFTED * len(keys[index]))
+            other not in (0, index) and (other < index or len(keys[other]) >= _LIFTED * len(keys[index]))
             for other in runs.holding(words[index])
         ):
             repeats.add(index)
@@ -449,13 +516,37 @@ def _without_comments(pieces: Sequence[Piece]) -> Sequence[Piece]:
     return pieces[: stamps[-1] if stamps else signed[0]]
 
 
+def _without_tweet_button(piece: Piece) -> Piece:
+    """A "Click to tweet" box's sentence without its button: the sentence is the article's
+    (where the body says it too, it goes as a pull quote), the button, which makes the whole
+    box one link, is not."""
+    text = _TWEET_BUTTON.sub("", piece.text)
+    return replace(piece, text=text) if text != piece.text else piece
+
+
 def _as_prose(piece: Piece) -> Piece:
-    """A heading that is a sentence of some length is a paragraph set in heading type (a lead
-    or a standfirst, which is the article's): a headline or a subhead does not end with a full
-    stop, and is shorter."""
-    if piece.kind == "heading" and piece.words >= _PROSE_HEADING_WORDS and _FULL_STOP.search(piece.text):
+    """A heading that is a sentence of some length, or holds two, is a paragraph set in heading
+    type (a lead or a standfirst, which is the article's): a headline or a subhead is one
+    sentence, shorter, and does not end with a full stop."""
+    if (
+        piece.kind == "heading"
+        and piece.words >= _PROSE_HEADING_WORDS
+        and (_FULL_STOP.search(piece.text) or _holds_sentences(piece.text))
+    ):
         return replace(piece, kind="paragraph")
     return piece
+
+
+def _holds_sentences(text: str) -> bool:
+    """Whether TEXT opens with a whole sentence and goes on with another ("Er galt als … in
+    Lateinamerika. Auch …"; not "'Meth. We're On It,' …", "… on Nov. 18", "des 1. FC …")."""
+    first, *rest = _SENTENCE_BREAK.split(text, maxsplit=1)
+    return (
+        bool(rest)
+        and word_count(first) >= _LINKED_SENTENCE_WORDS
+        and not _ABBREVIATION.search(first)
+        and not rest[0][:1].islower()
+    )
 
 
 def _drop_related_links(pieces: Sequence[Piece], links: Collection[str]) -> list[Piece]:
@@ -465,7 +556,9 @@ def _drop_related_links(pieces: Sequence[Piece], links: Collection[str]) -> list
     Only a label that stands alone ("Related:") heads a list; after a label with its headline
     on the same line ("Read more: …") the article goes on. Under a label, a list item or a
     line that is not a sentence is a headline, but a heading that is not a link's text is the
-    article's next subhead, and ends the list."""
+    article's next subhead, and a paragraph or list item that is a sentence longer than a
+    headline is the article's own ("More reasons to unschool:" and its reasons); either ends
+    the list."""
     kept: list[Piece] = []
     in_list = False
     for piece in pieces:
@@ -473,13 +566,24 @@ def _drop_related_links(pieces: Sequence[Piece], links: Collection[str]) -> list
         if label or _is_link(piece, links):
             in_list = (label and _label_alone(piece.text)) or in_list
             continue
-        if in_list and (
-            piece.kind == "item" or (piece.kind != "heading" and not _TERMINAL.search(piece.text))
-        ):
+        if in_list and _is_headline(piece):
             continue  # a headline or list item under a "Related" label
         in_list = False
         kept.append(piece)
     return kept
+
+
+def _is_headline(piece: Piece) -> bool:
+    """Whether a piece under a "Related" label is one of its links' headlines (see
+    `_drop_related_links`)."""
+    if piece.kind == "item":
+        return not _is_long_sentence(piece)
+    return piece.kind != "heading" and not _TERMINAL.search(piece.text)
+
+
+def _is_long_sentence(piece: Piece) -> bool:
+    """Whether PIECE ends a sentence and is longer than a headline."""
+    return piece.words > _LINK_WORDS and bool(_TERMINAL.search(piece.text))
 
 
 def _label_alone(text: str) -> bool:
@@ -491,9 +595,7 @@ def _label_alone(text: str) -> bool:
 def _is_link(piece: Piece, links: Collection[str]) -> bool:
     """A link to another story: a headline or a short line that is all link, not a paragraph
     that happens to be linked."""
-    if (piece.words > _LINK_WORDS and _TERMINAL.search(piece.text)) or (
-        piece.words >= _LINKED_SENTENCE_WORDS and _FULL_STOP.search(piece.text)
-    ):
+    if _is_long_sentence(piece) or (piece.words >= _LINKED_SENTENCE_WORDS and _FULL_STOP.search(piece.text)):
         return False
     candidates = {key(piece.text), key(_LABEL.sub("", piece.text, count=1))} - {""}
     return not candidates.isdisjoint(links)

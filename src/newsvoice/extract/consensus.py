@@ -91,8 +91,14 @@ def agree(witnesses: Witnesses) -> list[Piece]:
 
     agreed = [index for index, vote in enumerate(votes) if vote.agreed]
     if not agreed:  # the extractors found different things, or one found nothing: trafilatura is
-        # the more precise of the two (readability alone takes a menu for a column)
-        return list(witnesses.precision or witnesses.default)
+        # the more precise of the two (readability alone takes a menu for a column), and what its
+        # default mode adds is the article's where the page's structure vouches for it (its
+        # precision mode now and then stops after the lead)
+        return [
+            piece
+            for piece, vote in zip(candidates, votes, strict=True)
+            if vote.precision or (vote.default and (not witnesses.precision or vouched(piece, True)))
+        ]
     last = agreed[-1]
     return [
         piece

@@ -46,6 +46,7 @@ _OPTIONS: dict[str, Any] = {
 # What readability drops from a page before reading it (`_copy_without_code`).
 _CODE = ("script", "style", "noscript")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?=$|[-_])")
+_HTML_TAG = re.compile(r"<html[\s>]", re.IGNORECASE)
 # trafilatura and readability log every page they find hard to read.
 for _name in ("trafilatura", "readability", "readability.readability"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
@@ -101,10 +102,17 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
 
 
 def _tree(html: str) -> lxml_html.HtmlElement | None:
+    """The page's tree; None if it is not HTML at all."""
     try:
-        return trafilatura.load_html(html)
+        tree = trafilatura.load_html(html)
+        # Markup before the <html> tag (a saved page that opens with a stray <script>) can make
+        # the parser put the whole page in its <head>: the page from its <html> tag on is the page.
+        start = _HTML_TAG.search(html)
+        if (tree is None or tree.find("body") is None) and start is not None and start.start() > 0:
+            tree = trafilatura.load_html(html[start.start() :])
     except (etree.ParserError, ValueError):  # not HTML at all
         return None
+    return tree
 
 
 def _readability(tree: lxml_html.HtmlElement) -> list[Piece]:

@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import (
@@ -31,6 +32,8 @@ from ..errors import (
 from ..newsroom import Newsroom
 from .ranges import MalformedRange, RangeNotSatisfiable, byte_ranges
 
+DATABASE_RETRY_AFTER = 5
+"""Seconds a client is asked to wait (Retry-After) while the database is out of reach."""
 SMALL_RANGE = 256 * 1024
 log = logging.getLogger(__name__)
 
@@ -144,12 +147,24 @@ def _escaped(value: object) -> object:
     return value
 
 
+async def _database_away(request: Request, error: Exception) -> Response:
+    """503 while the database cannot be reached (restarting, failing over, locked): the
+    client's request was fine, and the same request will do once it is back."""
+    log.warning("%s %s: the database is unreachable: %s", request.method, request.url.path, error)
+    return JSONResponse(
+        {"detail": "the database is unreachable for now; try again shortly"},
+        503,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
+
+
 def answer_errors(app: FastAPI) -> None:
     """Answer the newsroom's errors, raised by any route, with their status and message (as
-    HTTPException answers: `{"detail": "..."}`); any other exception with 500 in JSON, its
-    traceback logged."""
+    HTTPException answers: `{"detail": "..."}`); the database out of reach with 503; any other
+    exception with 500 in JSON, its traceback logged."""
     app.add_exception_handler(NewsvoiceError, _newsvoice_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(OperationalError, _database_away)
     app.add_middleware(ServerErrors)
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..analytics import MAX_BATCH, UNKNOWN, BadBatch, parse_batch
+from ..analytics import MAX_BATCH, UNKNOWN, BadBatch, parse_batch, today
 from .api import ArticleId
 from .charts import bars_chart, dropoff_chart
 from .http import NewsroomDep, require_key
@@ -52,6 +52,9 @@ async def listens(request: Request, newsroom: NewsroomDep) -> Response:
         durations = newsroom.audience.known(batch.article)
         if durations is UNKNOWN:
             durations = await run_in_threadpool(newsroom.audience.durations, batch.article)
+        day = today()
+        if not newsroom.audience.salt.known(day):  # once a day, asked of the database
+            await run_in_threadpool(newsroom.audience.salt.of, day)
         user_agent = request.headers.get("user-agent", "")
         if not newsroom.take_listening(batch, durations, address, user_agent):
             log.debug("a batch of article %s dropped: a robot's user agent", batch.article)

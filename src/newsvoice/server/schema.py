@@ -161,3 +161,10 @@ listening_hosts = Table(  # the host names of the pages the player was on
     Column("loads", Integer, nullable=False, server_default="0"),
     Column("plays", Integer, nullable=False, server_default="0"),
 )
+
+listening_salts = Table(  # the salt listeners are hashed with on a day, shared by every process
+    "listening_salts",
+    metadata,
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC: the past days' are deleted
+    Column("salt", LargeBinary, nullable=False),  # random; never read out of the service
+)

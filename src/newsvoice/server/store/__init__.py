@@ -16,7 +16,8 @@ transactions and change count) that they share:
 - `jobs`: the queue's books: claims under a lease, progress, finish, failure and retries;
 - `feeds`: watched feeds and their polls;
 - `deliveries`: webhook signatures seen, against replays;
-- `analytics`: listening figures, aggregates only (`newsvoice.analytics`);
+- `analytics`: listening figures, aggregates only, and the salt of the day listeners are
+  hashed with, one for every process (`newsvoice.analytics`);
 - `texts`: how an article's text is kept (JSON, digest, words to search).
 
 `Store` is all of them at once. The service, its workers and the commands hold one store and

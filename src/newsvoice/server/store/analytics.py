@@ -1,19 +1,21 @@
 """Listening figures: the aggregates `newsvoice.analytics` counts, added to the day's rows, and
-read back for reports. Nothing of a listener is kept (see docs/analytics.md)."""
+read back for reports; and the salt of the day that listeners are hashed with, one for every
+process on the database. Nothing of a listener is kept (see docs/analytics.md)."""
 
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, Delete, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
-from ...analytics import HostKey, Row, Tally, TallyKey, merge_registers
-from ..schema import articles, listening, listening_buckets, listening_hosts, versions
+from ...analytics import SALT_BYTES, HostKey, Row, Tally, TallyKey, merge_registers
+from ..schema import articles, listening, listening_buckets, listening_hosts, listening_salts, versions
 from .articles import public_condition, site_condition
 from .database import Database
 
@@ -68,6 +70,23 @@ class Listening(Database):
                 if article_id in known:
                     key = {"article_id": article_id, "day": day, "host": host}
                     self._upsert(db, listening_hosts, key, {"loads": loads, "plays": plays})
+
+    def listener_salt(self, day: str) -> bytes:
+        """The salt of DAY (YYYY-MM-DD), the same for every process on this database: the first
+        to ask makes it (the others, asking at the same moment, wait for it and read it back),
+        and the past days' are deleted."""
+        dialect: Any = postgresql if self.postgres else sqlite
+        made = dialect.insert(listening_salts).values(day=day, salt=secrets.token_bytes(SALT_BYTES))
+        with self.transaction(counted=False) as db:
+            # Inserting first: a second process waits on the day's key, not on the deletions.
+            db.execute(made.on_conflict_do_nothing(index_elements=["day"]))
+            db.execute(_salts_before(day))
+            return db.execute(select(listening_salts.c.salt).where(listening_salts.c.day == day)).scalar_one()
+
+    def forget_listener_salts(self, day: str) -> None:
+        """Delete the salts of the days before DAY (YYYY-MM-DD)."""
+        with self.transaction(counted=False) as db:
+            db.execute(_salts_before(day))
 
     def _upsert(self, db: Connection, table: Any, key: dict[str, Any], counts: dict[str, Any]) -> None:
         """Add COUNTS to the row of TABLE at KEY (made if there is none)."""
@@ -164,3 +183,7 @@ class Listening(Database):
                 )
             ).all()
         return {row.id: (json.loads(row.article).get("title") or "", row.site) for row in rows}
+
+
+def _salts_before(day: str) -> Delete:
+    return delete(listening_salts).where(listening_salts.c.day < day)
