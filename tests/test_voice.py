@@ -220,12 +220,13 @@ def test_the_new_words_of_a_segment_are_phonemized_in_one_call(
 
 
 @pytest.mark.parametrize(
-    "text", ["They met in the U.K.’s capital—and then left.", "Hyphens at the ends: twenty- and -five."]
+    "text", ["They asked us— then left.", "Oregon— where else", "They met in the U.K.’s capital, then."]
 )
 def test_a_word_with_punctuation_in_it_is_phonemized_alone(
     voice: Voice, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
-    """Punctuation inside a word may end espeak's clause, or join the next word's text to it."""
+    """Punctuation in a word may end espeak's clause, or take in the text after it: "us—" is
+    "ˌʌs; " alone, and "ˌʌs" a blank line before other words."""
     monkeypatch.setattr(voice, "_words", {})
     words = spoken_words(text)
     voice._word_timings(text, list(voice._piper.synthesize(text, include_alignments=True)))
