@@ -115,7 +115,7 @@ def _fast_loudness(audio: np.ndarray, rate: int) -> float:
 
 
 def _k_weighted(audio: np.ndarray, rate: int) -> np.ndarray:
-    signal = audio.astype(np.float64)
+    signal = audio.astype(np.float64, copy=False)  # the filters make new arrays
     for stage in _k_weighting(rate):
         signal = stage.apply_filter(signal)
     return signal
