@@ -131,13 +131,13 @@ def article_for(source: str):
 def measure(label: str, source: str, work: Path, rounds: int, voice: str) -> list[str]:
     engine = "Kokoro" if voice.startswith("kokoro:") else "Piper"
     output = work / f"{label.split()[0]}-{engine}.mp3"
-    pipeline = min(
-        (child("pipeline", source, str(output), voice) for _ in range(rounds)), key=lambda r: r["wall"]
-    )
-    bare = min(
-        (child("bare", str(output.with_suffix(".json")), voice) for _ in range(rounds)),
-        key=lambda r: r["wall"],
-    )
+    # Rounds alternate, so that a change in the machine's load falls on both sides.
+    timings = str(output.with_suffix(".json"))
+    runs = [
+        (child("pipeline", source, str(output), voice), child("bare", timings, voice)) for _ in range(rounds)
+    ]
+    pipeline = min((run[0] for run in runs), key=lambda r: r["wall"])
+    bare = min((run[1] for run in runs), key=lambda r: r["wall"])
     ratio = pipeline["wall"] / bare["wall"]
     memory = pipeline["rss_mb"] / bare["rss_mb"]
     bare_label = f"bare {engine}".ljust(11)
@@ -157,7 +157,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--words", type=int, default=10_000, help="length of the long text (0 to skip)")
-    parser.add_argument("--rounds", type=int, default=1, help="runs of each, best kept")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each, alternating, best kept")
     parser.add_argument(
         "--engine", default="piper,kokoro", help="engines to measure, comma-separated: piper, kokoro"
     )
