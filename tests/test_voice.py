@@ -202,8 +202,8 @@ def test_words_phonemized_together_are_each_said_as_alone(
 def test_the_new_words_of_a_segment_are_phonemized_in_one_call(
     voice: Voice, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """espeak loads its voice again on each call: one call a word was most of the time that
-    word timings took."""
+    """espeak loads its voice again on each call: one call a word was half the time that word
+    timings took."""
     phonemized: list[str] = []
     phonemize = voice_module._Piper.phonemize
 
