@@ -502,3 +502,15 @@ def test_a_page_with_markup_before_its_html_tag_is_read() -> None:
     page = ARTICLE_HTML.replace("<head>", "<head>\n<cms-include><link href=/site.css rel=stylesheet>")
     article = extract_html("<script>\nfunction checkName() { return true; }\n</script>\n" + page)
     assert [block.text for block in article.blocks if block.kind == "paragraph"] == PARAGRAPHS
+
+
+def test_a_date_only_in_the_text_is_found() -> None:
+    """A page whose metadata, address and markup name no date is searched for one in its text
+    (the slow search, asked only then)."""
+    page = (
+        "<html><head><title>Harbour bridge reopens</title></head><body><article>"
+        "<p>Posted on March 14, 2025 by the harbour desk</p>"
+        + "".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+        + "</article></body></html>"
+    )
+    assert extract_html(page, url="https://herald.example/news/bridge").date == "2025-03-14"
