@@ -70,8 +70,8 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
     drop_furniture(tree)
     # readability changes the tree it reads; trafilatura prunes its own copy of it
     column = _readability(_copy_without_code(tree)) if "readability" in witnesses else []
-    # a page without article text still has its metadata (a description to fall back on)
-    # the date from the page's metadata, address and markup only, here (see `_date_in_text`)
+    # A page without article text still has its metadata (a description to fall back on). The
+    # date is looked for in its metadata, address and markup here, in its text later if need be.
     quick_date = set_date_params(extensive=False)
     document = _extraction(
         tree, url=url, with_metadata=True, favor_precision=True, date_extraction_params=quick_date, **_OPTIONS
@@ -98,7 +98,7 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
         title=title,
         blocks=_blocks(insert_posts(found, posts)),
         authors=authors,
-        date=document.date or _date_in_text(tree, document.url or url),
+        date=document.date or _date_in_text(tree, page_url),
         site_name=document.sitename,
         url=page_url,
         language=language,
@@ -113,7 +113,7 @@ def _date_in_text(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
     trafilatura asks htmldate for this extensive search on every page, but it hands each time
     stamp in the text to dateparser, at tens of milliseconds each: a page with hundreds of
     comments took a second. Asked only where the quick search found nothing, it takes the
-    same date on all but 11 of the 1,885 benchmark pages (docs/extraction.md)."""
+    same date on all but 11 of the 1,885 benchmark pages (docs/performance.md)."""
     return htmldate.find_date(tree, **{**set_date_params(extensive=True), "url": url})
 
 
