@@ -94,19 +94,23 @@ class Result:
         return statistics.mean(score.exact for score in self.scores.values())
 
 
+def tokens(text: str) -> list[str]:
+    r"""The word tokens of TEXT in Unicode's composed form: the two forms of an accented letter are
+    one text (NFC composes it, as newsvoice reads it), and `\w+` would cut a decomposed "ü" in
+    two on one side only."""
+    return TOKEN.findall(unicodedata.normalize("NFC", text))
+
+
 def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
     """The multiset of N-token shingles (a text shorter than N tokens is one shorter shingle)."""
-    tokens = TOKEN.findall(text)
-    return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n])
+    words = tokens(text)
+    return Counter(tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1)) if words[i : i + n])
 
 
 def score(truth: str, extracted: str) -> Score:
-    # Unicode's two forms of an accented letter are one text (NFC composes it, as newsvoice reads
-    # it); `\w+` would cut a decomposed "ü" into two tokens on one side only.
-    truth, extracted = unicodedata.normalize("NFC", truth), unicodedata.normalize("NFC", extracted)
     true, found = shingles(truth), shingles(extracted)
     tp, fp, fn = sum((true & found).values()), sum((found - true).values()), sum((true - found).values())
-    exact = TOKEN.findall(truth) == TOKEN.findall(extracted)
+    exact = tokens(truth) == tokens(extracted)
     if tp + fp + fn == 0:
         return Score(1.0, 1.0, exact)
     # Scaling tp, fp and fn to sum to one (as evaluate.py does) leaves these ratios as they are.
@@ -187,11 +191,11 @@ def misses(results: list[Result], truth: dict[str, str]) -> None:
     first, others = results[0], results[1:]
     elsewhere = nowhere = 0.0
     for page_id, reference in truth.items():
-        true = shingles(unicodedata.normalize("NFC", reference))
-        missed = true - shingles(unicodedata.normalize("NFC", first.texts[page_id]))
+        true = shingles(reference)
+        missed = true - shingles(first.texts[page_id])
         found = Counter[tuple[str, ...]]()
         for other in others:
-            found |= shingles(unicodedata.normalize("NFC", other.texts[page_id]))
+            found |= shingles(other.texts[page_id])
         total = sum(true.values()) or 1
         elsewhere += sum((missed & found).values()) / total
         nowhere += sum((missed - found).values()) / total
