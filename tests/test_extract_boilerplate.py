@@ -286,6 +286,65 @@ NOT_PROMPTS = [
 ]
 
 
+# The site's notices: on consent to cookies and to other sites' content, on the reader's browser,
+# on a subscription shared between devices.
+NOTICES = {
+    "en": [
+        "Thank you for visiting our site, where some features may not work in your browser.",
+        "You are using a browser with limited support for modern web standards.",
+        "Your browser is out of date, so parts of this page may look wrong.",
+        "Your privacy settings prevent this video from being shown here.",
+        "This content is provided by a third party and may set its own cookies.",
+        "Please accept all cookies to watch this clip.",
+    ],
+    "de": [
+        "Abonniere unseren Kanal und erhalte jeden Morgen die wichtigsten Nachrichten.",
+        "Ihre Privatsphäre-Einstellungen verhindern das Anzeigen dieser Grafik.",
+        "Ein Klick für den Datenschutz",
+        "Hier steht ein von der Redaktion ausgewählten externen Inhalt, der den Artikel ergänzt.",
+        "Ich bin einverstanden, dass mir externe Inhalte angezeigt werden.",
+    ],
+    "fr": [
+        "Pour voir cette vidéo, vous devez accepter les cookies de la plateforme.",
+        "Le contenu externe est bloqué par vos réglages.",
+        "Modifiez vos paramètres de confidentialité pour afficher ce contenu.",
+    ],
+    "es": [
+        "Tu suscripción se está usando en otro dispositivo.",
+        "Si quieres seguir compartiendo tu cuenta, cambia de modalidad.",
+        "¿Quieres añadir otro usuario a tu cuenta?",
+        "Para ver este vídeo debes aceptar las cookies.",
+    ],
+}
+# Prose on the same subjects, which a story about them says of someone else.
+NOT_NOTICES = {
+    "en": "The regulator said websites must explain why users are asked to accept cookies at all.",
+    "de": "Die Zeitung will ihre Leser künftig fragen, bevor sie externe Dienste auf der Seite einbindet.",
+    "fr": "La CNIL a rappelé que refuser les traceurs doit être aussi simple que de les accepter.",
+    "es": "El periódico permitirá que varios lectores de una misma familia lean con una sola suscripción.",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "notice"), [(lang, text) for lang, found in NOTICES.items() for text in found]
+)
+def test_a_sites_notice_alone_or_closing_a_paragraph_is_not_read(language: str, notice: str) -> None:
+    first, second, *rest = BODIES[language]
+    title = TITLES[language]
+    # (a paragraph closed by a notice is long: a short one with a prompt in it is a promo, whole)
+    closing = pieces_of([f"{first} {second} {notice}", *rest])
+    assert texts(clean(closing, title, ())) == [f"{first} {second}", *rest]
+    alone = pieces_of([first, notice, second, *rest])
+    assert texts(clean(alone, title, ())) == BODIES[language]
+
+
+@pytest.mark.parametrize("language", sorted(NOT_NOTICES))
+def test_a_story_about_cookies_and_subscriptions_is_read(language: str) -> None:
+    first, *rest = BODIES[language]
+    found = [first, NOT_NOTICES[language], *rest]
+    assert texts(clean(pieces_of(found), TITLES[language], ())) == found
+
+
 @pytest.mark.parametrize("prompt", PROMPTS)
 def test_a_prompt_alone_or_closing_a_paragraph_is_not_read(prompt: str) -> None:
     first, *rest = BODIES["en"]

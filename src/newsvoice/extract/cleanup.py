@@ -143,6 +143,11 @@ _EN_PROMPTS = r"""
       | javascript\ (?:is\ )?(?:required|disabled)
       # comments, contacting
       | join\ the\ (?:conversation|discussion) | (?:may|can)\ be\ reached\ at
+      # the site's notices: on the reader's browser, and on consent to cookies and other sites' content
+      | thank\ you\ for\ visiting | you\ are\ using\ a\ browser\ (?:version\ )?with\ limited
+      | your\ browser\ (?:is\ (?:out\ of\ date|outdated|not\ supported)|does\ not\ support)
+      | (?:your|the)\ (?:privacy|cookie|consent)\ (?:settings|preferences)\ (?:prevent|block|do\ not\ allow)
+      | (?:this|the)\ (?:content|embed)\ is\ (?:hosted|provided)\ by\ a\ third[-\ ]party
 """
 # English asks with the bare verb ("Follow us on Twitter", "Leave a comment"), which is also how
 # a sentence goes on after its subject, an auxiliary or "to" ("If you follow me on Twitter,
@@ -154,7 +159,7 @@ _EN_ASKS = re.compile(
         \ (?:now|today|here|for\ (?:free|our|the)|to\ (?:our|the|get|read|continue|receive))
       | become\ a\ (?:member|subscriber) | support\ (?:our|independent)\ journalism
       | use\ (?:the\ )?(?:promo|coupon|discount|voucher)\ code | use\ code\b
-      | (?:enable|turn\ on|activate)\ javascript
+      | (?:enable|turn\ on|activate)\ javascript | (?:accept|allow|enable)\ (?:all\ )?cookies
       | share\ (?:it|this)\ with | tell\ us\ what\ you\ think
       | (?:leave|post|add|submit|write)\ (?:(?:us\ )?(?:a|an|your)\ (?:\w+\ )?)?comments?
       | follow\ (?:us|me|him|her|them|@\w+|[\w\ .']{1,40}?)
@@ -185,6 +190,10 @@ _DE_PROMPTS = r"""
       | unterstützen\ sie\ (?:uns|unseren\ journalismus)
       | journalismus\ braucht\ (?:ihre|deine)\ unterstützung
       | bereits\ abonnent | javascript\ (?:aktivieren|ist\ deaktiviert)
+      | abonniere\ (?:den|unseren|unsere|uns)
+      | privatsphäre-einstellungen\ verhindern | ein\ klick\ für\ den\ datenschutz
+      | ausgewählten,?\ externen\ inhalt
+      | externe[nr]?\ inhalte?\ (?:angezeigt|anzeigen|laden|geladen|zulassen)
 """
 _FR_PROMPTS = r"""
         abonnez-vous | inscrivez-vous | je\ m['’]abonne
@@ -192,11 +201,15 @@ _FR_PROMPTS = r"""
       | réservée?s?\ aux\ abonnés | déjà\ abonné | recevez\ (?:notre|nos|gratuitement)
       | il\ vous\ reste\ [\d.,]+\s*%
       | (?:laisser|ajouter|voir|écrire)\ (?:un|les|vos)\ commentaires?
+      | (?:acceptez|accepter)\ (?:les|tous\ les)\ cookies | contenu\ externe\ (?:est\ bloqué|nécessite)
+      | vos\ paramètres\ de\ (?:confidentialité|cookies)
 """
 _ES_PROMPTS = r"""
         síguenos | suscríbete | regístrate | únete\ a\ nuestr[oa]s?
       | (?:nuestro|nuestra)\ (?:boletín|newsletter) | ya\ eres\ (?:suscriptor|socio)
       | hazte\ (?:socio|miembro|suscriptor) | (?:deja|escribe)\ (?:tu|un)\ comentario
+      | tu\ suscripción\ se\ está\ usando | compart(?:ir|iendo)\ tu\ cuenta | añadir\ otro\ usuario
+      | acepta(?:r)?\ (?:las\ )?cookies
 """
 _PROMPTS = re.compile(
     rf"\b(?:{'|'.join((_EN_PROMPTS, _DE_PROMPTS, _FR_PROMPTS, _ES_PROMPTS))})\b", re.I | re.X
