@@ -345,6 +345,24 @@ def test_a_story_about_cookies_and_subscriptions_is_read(language: str) -> None:
     assert texts(clean(pieces_of(found), TITLES[language], ())) == found
 
 
+TEASERS = {
+    "en": "Harbour works begin next week, with two cranes already on site. Read more…",
+    "de": "Die Bauarbeiten am Hafen beginnen nächste Woche. Weiterlesen »",
+    "fr": "Les travaux du port commencent la semaine prochaine. Lire la suite",
+    "es": "Las obras del puerto empiezan la semana que viene. Leer más",
+}
+
+
+@pytest.mark.parametrize("language", sorted(TEASERS))
+def test_a_list_item_ending_with_read_more_is_a_teaser_and_a_quoted_excerpt_is_read(language: str) -> None:
+    body = BODIES[language]
+    teaser = TEASERS[language]
+    found = [*pieces_of(body), Piece("item", teaser)]
+    assert texts(clean(found, TITLES[language], ())) == body
+    excerpt = [*body[:2], teaser, *body[2:]]  # an excerpt of another post the article quotes, as a paragraph
+    assert texts(clean(pieces_of(excerpt), TITLES[language], ())) == excerpt
+
+
 @pytest.mark.parametrize("prompt", PROMPTS)
 def test_a_prompt_alone_or_closing_a_paragraph_is_not_read(prompt: str) -> None:
     first, *rest = BODIES["en"]

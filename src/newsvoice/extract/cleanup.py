@@ -253,6 +253,12 @@ _CJK_RELATED = r"""
       | 関連(?:記事|ニュース)
       | あわせて読みたい | こちらもおすすめ | おすすめ記事
 """
+# A list item that ends by offering the rest of its story ("… Read more…") is another story's teaser.
+_TEASER_END = re.compile(
+    r"""(?:read\ more|continue\ reading|(?:weiter|mehr\ )lesen|lire\ la\ suite|(?:leer|ver)\ más
+      |seguir\ leyendo|阅读全文|全文を読む)\W{0,6}$""",
+    re.I | re.X,
+)
 _RELATED = re.compile(
     rf"""^\W*(?:{"|".join((_EN_RELATED, _DE_RELATED, _FR_RELATED, _ES_RELATED, _CJK_RELATED))})
     (?:\s*[:：|»›>]|[\s:：.…|»›>-]*$)""",
@@ -571,7 +577,8 @@ def _drop_related_links(pieces: Sequence[Piece], links: Collection[str]) -> list
     line that is not a sentence is a headline, but a heading that is not a link's text is the
     article's next subhead, and a paragraph or list item that is a sentence longer than a
     headline is the article's own ("More reasons to unschool:" and its reasons); either ends
-    the list."""
+    the list. A list item that ends with "Read more…" is another story's teaser, wherever it is
+    (a paragraph that does is more likely an excerpt the article quotes)."""
     kept: list[Piece] = []
     in_list = False
     for piece in pieces:
@@ -579,8 +586,8 @@ def _drop_related_links(pieces: Sequence[Piece], links: Collection[str]) -> list
         if label or _is_link(piece, links):
             in_list = (label and _label_alone(piece.text)) or in_list
             continue
-        if in_list and _is_headline(piece):
-            continue  # a headline or list item under a "Related" label
+        if (in_list and _is_headline(piece)) or (piece.kind == "item" and _TEASER_END.search(piece.text)):
+            continue  # a headline or list item under a "Related" label, or a teaser
         in_list = False
         kept.append(piece)
     return kept
