@@ -39,6 +39,18 @@ _TWEET_BUTTON = re.compile(r"\s*click\s*to\s*tweet\W*$", re.I)
 _SIGNATURE = re.compile(r"(?i:posted|written|submitted)\s+by\s*:")
 _POST_STAMP = re.compile(r"(?i:posted|filed|written|published)\b(?!\s+by\s*:)")
 _STAMP_WORDS = 25
+# A post's particulars: its stamp and author, then the categories it is filed in, on one line
+# that is not a sentence; in Chinese, a time stamp beside the words for source, posted or comments
+# (in a line that does not end as a sentence does).
+_POST_META = re.compile(
+    r"""^\W*(?:posted|published|filed|written)\b(?:[^.!?]|\.(?=\s?\d)){0,80}?
+        \b(?:in|under|tags?|categor(?:y|ies))\b(?:[^.!?]|\.(?=\s?\d))*$""",
+    re.I | re.X,
+)
+_CJK_DATE_TIME = r"\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?\s*\d{1,2}:\d\d"
+_CJK_STAMP_WORD = r"(?:评论|來源|来源|發表|发表|張貼|张贴|发布)"
+_CJK_STAMP = re.compile(rf"{_CJK_DATE_TIME}.*{_CJK_STAMP_WORD}|{_CJK_STAMP_WORD}.*{_CJK_DATE_TIME}")
+_META_WORDS = 40
 # A heading of this many words that ends with a full stop, or holds two sentences, is a
 # paragraph set as a heading.
 _PROSE_HEADING_WORDS = 10
@@ -628,8 +640,14 @@ def is_related_label(text: str) -> bool:
 
 
 def _is_byline(piece: Piece, authors: Sequence[str]) -> bool:
-    """The byline ("By Jane Doe", "Jane Doe | 5:42 p.m. ET") or a date stamp ("Updated Nov. 19,
-    2019"): the intro reads the byline, and a stamp is not prose."""
+    """The byline ("By Jane Doe", "Jane Doe | 5:42 p.m. ET"), a date stamp ("Updated Nov. 19,
+    2019") or a post's line of particulars ("Posted by Jane Doe on Nov. 1, 2012 in Recipes,
+    Video", "2005-04-25 08:24 来源：人民网"): the intro reads the byline, and a stamp is not prose."""
+    if piece.words <= _META_WORDS and (
+        (_POST_META.match(piece.text) and _DATE.search(piece.text))
+        or (_CJK_STAMP.search(piece.text) and not piece.text.endswith(("。", "！", "？")))
+    ):
+        return True
     if piece.words > 15:
         return False
     if byline_authors(piece.text):
