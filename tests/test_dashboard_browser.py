@@ -88,6 +88,18 @@ def page(browser, no_proxy) -> Iterator:
     context.close()
 
 
+def phone_fits(page, selector: str) -> None:
+    """At 390 px, nothing widens the page (the tables' hidden text included) and SELECTOR's
+    elements are within the screen's width."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    for element in page.locator(selector).all():
+        box = element.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, element.inner_text()
+    page.set_viewport_size(size)
+
+
 def status(page):
     return page.locator("#watch-status")
 
@@ -152,6 +164,7 @@ def test_watch_poll_and_stop_watching_a_feed(page, service, client, key: str, si
     assert page.locator("#watch-list").inner_text() == drawn
     assert page.locator("#watch-count").inner_text() == "2"
     page.screenshot(path=str(ARTIFACTS / "dashboard-watches.png"), full_page=True)
+    phone_fits(page, "#watch-list button")  # the actions in sight, not scrolled off to the right
 
     # The API's refusals are shown as they come.
     page.get_by_label("API key").fill("not-a-key")
@@ -254,6 +267,7 @@ def test_article_page_shows_versions_and_changes(page, service, client, key: str
         assert target.locator("td").nth(2).inner_text().startswith(change.get("after") or change["text"])
     page.locator("#versions-heading").scroll_into_view_if_needed()
     section.screenshot(path=str(ARTIFACTS / "article-versions.png"))
+    phone_fits(page, "details.panel")
 
     # All of it is in the HTML the server sends: no script is needed to see it.
     source = html.unescape(client.get(article["links"]["page"]).text)

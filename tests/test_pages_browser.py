@@ -19,6 +19,10 @@ PAGES = {
     "not-found": "/articles/nosuchthing",
 }
 PLAYER_READY = "() => document.querySelector('newsvoice-player')?.getAttribute('state') === 'ready'"
+NAV_ROWS = "() => new Set([...document.querySelectorAll('.site-header nav a')].map((a) => a.offsetTop)).size"
+TAPPED = ".site-header a, button, input:not([type=checkbox], [type=radio]), select, .choice"
+TOO_SMALL = f"""() => [...document.querySelectorAll('{TAPPED}')].filter((e) => e.offsetParent
+  && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 80))"""
 
 
 @pytest.fixture
@@ -45,6 +49,9 @@ def test_pages(browser, live_server, published: dict, no_proxy, name: str, schem
     for width in (320, 390, 1280, 1440):
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width, width
+        if name != "embed":  # the service's own pages: the links on one row, 44 px tap targets on a phone
+            assert page.evaluate(NAV_ROWS) == 1, width
+            assert width > 390 or page.evaluate(TOO_SMALL) == [], width
         if width in (390, 1280):
             page.screenshot(path=str(ARTIFACTS / f"page-{name}-{scheme}-{width}.png"), full_page=True)
     context.close()

@@ -169,8 +169,9 @@
       watchList.replaceChildren(element("p", {}, "No feed watched yet."));
       return;
     }
-    const head = element("tr", {}, ...["Feed", "Items", "Every", "Last polled (UTC)", "Next poll (UTC)", "Actions"]
-      .map((title) => element("th", { scope: "col" }, title)));
+    const wide = { class: "wide-only" }; // not on a phone, where the actions would be out of sight
+    const head = element("tr", {}, ...[["Feed"], ["Items", wide], ["Every", wide], ["Last polled (UTC)", wide],
+      ["Next poll (UTC)", wide], ["Actions"]].map(([title, more]) => element("th", { scope: "col", ...more }, title)));
     const rows = watches.map((watch) => {
       const name = nameOf(watch);
       const feed = element("td", {}, element("a", { href: watch.url }, name));
@@ -183,12 +184,12 @@
       }
       return element("tr", { "data-id": watch.id, "data-name": name },
         feed,
-        element("td", {}, String(watch.items)),
-        element("td", { class: "every" }, `${+(watch.interval / 60).toFixed(2)} min`),
-        element("td", {}, time(watch.polled, "not yet")),
-        element("td", {}, time(watch.next_poll)),
-        element("td", { class: "actions" },
-          button("poll", "Poll now", name), " ", button("remove", "Stop watching", name)));
+        element("td", wide, String(watch.items)),
+        element("td", { class: "every wide-only" }, `${+(watch.interval / 60).toFixed(2)} min`),
+        element("td", wide, time(watch.polled, "not yet")),
+        element("td", wide, time(watch.next_poll)),
+        element("td", {}, element("div", { class: "actions" },
+          button("poll", "Poll now", name), " ", button("remove", "Stop watching", name))));
     });
     watchList.replaceChildren(element("table", { class: "watches" },
       element("thead", {}, head), element("tbody", {}, ...rows)));
