@@ -11,6 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import LiveServer, LocalServer, service_runtime, wait_for_job
+from test_analytics import batch, send
+from test_embed_browser import axe
+from test_pages_browser import SIDEWAYS
 
 from newsvoice.server import create_app
 from newsvoice.server.keys import create_key
@@ -41,6 +44,28 @@ EDITED = (
     "The new bridge opens tomorrow. Crowds gathered early.\n\n"
     "The mayor thanked the engineers.\n"
 )
+# A long title, and words the voice guesses (a pronunciation check to show).
+HARBOUR = (
+    "Councillors approve the redevelopment of the old harbour warehouses at Penzance\n\n"
+    "The council approved the plan on Monday. Residents of Mousehole welcomed the decision.\n\n"
+    "Work starts in spring.\n"
+)
+# What each page's filled tables are called, with rows.
+FILLED = """() => [...document.querySelectorAll('table')].filter((table) => table.tBodies[0]?.rows.length)
+  .map((table) => table.className)"""
+# On a wide screen, a .stack table is a table, its head in sight.
+TABULAR = """() => [...document.querySelectorAll('table.stack')]
+  .filter((table) => getComputedStyle(table).display !== 'table' || table.tHead.offsetHeight < 20)
+  .map((table) => table.className)"""
+# On a phone, what is wrong with a .stack table: its head in sight, a title or a long cell not
+# across the row, a cell without its column's name.
+STACKED = """() => [...document.querySelectorAll('table.stack')].flatMap((table) => [
+  ...(table.tHead.offsetHeight > 1 ? [`head in sight: ${table.className}`] : []),
+  ...[...table.querySelectorAll('.lead, .full')].filter((cell) => cell.offsetWidth < 0.9 * table.offsetWidth)
+    .map((cell) => `squeezed: ${cell.textContent.trim()}`),
+  ...[...table.querySelectorAll('[data-label]')]
+    .filter((cell) => !getComputedStyle(cell, '::before').content.includes(`"${cell.dataset.label}"`))
+    .map((cell) => `unlabelled: ${cell.dataset.label}`)])"""
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +114,12 @@ def page(browser, no_proxy) -> Iterator:
 
 
 def phone_fits(page, selector: str) -> None:
-    """At 390 px, nothing widens the page (the tables' hidden text included) and SELECTOR's
-    elements are within the screen's width."""
+    """At 390 px, nothing widens the page (the tables' hidden text included), no table scrolls
+    sideways, and SELECTOR's elements are within the screen's width."""
     size = page.viewport_size
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert page.evaluate(SIDEWAYS) == []
     for element in page.locator(selector).all():
         box = element.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, element.inner_text()
@@ -272,3 +298,32 @@ def test_article_page_shows_versions_and_changes(page, service, client, key: str
     # All of it is in the HTML the server sends: no script is needed to see it.
     source = html.unescape(client.get(article["links"]["page"]).text)
     assert '<del><span class="visually-hidden">Before: </span>The new bridge opens today.</del>' in source
+
+
+def test_listening_figures_and_an_articles_review_read_on_a_phone(page, service, client, key: str) -> None:
+    """On a phone, the tables of the listening figures (Top articles, the drop-off) and of an
+    article's review (the script, the pronunciation check, the versions) are rows of cells each
+    under its column's name, the title across: none squeezed, none scrolling sideways. On a
+    wide screen they are tables as before; either way axe-core finds nothing wrong."""
+    article = narrated(client, key, HARBOUR)
+    narrated(client, key, HARBOUR.replace("Monday", "Tuesday"), article["id"])  # two versions
+    listen = batch(article["id"], ("load", 0, 1), ("play", 0, 1), ("progress", 3, 1), played=True, listened=3)
+    assert send(client, listen).status_code == 204
+    page.set_extra_http_headers({"Authorization": f"Bearer {key}"})  # the figures are the publisher's
+    pages = {
+        "listening": (f"/listening?article={article['id']}", ["top stack", "dropoff stack"]),
+        "review": (f"/articles/{article['id']}", ["script stack", "findings stack", "versions stack"]),
+    }
+    for name, (path, tables) in pages.items():
+        page.set_viewport_size({"width": 1100, "height": 900})
+        page.goto(service.url + path)
+        for summary in page.locator("details.panel > summary").all():
+            summary.click()
+        assert page.evaluate(FILLED) == tables
+        assert page.evaluate(TABULAR) == []
+        assert axe(page) == []
+        phone_fits(page, "table.stack td")
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert page.evaluate(STACKED) == []
+        assert axe(page) == []
+        page.screenshot(path=str(ARTIFACTS / f"phone-tables-{name}.png"), full_page=True)

@@ -1,7 +1,7 @@
 """The service's own pages in a real browser (Debian's Chromium driven by Playwright): the
 dashboard, an article's page, the Embed page for publishers, the framed player and the 404
-page; axe-core finds nothing wrong with them, nothing overflows from 320 to 1440 px, in light
-and dark. Screenshots go to artifacts/ (git-ignored)."""
+page; axe-core finds nothing wrong with them, nothing overflows (nor scrolls sideways in a
+table) from 320 to 1440 px, in light and dark. Screenshots go to artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ NAV_ROWS = "() => new Set([...document.querySelectorAll('.site-header nav a')].m
 TAPPED = ".site-header a, button, input:not([type=checkbox], [type=radio]), select, .choice"
 TOO_SMALL = f"""() => [...document.querySelectorAll('{TAPPED}')].filter((e) => e.offsetParent
   && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 80))"""
+# The tables that scroll sideways in their .table-wrap (which keeps them from widening the page).
+SIDEWAYS = """() => [...document.querySelectorAll('.table-wrap')]
+  .filter((wrap) => wrap.scrollWidth > wrap.clientWidth)
+  .map((wrap) => wrap.querySelector('table')?.className)"""
 
 
 @pytest.fixture
@@ -49,6 +53,7 @@ def test_pages(browser, live_server, published: dict, no_proxy, name: str, schem
     for width in (320, 390, 1280, 1440):
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width, width
+        assert page.evaluate(SIDEWAYS) == [], width
         if name != "embed":  # the service's own pages: the links on one row, 44 px tap targets on a phone
             assert page.evaluate(NAV_ROWS) == 1, width
             assert width > 390 or page.evaluate(TOO_SMALL) == [], width
