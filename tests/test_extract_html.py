@@ -468,6 +468,36 @@ def test_the_longest_paragraphs_column_is_the_article_when_the_extractors_agree_
     assert LONG_PARAGRAPHS[0] in article.paragraphs[0]
 
 
+def script_data_page(field: str, text: str, nested: bool = False) -> str:
+    """A page JavaScript builds, whose scripts are handed the article in their data: a state
+    pushed to a global, or (NESTED) one more JSON text inside a string, as Next.js sends it."""
+    data = json.dumps({"queries": [{"state": {"data": {"title": TITLE, field: text, "id": 7}}}]})
+    code = f"self.__next_f.push([1, {json.dumps(data)}])" if nested else f"window.__STATE__.push({data})"
+    return shell_page(body=f"<script>{code}</script>")
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_the_article_in_the_pages_script_data_is_read_when_the_markup_has_none(nested: bool) -> None:
+    html_body = "".join(f"<p>{text}</p>" for text in LONG_PARAGRAPHS)
+    article = read_html(script_data_page("contentHtml", html_body, nested))
+    assert article.paragraphs == LONG_PARAGRAPHS and article.warnings == ()
+    plain = read_html(script_data_page("body", "\n\n".join(LONG_PARAGRAPHS), nested))
+    assert plain.paragraphs == LONG_PARAGRAPHS
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("content", ".article-btn-group { display: flex; } " * 40),  # a style sheet
+        ("bodyText", " ".join(f"Menu item {number}" for number in range(200))),  # labels, not sentences
+        ("title", " ".join(LONG_PARAGRAPHS)),  # not a field for a body
+    ],
+)
+def test_script_data_that_is_not_an_articles_prose_is_not_read(field: str, text: str) -> None:
+    article = read_html(script_data_page(field, text))
+    assert too_short(article) and not article.warnings
+
+
 def test_the_description_is_read_with_a_warning_as_a_last_resort() -> None:
     description = "The harbour bridge reopened on Friday after eight months of repairs."
     article = read_html(shell_page(head=f'<meta property="og:description" content="{description}">'))

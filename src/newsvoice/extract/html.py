@@ -34,6 +34,7 @@ from .consensus import Witnesses, agree
 from .embeds import insert_posts, take_posts
 from .markup import drop_furniture
 from .structure import Piece, html_pieces, pieces
+from .words import SENTENCE_END, word_count
 
 TABLE_NOTE = "A table is omitted from the audio."
 WITNESSES = frozenset({"precision", "default", "readability", "structure"})
@@ -49,6 +50,16 @@ _OPTIONS: dict[str, Any] = {
 _CODE = ("script", "style", "noscript")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?=$|[-_])")
 _HTML_TAG = re.compile(r"<html[\s>]", re.IGNORECASE)
+# A field named for an article's body or content ("articleBody", "contentHtml", "body") that
+# holds a long text, in a page's scripts: a page that JavaScript builds hands its article to its
+# scripts in such data (a React Query, Next.js or Nuxt state), where no extractor looks.
+_BODY_FIELD = re.compile(r'"\w*(?:body|content)\w*"\s*:\s*"((?:[^"\\]|\\.){500,})"', re.IGNORECASE)
+# A long string in a script, which may hold such data in turn (`self.__next_f.push([1, "…"])`).
+_LONG_STRING = re.compile(r'"((?:[^"\\]|\\.){500,})"')
+_MARKUP = re.compile(r"<(?:p|br|div|h[1-6]|li)\b", re.IGNORECASE)
+# A text from a script is an article when at least this share of its words is in blocks that
+# end a sentence (not a style sheet, code or a list of labels).
+_PROSE_SHARE = 0.5
 # trafilatura and readability log every page they find hard to read.
 for _name in ("trafilatura", "readability", "readability.readability"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
@@ -252,7 +263,8 @@ def other_bodies(html: str, article: Article) -> Iterator[tuple[Block, ...]]:
     """The article's body as the witnesses that do not vote on blocks give it, for a page whose
     agreed article is too short to be one: the JSON-LD `articleBody` (a page built by
     JavaScript often carries its article there), then the column of its longest paragraph,
-    cleaned for listening, where it holds the agreed article."""
+    cleaned for listening, where it holds the agreed article, then the prose of the page's
+    script data (`script_bodies`), cleaned."""
     tree = _tree(html)
     if tree is None:
         return
@@ -268,3 +280,55 @@ def other_bodies(html: str, article: Article) -> Iterator[tuple[Block, ...]]:
         said = " ".join(key(block.text) for block in blocks)
         if all(own in said for own in agreed):
             yield blocks
+    for text in script_bodies(tree):
+        blocks = _blocks(clean(_text_pieces(text), article.title, article.authors, links))
+        if _reads_as_prose(blocks):
+            yield blocks
+
+
+def script_bodies(tree: lxml_html.HtmlElement) -> list[str]:
+    """The texts of the fields of the page's script data named for an article's body
+    (`_BODY_FIELD`), longest first. Data in a long string of a script is read too, once."""
+    found = [
+        text
+        for script in tree.iter("script")
+        if script.get("type") != "application/ld+json"  # read as JSON-LD
+        for text in _body_fields(script.text or "", nested=True)
+    ]
+    return sorted(found, key=len, reverse=True)
+
+
+def _body_fields(code: str, nested: bool) -> list[str]:
+    found = [text for match in _BODY_FIELD.finditer(code) if (text := _unquoted(match.group(1)))]
+    if nested and not found:
+        for match in _LONG_STRING.finditer(code):
+            if '\\"' in match.group(1) and (text := _unquoted(match.group(1))):
+                found += _body_fields(text, nested=False)
+    return found
+
+
+def _unquoted(literal: str) -> str | None:
+    """A JSON string literal's text."""
+    try:
+        text = json.loads(f'"{literal}"')
+    except ValueError:
+        return None
+    return text if isinstance(text, str) else None
+
+
+def _text_pieces(text: str) -> list[Piece]:
+    """The pieces of a text from a page's data: its HTML's blocks, or its lines."""
+    if _MARKUP.search(text):
+        try:
+            return html_pieces(lxml_html.fragment_fromstring(text, create_parent="div"))
+        except (etree.ParserError, ValueError):
+            return []
+    return [Piece("paragraph", " ".join(line.split())) for line in text.splitlines() if line.strip()]
+
+
+def _reads_as_prose(blocks: tuple[Block, ...]) -> bool:
+    words = [word_count(block.text) for block in blocks]
+    sentences = sum(
+        count for count, block in zip(words, blocks, strict=True) if SENTENCE_END.search(block.text)
+    )
+    return sum(words) > 0 and sentences >= _PROSE_SHARE * sum(words)
