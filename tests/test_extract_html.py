@@ -11,7 +11,7 @@ from newsvoice import voice
 from newsvoice.article import Article
 from newsvoice.errors import LanguageError, NoArticleError
 from newsvoice.extract import DESCRIBED, SHORT, extract, read_html, too_short
-from newsvoice.extract.html import TABLE_NOTE, WITNESSES, extract_html, other_bodies
+from newsvoice.extract.html import TABLE_NOTE, WITNESSES, extract_html, read_page
 from newsvoice.extract.structure import html_pieces
 from newsvoice.narrate import load_article
 from newsvoice.script import write_script
@@ -453,7 +453,7 @@ def test_json_ld_article_body_is_the_article_when_the_markup_has_none() -> None:
     article = read_html(html)
     assert " ".join(article.paragraphs) == " ".join(LONG_PARAGRAPHS)
     assert article.warnings == ()
-    blocks = next(other_bodies(html, article))
+    blocks = next(read_page(html)[1])
     assert [block.text for block in blocks] == LONG_PARAGRAPHS
 
 

@@ -12,14 +12,17 @@ the article (`consensus`); tweets the article quotes go back in (`embeds`).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import re
 from collections.abc import Callable, Collection, Iterator
-from typing import Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import htmldate
+import htmldate.extractors
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
@@ -34,6 +37,9 @@ from .consensus import Witnesses, agree
 from .embeds import insert_posts, take_posts
 from .markup import drop_furniture
 from .structure import Piece, html_pieces, pieces
+
+if TYPE_CHECKING:
+    from dateparser import DateDataParser
 
 TABLE_NOTE = "A table is omitted from the audio."
 WITNESSES = frozenset({"precision", "default", "readability", "structure"})
@@ -59,14 +65,23 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
 
     WITNESSES: which of `WITNESSES` to ask (fewer, to measure what each brings); trafilatura's
     precision mode reads the metadata whether or not it is a witness."""
+    return read_page(html, url=url, witnesses=witnesses)[0]
+
+
+def read_page(
+    html: str, url: str | None = None, witnesses: Collection[str] = WITNESSES
+) -> tuple[Article, Iterator[tuple[Block, ...]]]:
+    """The article in an HTML page (`extract_html`), and the other witnesses' bodies
+    (`other_bodies`), read from the same tree when asked for."""
     if unknown := set(witnesses) - WITNESSES:
         raise ValueError(f"unknown witnesses {sorted(unknown)}; choose from {sorted(WITNESSES)}")
     tree = _tree(html)
     if tree is None:
-        return Article(title="", blocks=(), url=url)
+        return Article(title="", blocks=(), url=url), iter(())
     links = _link_texts(tree)
     posts = take_posts(tree)
     language = _language(tree)
+    bodies = take_json_ld_bodies(tree)
     drop_furniture(tree)
     # readability changes the tree it reads; trafilatura prunes its own copy of it
     column = _readability(_copy_without_code(tree)) if "readability" in witnesses else []
@@ -89,32 +104,79 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
             precision=cleaned(primary) if "precision" in witnesses else [],
             default=cleaned(_pieces(_extraction(tree, **_OPTIONS))) if "default" in witnesses else [],
             readability=cleaned(column),
-            structure=(lambda: _declared(tree, cleaned)) if "structure" in witnesses else tuple,
+            structure=(lambda: _declared(tree, bodies, cleaned)) if "structure" in witnesses else tuple,
             column=(lambda: _column(tree, cleaned)) if "structure" in witnesses else tuple,
         )
     )
     page_url = document.url or url
-    return Article(
+    article = Article(
         title=title,
         blocks=_blocks(insert_posts(found, posts)),
         authors=authors,
-        date=document.date or _date_in_text(tree, page_url),
+        date=document.date or _date_in_text(tree, page_url, language),
         site_name=document.sitename,
         url=page_url,
         language=language,
         description=document.description,
         image=urljoin(page_url or "", document.image) if document.image else None,
     )
+    return article, other_bodies(tree, links, bodies, article)
 
 
-def _date_in_text(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
+def _date_in_text(tree: lxml_html.HtmlElement, url: str | None, language: str | None) -> str | None:
     """The page's date from its text, for a page whose metadata, address and markup name none.
 
     trafilatura asks htmldate for this extensive search on every page, but it hands each time
     stamp in the text to dateparser, at tens of milliseconds each: a page with hundreds of
     comments took a second. Asked only where the quick search found nothing, it takes the
-    same date on all but 11 of the 1,885 benchmark pages (docs/performance.md)."""
-    return htmldate.find_date(tree, **{**set_date_params(extensive=True), "url": url})
+    same date on all but 11 of the 1,885 benchmark pages (docs/performance.md). dateparser
+    reads the stamps in the page's LANGUAGE and English (`_date_parser`)."""
+    own = (language or "en").split("-")[0].lower()
+    reset = _DATE_LANGUAGES.set(tuple(dict.fromkeys((own, "en"))))
+    try:
+        return htmldate.find_date(tree, **{**set_date_params(extensive=True), "url": url})
+    finally:
+        _DATE_LANGUAGES.reset(reset)
+
+
+# The languages dateparser reads a page's time stamps in (`_date_in_text`).
+_DATE_LANGUAGES: ContextVar[tuple[str, ...]] = ContextVar("date_languages", default=("en",))
+
+
+def _date_parser() -> DateDataParser:
+    """The dateparser htmldate's extensive search hands the time stamps it cannot read itself,
+    for the page's languages (`_DATE_LANGUAGES`).
+
+    htmldate's own tries each stamp in all of dateparser's 200 locales: 20 to 35 ms a stamp that
+    is no date (a comment's "on Monday July 23, @08:24PM", with no year, which its strict parsing
+    never takes), and 1.4 s to load every locale at the first. In two languages it is a
+    millisecond a stamp, and a tenth of a second to load a language."""
+    return _date_parser_for(_DATE_LANGUAGES.get())
+
+
+@functools.cache
+def _date_parser_for(languages: tuple[str, ...]) -> DateDataParser:
+    from dateparser import DateDataParser
+
+    # htmldate's settings (htmldate.extractors.get_external_parser)
+    settings = {
+        "NORMALIZE": True,
+        "PARSERS": ["custom-formats", "absolute-time"],
+        "PREFER_DATES_FROM": "past",
+        "PREFER_LOCALE_DATE_ORDER": True,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "STRICT_PARSING": True,
+    }
+    try:
+        return DateDataParser(languages=list(languages), settings=settings)
+    except ValueError:  # a language dateparser does not know
+        return DateDataParser(languages=["en"], settings=settings)
+
+
+# htmldate has no option for dateparser's languages: its factory of the parser, a private name it
+# looks up at each stamp, is replaced (htmldate is pinned to a minor version, and
+# tests/test_extract_html.py checks that the search still asks this one).
+htmldate.extractors.get_external_parser = _date_parser  # type: ignore[assignment]  # (lru-cached there)
 
 
 def _tree(html: str) -> lxml_html.HtmlElement | None:
@@ -150,11 +212,13 @@ def _copy_without_code(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return copied
 
 
-def _declared(tree: lxml_html.HtmlElement, cleaned: Callable[[list[Piece]], list[Piece]]) -> list[str]:
+def _declared(
+    tree: lxml_html.HtmlElement, bodies: list[str], cleaned: Callable[[list[Piece]], list[Piece]]
+) -> list[str]:
     """The texts the page declares its article's: its <article> elements (cleaned) and its
-    JSON-LD `articleBody`."""
+    JSON-LD `articleBody` texts, BODIES."""
     found = [piece.text for article in tree.iter("article") for piece in cleaned(html_pieces(article))]
-    return found + list(json_ld_bodies(tree))
+    return found + bodies
 
 
 def _column(tree: lxml_html.HtmlElement, cleaned: Callable[[list[Piece]], list[Piece]]) -> list[str]:
@@ -171,25 +235,36 @@ def _longest_paragraph_column(tree: lxml_html.HtmlElement) -> list[lxml_html.Htm
     return [column] if column is not None else []
 
 
-def json_ld_bodies(tree: lxml_html.HtmlElement) -> Iterator[str]:
-    """The `articleBody` texts of the page's JSON-LD, at any depth (in an `@graph`, a list)."""
+def take_json_ld_bodies(tree: lxml_html.HtmlElement) -> list[str]:
+    """The `articleBody` texts of the page's JSON-LD, at any depth (in an `@graph`, a list),
+    taken out of it.
+
+    trafilatura reads the page's metadata from the rest, and never the article's text: a live
+    blog's 840 KB of updates took it a second (it unescapes the text's quotes before parsing it,
+    then, failing, takes the authors out of the text one regular-expression match at a time,
+    rewriting it each time)."""
+    bodies: list[str] = []
     for script in tree.xpath("//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text_content())
         except ValueError:  # a site's broken JSON-LD is not the reader's problem
             continue
-        yield from _article_bodies(data)
+        found = list(_take_article_bodies(data))
+        if found:
+            script.text = json.dumps(data, ensure_ascii=False)
+            bodies += found
+    return bodies
 
 
-def _article_bodies(data: Any) -> Iterator[str]:
+def _take_article_bodies(data: Any) -> Iterator[str]:
     if isinstance(data, dict):
-        body = data.get("articleBody")
+        body = data.pop("articleBody", None)
         if isinstance(body, str) and body.strip():
             yield body
         data = list(data.values())
     if isinstance(data, list):
         for item in data:
-            yield from _article_bodies(item)
+            yield from _take_article_bodies(item)
 
 
 def _extraction(source: Any, **options: Any) -> TrafilaturaDocument | None:
@@ -248,18 +323,15 @@ def _language(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
-def other_bodies(html: str, article: Article) -> Iterator[tuple[Block, ...]]:
+def other_bodies(
+    tree: lxml_html.HtmlElement, links: frozenset[str], bodies: list[str], article: Article
+) -> Iterator[tuple[Block, ...]]:
     """The article's body as the witnesses that do not vote on blocks give it, for a page whose
-    agreed article is too short to be one: the JSON-LD `articleBody` (a page built by
-    JavaScript often carries its article there), then the column of its longest paragraph,
-    cleaned for listening, where it holds the agreed article."""
-    tree = _tree(html)
-    if tree is None:
-        return
-    for body in json_ld_bodies(tree):
+    agreed article is too short to be one: the JSON-LD `articleBody` BODIES (a page built by
+    JavaScript often carries its article there), then the column of its longest paragraph in
+    TREE, cleaned for listening (LINKS: the words of its links), where it holds the agreed article."""
+    for body in bodies:
         yield tuple(Block("paragraph", line) for line in body.splitlines() if line.strip())
-    links = _link_texts(tree)
-    drop_furniture(tree)  # as the extractors read it
     agreed = [key(block.text) for block in article.blocks]
     for column in _longest_paragraph_column(tree):
         blocks = _blocks(clean(html_pieces(column), article.title, article.authors, links))
