@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import htmldate.extractors
 import pytest
@@ -594,3 +595,13 @@ def test_trafilatura_reads_the_json_ld_without_the_article_bodies() -> None:
     article = read_html(html)
     assert (article.title, article.authors, article.date) == (TITLE, ("Maria Lopez",), "2025-03-14")
     assert LONG_PARAGRAPHS[0] in article.paragraphs
+
+
+def test_dateparser_is_not_asked_about_a_stamp_without_a_year() -> None:
+    """Its strict parsing needs a day, a month and a year: a comment's stamp with one number
+    besides its time of day, and none of four digits, is no date, and is not parsed at all."""
+    stamps = html_module._date_parser_for(("en",))
+    assert stamps.get_date_data("on Monday July 23, @08:24PM (")["date_obj"] is None
+    assert stamps.get_date_data("Aug 09, 2:31 PM")["date_obj"] is None
+    assert stamps.get_date_data("Nov. 6, 2012")["date_obj"] == datetime(2012, 11, 6)
+    assert stamps.get_date_data("25/Jan/11 - 11:32")["date_obj"] == datetime(2011, 1, 25, 11, 32)

@@ -143,19 +143,40 @@ def _date_in_text(tree: lxml_html.HtmlElement, url: str | None, language: str | 
 _DATE_LANGUAGES: ContextVar[tuple[str, ...]] = ContextVar("date_languages", default=("en",))
 
 
-def _date_parser() -> DateDataParser:
-    """The dateparser htmldate's extensive search hands the time stamps it cannot read itself,
-    for the page's languages (`_DATE_LANGUAGES`).
+def _date_parser() -> _Stamps:
+    """The parser htmldate's extensive search hands the time stamps it cannot read itself: for
+    the page's languages (`_DATE_LANGUAGES`).
 
-    htmldate's own tries each stamp in all of dateparser's 200 locales: 20 to 35 ms a stamp that
-    is no date (a comment's "on Monday July 23, @08:24PM", with no year, which its strict parsing
-    never takes), and 1.4 s to load every locale at the first. In two languages it is a
-    millisecond a stamp, and a tenth of a second to load a language."""
+    htmldate's own is dateparser in all of its 200 locales: 20 to 35 ms a stamp that is no date
+    (a comment's "on Monday July 23, @08:24PM", with no year, which its strict parsing never
+    takes), and 1.4 s to load every locale at the first. In two languages it is a millisecond a
+    stamp, and a tenth of a second to load a language."""
     return _date_parser_for(_DATE_LANGUAGES.get())
 
 
+# A time of day ("08:24"), and a number, in a time stamp (`_Stamps`).
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+_NUMBER = re.compile(r"\d+")
+
+
+class _Stamps:
+    """dateparser, asked only about a stamp that can hold a year: its strict parsing takes a
+    date only with a day, a month and a year, and a stamp with one number besides its time of
+    day and none of four digits has no year (a comment thread's hundreds of stamps are read
+    for nothing)."""
+
+    def __init__(self, parser: DateDataParser) -> None:
+        self._parser = parser
+
+    def get_date_data(self, stamp: str) -> Any:
+        numbers = _NUMBER.findall(_TIME_OF_DAY.sub(" ", stamp))
+        if len(numbers) < 2 and not any(len(number) == 4 for number in numbers):
+            return {"date_obj": None}
+        return self._parser.get_date_data(stamp)
+
+
 @functools.cache
-def _date_parser_for(languages: tuple[str, ...]) -> DateDataParser:
+def _date_parser_for(languages: tuple[str, ...]) -> _Stamps:
     from dateparser import DateDataParser
 
     # htmldate's settings (htmldate.extractors.get_external_parser)
@@ -168,9 +189,9 @@ def _date_parser_for(languages: tuple[str, ...]) -> DateDataParser:
         "STRICT_PARSING": True,
     }
     try:
-        return DateDataParser(languages=list(languages), settings=settings)
+        return _Stamps(DateDataParser(languages=list(languages), settings=settings))
     except ValueError:  # a language dateparser does not know
-        return DateDataParser(languages=["en"], settings=settings)
+        return _Stamps(DateDataParser(languages=["en"], settings=settings))
 
 
 # htmldate has no option for dateparser's languages: its factory of the parser, a private name it
