@@ -150,7 +150,8 @@ def _date_parser() -> _Stamps:
     htmldate's own is dateparser in all of its 200 locales: 20 to 35 ms a stamp that is no date
     (a comment's "on Monday July 23, @08:24PM", with no year, which its strict parsing never
     takes), and 1.4 s to load every locale at the first. In two languages it is a millisecond a
-    stamp, and a tenth of a second to load a language."""
+    stamp, and a tenth of a second to load a language. (htmldate keeps each stamp's date for the
+    process: a stamp read for one page's languages has that date on every page.)"""
     return _date_parser_for(_DATE_LANGUAGES.get())
 
 
