@@ -11,7 +11,7 @@ from newsvoice import voice
 from newsvoice.article import Article
 from newsvoice.errors import LanguageError, NoArticleError
 from newsvoice.extract import DESCRIBED, SHORT, extract, read_html, too_short
-from newsvoice.extract.html import TABLE_NOTE, WITNESSES, extract_html, other_bodies
+from newsvoice.extract.html import TABLE_NOTE, WITNESSES, extract_html, read_page, take_json_ld_bodies
 from newsvoice.extract.structure import html_pieces
 from newsvoice.narrate import load_article
 from newsvoice.script import write_script
@@ -453,7 +453,7 @@ def test_json_ld_article_body_is_the_article_when_the_markup_has_none() -> None:
     article = read_html(html)
     assert " ".join(article.paragraphs) == " ".join(LONG_PARAGRAPHS)
     assert article.warnings == ()
-    blocks = next(other_bodies(html, article))
+    blocks = next(read_page(html)[1])
     assert [block.text for block in blocks] == LONG_PARAGRAPHS
 
 
@@ -544,3 +544,61 @@ def test_a_date_only_in_the_text_is_found() -> None:
         + "</article></body></html>"
     )
     assert extract_html(page, url="https://herald.example/news/bridge").date == "2025-03-14"
+
+
+def _page_with_comments(stamp: str, comments: int, lang: str = "en") -> str:
+    """A post whose only date is a time stamp in its text, followed by COMMENTS reader comments,
+    each with a stamp that has no year (as a comment thread's often have)."""
+    thread = "".join(
+        f'<div class="comment"><span>on Monday July {1 + n % 28}, @08:{n % 60:02d}PM</span>'
+        f"<p>Reader {n} agrees with the engineers about the cables.</p></div>"
+        for n in range(comments)
+    )
+    return (
+        f'<html lang="{lang}"><head><title>{TITLE}</title></head><body><article>'
+        f"<h1>{TITLE}</h1><div><span>{stamp}</span></div>"
+        + "".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+        + f'</article><section id="thread">{thread}</section></body></html>'
+    )
+
+
+def test_a_page_with_dated_comments_gets_its_date_and_article() -> None:
+    """The date in the text is found among the stamps of a comment thread, and the article is
+    the post's, not its comments."""
+    article = read_html(_page_with_comments("Nov. 6, 2012", comments=30))
+    assert article.date == "2012-11-06"
+    assert article.paragraphs[: len(PARAGRAPHS)] == PARAGRAPHS
+
+
+def test_trafilatura_reads_the_json_ld_without_the_article_bodies() -> None:
+    """A live blog's JSON-LD carries every update's text (840 KB on one page): the article bodies
+    are taken out for the structure witness, and trafilatura reads the page's metadata from the rest."""
+    updates = [
+        {
+            "@type": "BlogPosting",
+            "headline": f"Update {n}",
+            "author": {"@type": "Person", "name": "Maria Lopez"},
+            "articleBody": f"The &quot;bridge&quot; update {n}.",
+        }
+        for n in range(200)
+    ]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "headline": TITLE,
+        "datePublished": "2025-03-14T08:00:00Z",
+        "articleBody": "\n".join(LONG_PARAGRAPHS),
+        "liveBlogUpdate": updates,
+    }
+    page = lxml_html.fromstring(
+        shell_page(head=f'<script type="application/ld+json">{json.dumps(data)}</script>')
+    )
+    assert take_json_ld_bodies(page) == ["\n".join(LONG_PARAGRAPHS)] + [
+        update["articleBody"] for update in updates
+    ]
+    (script,) = page.xpath("//script[@type='application/ld+json']")
+    assert "articleBody" not in script.text and "Update 199" in script.text
+    html = shell_page(head=f'<script type="application/ld+json">{json.dumps(data)}</script>')
+    article = read_html(html)
+    assert (article.title, article.authors, article.date) == (TITLE, ("Maria Lopez",), "2025-03-14")
+    assert LONG_PARAGRAPHS[0] in article.paragraphs

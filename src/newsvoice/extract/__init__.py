@@ -37,12 +37,12 @@ def read_html(html: str, url: str | None = None) -> Article:
     witnesses' bodies that is long enough (`other_bodies`) is the article. Failing that, a page
     with a description (og:description) is read rather than refused, with a warning: the
     description, or the short article where it says more."""
-    from .html import extract_html, other_bodies  # trafilatura and lxml are only loaded for HTML
+    from .html import read_page  # trafilatura and lxml are only loaded for HTML
 
-    article = extract_html(html, url=url)
+    article, others = read_page(html, url=url)
     if not too_short(article):
         return article
-    for blocks in other_bodies(html, article):
+    for blocks in others:
         if not too_short(found := replace(article, blocks=blocks)):
             return found
     if not article.description:

@@ -70,14 +70,23 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
 
     WITNESSES: which of `WITNESSES` to ask (fewer, to measure what each brings); trafilatura's
     precision mode reads the metadata whether or not it is a witness."""
+    return read_page(html, url=url, witnesses=witnesses)[0]
+
+
+def read_page(
+    html: str, url: str | None = None, witnesses: Collection[str] = WITNESSES
+) -> tuple[Article, Iterator[tuple[Block, ...]]]:
+    """The article in an HTML page (`extract_html`), and the other witnesses' bodies
+    (`other_bodies`), read from the same tree when asked for."""
     if unknown := set(witnesses) - WITNESSES:
         raise ValueError(f"unknown witnesses {sorted(unknown)}; choose from {sorted(WITNESSES)}")
     tree = _tree(html)
     if tree is None:
-        return Article(title="", blocks=(), url=url)
+        return Article(title="", blocks=(), url=url), iter(())
     links = _link_texts(tree)
     posts = take_posts(tree)
     language = _language(tree)
+    bodies = take_json_ld_bodies(tree)
     drop_furniture(tree)
     # readability changes the tree it reads; trafilatura prunes its own copy of it
     column = _readability(_copy_without_code(tree)) if "readability" in witnesses else []
@@ -100,12 +109,12 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
             precision=cleaned(primary) if "precision" in witnesses else [],
             default=cleaned(_pieces(_extraction(tree, **_OPTIONS))) if "default" in witnesses else [],
             readability=cleaned(column),
-            structure=(lambda: _declared(tree, cleaned)) if "structure" in witnesses else tuple,
+            structure=(lambda: _declared(tree, bodies, cleaned)) if "structure" in witnesses else tuple,
             column=(lambda: _column(tree, cleaned)) if "structure" in witnesses else tuple,
         )
     )
     page_url = document.url or url
-    return Article(
+    article = Article(
         title=title,
         blocks=_blocks(insert_posts(found, posts)),
         authors=authors,
@@ -116,6 +125,7 @@ def extract_html(html: str, url: str | None = None, witnesses: Collection[str] =
         description=document.description,
         image=urljoin(page_url or "", document.image) if document.image else None,
     )
+    return article, other_bodies(tree, links, bodies, article)
 
 
 def _date_in_text(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
@@ -161,11 +171,13 @@ def _copy_without_code(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return copied
 
 
-def _declared(tree: lxml_html.HtmlElement, cleaned: Callable[[list[Piece]], list[Piece]]) -> list[str]:
+def _declared(
+    tree: lxml_html.HtmlElement, bodies: list[str], cleaned: Callable[[list[Piece]], list[Piece]]
+) -> list[str]:
     """The texts the page declares its article's: its <article> elements (cleaned) and its
-    JSON-LD `articleBody`."""
+    JSON-LD `articleBody` texts, BODIES."""
     found = [piece.text for article in tree.iter("article") for piece in cleaned(html_pieces(article))]
-    return found + list(json_ld_bodies(tree))
+    return found + bodies
 
 
 def _column(tree: lxml_html.HtmlElement, cleaned: Callable[[list[Piece]], list[Piece]]) -> list[str]:
@@ -182,25 +194,36 @@ def _longest_paragraph_column(tree: lxml_html.HtmlElement) -> list[lxml_html.Htm
     return [column] if column is not None else []
 
 
-def json_ld_bodies(tree: lxml_html.HtmlElement) -> Iterator[str]:
-    """The `articleBody` texts of the page's JSON-LD, at any depth (in an `@graph`, a list)."""
+def take_json_ld_bodies(tree: lxml_html.HtmlElement) -> list[str]:
+    """The `articleBody` texts of the page's JSON-LD, at any depth (in an `@graph`, a list),
+    taken out of it.
+
+    trafilatura reads the page's metadata from the rest, and never the article's text: a live
+    blog's 840 KB of updates took it a second (it unescapes the text's quotes before parsing it,
+    then, failing, takes the authors out of the text one regular-expression match at a time,
+    rewriting it each time)."""
+    bodies: list[str] = []
     for script in tree.xpath("//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text_content())
         except ValueError:  # a site's broken JSON-LD is not the reader's problem
             continue
-        yield from _article_bodies(data)
+        found = list(_take_article_bodies(data))
+        if found:
+            script.text = json.dumps(data, ensure_ascii=False)
+            bodies += found
+    return bodies
 
 
-def _article_bodies(data: Any) -> Iterator[str]:
+def _take_article_bodies(data: Any) -> Iterator[str]:
     if isinstance(data, dict):
-        body = data.get("articleBody")
+        body = data.pop("articleBody", None)
         if isinstance(body, str) and body.strip():
             yield body
         data = list(data.values())
     if isinstance(data, list):
         for item in data:
-            yield from _article_bodies(item)
+            yield from _take_article_bodies(item)
 
 
 def _extraction(source: Any, **options: Any) -> TrafilaturaDocument | None:
@@ -259,19 +282,16 @@ def _language(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
-def other_bodies(html: str, article: Article) -> Iterator[tuple[Block, ...]]:
+def other_bodies(
+    tree: lxml_html.HtmlElement, links: frozenset[str], bodies: list[str], article: Article
+) -> Iterator[tuple[Block, ...]]:
     """The article's body as the witnesses that do not vote on blocks give it, for a page whose
-    agreed article is too short to be one: the JSON-LD `articleBody` (a page built by
-    JavaScript often carries its article there), then the column of its longest paragraph,
-    cleaned for listening, where it holds the agreed article, then the prose of the page's
-    script data (`script_bodies`), cleaned."""
-    tree = _tree(html)
-    if tree is None:
-        return
-    for body in json_ld_bodies(tree):
+    agreed article is too short to be one: the JSON-LD `articleBody` BODIES (a page built by
+    JavaScript often carries its article there), then the column of its longest paragraph in
+    TREE, cleaned for listening (LINKS: the words of its links), where it holds the agreed
+    article, then the prose of the page's script data (`script_bodies`), cleaned."""
+    for body in bodies:
         yield tuple(Block("paragraph", line) for line in body.splitlines() if line.strip())
-    links = _link_texts(tree)
-    drop_furniture(tree)  # as the extractors read it
     agreed = [key(block.text) for block in article.blocks]
     for column in _longest_paragraph_column(tree):
         blocks = _blocks(clean(html_pieces(column), article.title, article.authors, links))
