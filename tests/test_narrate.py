@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -390,3 +392,17 @@ def test_cli_summary(tmp_path: Path, short_source: Path, voice) -> None:
     assert re.fullmatch(rf"{re.escape(str(output))} \(0:\d\d, 3 segments, 1 chapters?\)", lines[0])
     assert lines[1:] == [str(output.with_suffix(".vtt")), str(output.with_suffix(".json"))]
     assert ID3(output).getall("COMM") == []
+
+
+def test_a_text_file_is_narrated_without_the_libraries_of_other_sources(short_source: Path) -> None:
+    """Each library is memory the narrating process keeps (docs/performance.md): httpx to fetch
+    a page, lxml and trafilatura to read HTML, chardet to guess an encoding, soundfile to
+    write Opus or WAV, onnx to patch a voice model once."""
+    code = (
+        "import sys\n"
+        "from newsvoice.narrate import load_article\n"
+        f"load_article({str(short_source)!r})\n"
+        "print(sorted({'httpx', 'lxml', 'trafilatura', 'chardet', 'soundfile', 'onnx'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

@@ -72,7 +72,11 @@ def level(audio: np.ndarray, rate: int) -> np.ndarray:
             break
         step = error / slope
         gain = 10 ** ((gain_db + step) / 20)
-        leveled = audio * (gain * _limiter_gain(envelope * gain, rate))
+        # The gain curve becomes the audio in place (the same products, two arrays of 8 bytes
+        # a sample fewer): mastering's working memory comes on top of the voice's.
+        leveled = _limiter_gain(envelope, gain, rate)
+        leveled *= gain
+        np.multiply(audio, leveled, out=leveled)
         now = _fast_loudness(leveled, rate)
         slope = float(np.clip((now - measured) / step, 0.2, 1.0))
         gain_db, measured = gain_db + step, now
@@ -91,8 +95,11 @@ def true_peak_db(audio: np.ndarray) -> float:
     return 20 * np.log10(max(peak, 1e-9))
 
 
-def _limiter_gain(envelope: np.ndarray, rate: int, ceiling_db: float = CEILING_DBTP) -> np.ndarray:
-    """The gain curve of a look-ahead true-peak limiter: 2 ms attack, 40 ms hold.
+def _limiter_gain(
+    envelope: np.ndarray, gain: float, rate: int, ceiling_db: float = CEILING_DBTP
+) -> np.ndarray:
+    """The gain curve of a look-ahead true-peak limiter (2 ms attack, 40 ms hold) for the
+    signal ENVELOPE describes, raised by GAIN.
 
     Written here because no maintained Python library has a true-peak limiter that does
     not clip (pedalboard's limiter ends in a hard clipper). ENVELOPE is the signal's peak
@@ -100,14 +107,18 @@ def _limiter_gain(envelope: np.ndarray, rate: int, ceiling_db: float = CEILING_D
     needs, and a moving average smooths it. Every averaging window lies inside the held
     window, so the smoothed gain never exceeds what a peak needs.
     """
-    needed = np.minimum(1.0, 10 ** (ceiling_db / 20) / np.maximum(envelope, 1e-9))
+    needed = envelope * gain
+    np.maximum(needed, 1e-9, out=needed)
+    np.divide(10 ** (ceiling_db / 20), needed, out=needed)
+    np.minimum(1.0, needed, out=needed)
     if needed.min() >= 1.0:
         return needed
     attack = max(1, int(0.002 * rate))
     hold = int(0.040 * rate)
     # Window covering [i - hold, i + attack] around each sample i.
     held = minimum_filter1d(needed, size=attack + hold + 1, origin=(hold - attack) // 2, mode="nearest")
-    return np.minimum(uniform_filter1d(held, size=2 * attack + 1, mode="nearest"), needed)
+    smoothed = uniform_filter1d(held, size=2 * attack + 1, mode="nearest")
+    return np.minimum(smoothed, needed, out=smoothed)
 
 
 def _fast_loudness(audio: np.ndarray, rate: int) -> float:
@@ -160,9 +171,9 @@ def _k_weighting(rate: int) -> tuple[pyloudnorm.IIRfilter, ...]:
 
 def _peak_envelope(audio: np.ndarray) -> np.ndarray:
     """Per sample, the highest absolute value of the 4x oversampled signal around it."""
-    oversampled = upfirdn(_TRUE_PEAK_FILTER, audio, up=_OVERSAMPLE)
     delay = (len(_TRUE_PEAK_FILTER) - 1) // 2
-    oversampled = np.abs(oversampled[delay : delay + len(audio) * _OVERSAMPLE])
+    oversampled = upfirdn(_TRUE_PEAK_FILTER, audio, up=_OVERSAMPLE)[delay : delay + len(audio) * _OVERSAMPLE]
+    np.abs(oversampled, out=oversampled)  # in place: the copy took 32 bytes a sample
     # The phases compared pairwise: numpy's max along a last axis of 4 is four times slower,
     # which made this a fifth of mastering's time.
     return reduce(np.maximum, (oversampled[phase::_OVERSAMPLE] for phase in range(_OVERSAMPLE)))

@@ -13,7 +13,6 @@ from typing import Any, Literal, Protocol, TypeVar
 
 import lameenc
 import numpy as np
-import soundfile
 from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TSSE, WOAS, CTOCFlags
 from mutagen.oggopus import OggOpus
 from mutagen.wave import WAVE
@@ -93,6 +92,8 @@ class Mp3Encoder:
 
 class SoundFileEncoder:
     def __init__(self, file: ByteSink, sample_rate: int, container: str, subtype: str, out_rate: int) -> None:
+        import soundfile  # libsndfile, loaded only for these formats: MP3 is the common one
+
         self._rates = (sample_rate, out_rate)
         self._file = _Reporting(file)
         self._sound = self._file.check(

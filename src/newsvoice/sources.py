@@ -10,13 +10,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-import chardet
-import httpx
+from typing import TYPE_CHECKING, Literal
 
 from . import __version__
 from .errors import SourceError
+
+# httpx (with the click, rich and pygments its command line loads: 9 MB a process keeps) and
+# chardet are imported where a page is fetched or an encoding guessed: a narration of a file,
+# or of a page fetched already, needs neither.
+if TYPE_CHECKING:
+    import httpx
 
 DocumentKind = Literal["html", "text"]
 
@@ -116,6 +119,8 @@ def fetch_url(url: str, transport: httpx.BaseTransport | None = None) -> Documen
 
     TRANSPORT replaces httpx's own (the service's address guard is one), as in `http_client`.
     """
+    import httpx
+
     try:
         with http_client(transport) as client, client.stream("GET", url) as response:
             if response.status_code >= 400:
@@ -139,6 +144,8 @@ def http_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
     TRANSPORT replaces httpx's own (the service's address guard is one); proxies from the
     environment are then not used, since they would connect in its stead.
     """
+    import httpx
+
     return httpx.Client(
         transport=transport,
         trust_env=transport is None,
@@ -151,6 +158,8 @@ def http_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
 
 def fetch_error(url: str, error: httpx.HTTPError | httpx.InvalidURL) -> SourceError:
     """The one line that says why fetching URL failed."""
+    import httpx
+
     if isinstance(error, httpx.TooManyRedirects):
         return SourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
     if isinstance(error, httpx.TimeoutException):
@@ -175,6 +184,8 @@ def _kind(content_type: str, url: str) -> DocumentKind | None:
 def read_limited(response: httpx.Response, url: str, limit: int | None = None) -> bytes:
     """The body, refused as soon as it is known to be larger than LIMIT (default `MAX_BYTES`)
     or too slow to come."""
+    import httpx
+
     limit = limit or MAX_BYTES
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
@@ -227,6 +238,8 @@ def _decode(data: bytes, charset: str | None, name: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
+    import chardet
+
     guess = _codec(chardet.detect(data[:65536])["encoding"])
     if guess is None:
         raise SourceError(f"{name}: not a text or HTML file (undecodable bytes)")

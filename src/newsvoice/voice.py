@@ -555,13 +555,13 @@ def _aligned_model(model_path: Path) -> Path:
     Patching in memory on every load (what `PiperVoice.load(include_alignments=True)` does)
     costs a second and some 100 MB of peak memory each time.
     """
-    from piper.patch_voice_with_alignment import add_alignment_output
-
     cache = Path(platformdirs.user_cache_dir("newsvoice")) / "voices"
     target = cache / f"{model_path.stem}-{_digest(model_path)}-aligned.onnx"
     if target.exists():
         return target
+    # Imported only to patch: the patch module loads the onnx package, 11 MB a process keeps.
     import onnx
+    from piper.patch_voice_with_alignment import add_alignment_output
 
     try:
         model = onnx.load(str(model_path))

@@ -17,10 +17,13 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..written import MONTH
-from .structure import Piece
 from .words import SENTENCE_END, word_count
+
+if TYPE_CHECKING:  # structure loads lxml, which a page saved as text never needs
+    from .structure import Piece
 
 # Blocks longer than these are prose, whatever words they contain.
 _SHAPE_WORDS = 60
