@@ -646,12 +646,10 @@ def _is_byline(piece: Piece, authors: Sequence[str]) -> bool:
     """The byline ("By Jane Doe", "Jane Doe | 5:42 p.m. ET"), a date stamp ("Updated Nov. 19,
     2019") or a post's line of particulars ("Posted by Jane Doe on Nov. 1, 2012 in Recipes,
     Video", "2005-04-25 08:24 来源：人民网"): the intro reads the byline, and a stamp is not prose."""
-    if piece.words <= _META_WORDS and (
-        (_POST_META.match(piece.text) and _DATE.search(piece.text))
-        or (_CJK_STAMP.search(piece.text) and not piece.text.endswith(("。", "！", "？")))
-    ):
+    count = piece.words
+    if count <= _META_WORDS and _is_particulars(piece.text):
         return True
-    if piece.words > 15:
+    if count > 15:
         return False
     if byline_authors(piece.text):
         return True
@@ -660,6 +658,14 @@ def _is_byline(piece: Piece, authors: Sequence[str]) -> bool:
     rest = [word for word in words if word not in names and not _BYLINE_WORD.fullmatch(word)]
     named = len(rest) < len(words)
     return (named or bool(_DATE.search(piece.text))) and all(_STAMP_WORD.fullmatch(word) for word in rest)
+
+
+def _is_particulars(text: str) -> bool:
+    """A post's line of particulars (`_POST_META` with a date in it), or a Chinese time stamp
+    with its source or comment count (`_CJK_STAMP`) on a line that does not end a sentence."""
+    if _POST_META.match(text) and _DATE.search(text):
+        return True
+    return bool(_CJK_STAMP.search(text)) and not text.endswith(("。", "！", "？"))
 
 
 def _drop_repeats(pieces: Sequence[Piece], title: str) -> list[Piece]:

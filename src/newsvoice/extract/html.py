@@ -347,8 +347,6 @@ def _text_pieces(text: str) -> list[Piece]:
 
 
 def _reads_as_prose(blocks: tuple[Block, ...]) -> bool:
-    words = [word_count(block.text) for block in blocks]
-    sentences = sum(
-        count for count, block in zip(words, blocks, strict=True) if SENTENCE_END.search(block.text)
-    )
-    return sum(words) > 0 and sentences >= _PROSE_SHARE * sum(words)
+    words = sum(word_count(block.text) for block in blocks)
+    in_sentences = sum(word_count(block.text) for block in blocks if SENTENCE_END.search(block.text))
+    return words > 0 and in_sentences >= _PROSE_SHARE * words
